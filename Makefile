@@ -1,0 +1,54 @@
+# The two commands a fresh machine needs: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+DEMO_SCALE ?= 0.02
+HOST ?= 127.0.0.1:8000
+PYTEST_ARGS ?=
+
+export DJANGO_SETTINGS_MODULE := powerco.settings
+# pytest-playwright's event loop and Django's live_server share a thread in the browser tests.
+export DJANGO_ALLOW_ASYNC_UNSAFE := true
+
+.PHONY: demo test install lint format messages run clean
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	scripts/system-deps.sh build
+	UV_PYTHON=$(PYTHON) $(UV) sync --frozen --quiet
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py seed_demo --scale $(DEMO_SCALE) --if-empty
+	$(PY) manage.py runserver $(HOST)
+
+run: install
+	$(PY) manage.py runserver $(HOST)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+messages: install
+	$(PY) manage.py makemessages -l vi --ignore '.venv' --ignore '.tools' --no-obsolete
+	$(PY) manage.py compilemessages --ignore '.venv' --ignore '.tools'
+
+test: install lint
+	scripts/system-deps.sh browser
+	scripts/test-db.sh $(VENV)/bin/pytest --screenshot=only-on-failure --output=test-results $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .tools test-results staticfiles .pytest_cache powerco.sqlite3

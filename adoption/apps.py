@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AdoptionConfig(AppConfig):
+    name = "adoption"
+    verbose_name = _("Non-cash payment adoption")
+    default_auto_field = "django.db.models.BigAutoField"

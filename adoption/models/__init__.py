@@ -1,0 +1,29 @@
+from .areas import AdminArea, AreaSuccession
+from .channels import Partner, PaymentChannel
+from .customers import Customer
+from .organisation import Branch, Company, StaffProfile
+from .outreach import BARRIER_FIELDS, OutreachActivity, OutreachRegistration
+from .payments import ImportBatch, Payment
+from .rollups import ChannelMonth, CommuneMonth, RollupDirty, RollupState
+from .targets import Target
+
+__all__ = [
+    "AdminArea",
+    "AreaSuccession",
+    "BARRIER_FIELDS",
+    "Branch",
+    "ChannelMonth",
+    "Company",
+    "CommuneMonth",
+    "Customer",
+    "ImportBatch",
+    "OutreachActivity",
+    "OutreachRegistration",
+    "Partner",
+    "Payment",
+    "PaymentChannel",
+    "RollupDirty",
+    "RollupState",
+    "StaffProfile",
+    "Target",
+]

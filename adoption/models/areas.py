@@ -1,0 +1,91 @@
+"""Administrative areas as a dated tree, and how old communes map onto the 2025 ones.
+
+Before 1 July 2025: province -> district -> commune -> village. After it, districts are
+abolished and communes hang directly under the (merged) province. Old units keep their rows
+with valid_to set, so history stays "by district" exactly as it was recorded.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from ..choices import AreaLevel
+
+
+class AdminArea(models.Model):
+    level = models.CharField(_("level"), max_length=10, choices=AreaLevel.choices)
+    # Official code from the General Statistics Office; villages have none.
+    code = models.CharField(_("official code"), max_length=10, blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("administrative area")
+        verbose_name_plural = _("administrative areas")
+        ordering = ["level", "name"]
+        constraints = [
+            # Codes are reused across the 2025 reform, so they are unique per validity start.
+            models.UniqueConstraint(
+                fields=["level", "code", "valid_from"],
+                condition=~Q(code=""),
+                name="area_code_unique_per_level_and_start",
+                violation_error_message=_("An area of this level with this code already exists."),
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
+                name="area_valid_range",
+                violation_error_message=_("The end of validity is before its start."),
+            ),
+        ]
+        indexes = [models.Index(fields=["parent", "level"])]
+
+    def __str__(self):
+        return self.name
+
+
+class AreaSuccession(models.Model):
+    """An old (pre-2025) commune and the 2025 commune that took it over, wholly or in part."""
+
+    old_area = models.ForeignKey(
+        AdminArea,
+        verbose_name=_("old area"),
+        on_delete=models.PROTECT,
+        related_name="successions",
+    )
+    new_area = models.ForeignKey(
+        AdminArea,
+        verbose_name=_("new area"),
+        on_delete=models.PROTECT,
+        related_name="predecessions",
+    )
+    effective_on = models.DateField(_("effective on"))
+    # An old commune split between several new ones has exactly one default successor.
+    is_default = models.BooleanField(_("default successor"), default=True)
+
+    class Meta:
+        verbose_name = _("area succession")
+        verbose_name_plural = _("area successions")
+        constraints = [
+            models.UniqueConstraint(fields=["old_area", "new_area"], name="area_succession_unique"),
+            models.UniqueConstraint(
+                fields=["old_area"],
+                condition=Q(is_default=True),
+                name="area_succession_one_default",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.old_area} → {self.new_area}"

@@ -1,0 +1,134 @@
+"""Field outreach: village visits where staff help households register for non-cash payment."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .areas import AdminArea
+from .channels import Partner
+from .customers import Customer
+from .organisation import Branch
+
+# Reasons for staying with cash that households name; each is a count field on the activity.
+BARRIER_FIELDS = (
+    "barrier_cash_habit",
+    "barrier_no_smartphone",
+    "barrier_no_bank_account",
+    "barrier_fees",
+    "barrier_distance",
+    "barrier_language",
+    "barrier_distrust",
+)
+
+COUNT_FIELDS = ("households_reached", "registrations", "accounts_opened", "gifts") + BARRIER_FIELDS
+
+
+class OutreachActivity(models.Model):
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="outreach"
+    )
+    date = models.DateField(_("date"))
+    commune = models.ForeignKey(
+        AdminArea,
+        verbose_name=_("commune"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": "commune"},
+    )
+    village = models.ForeignKey(
+        AdminArea,
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"level": "village"},
+    )
+    partner = models.ForeignKey(
+        Partner,
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="outreach",
+    )
+    staff_names = models.CharField(_("staff"), max_length=300, blank=True)
+    households_reached = models.PositiveIntegerField(_("households reached"), default=0)
+    registrations = models.PositiveIntegerField(_("registrations for non-cash payment"), default=0)
+    accounts_opened = models.PositiveIntegerField(_("accounts or wallets opened"), default=0)
+    gifts = models.PositiveIntegerField(_("gifts handed out"), default=0)
+    barrier_cash_habit = models.PositiveIntegerField(_("cash habit"), default=0)
+    barrier_no_smartphone = models.PositiveIntegerField(_("no smartphone"), default=0)
+    barrier_no_bank_account = models.PositiveIntegerField(_("no bank account"), default=0)
+    barrier_fees = models.PositiveIntegerField(_("account or transfer fees"), default=0)
+    barrier_distance = models.PositiveIntegerField(_("distance to a bank or agent"), default=0)
+    barrier_language = models.PositiveIntegerField(_("language"), default=0)
+    barrier_distrust = models.PositiveIntegerField(_("distrust"), default=0)
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Sent with the entry form; a second submit of the same form finds this and records nothing.
+    submission_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("outreach activity")
+        verbose_name_plural = _("outreach activities")
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(registrations__lte=F("households_reached")),
+                name="outreach_registrations_within_households",
+                violation_error_message=_("Registrations cannot exceed the households reached."),
+            ),
+        ] + [
+            models.CheckConstraint(
+                condition=Q(**{f"{name}__gte": 0}),
+                name=f"outreach_{name}_not_negative",
+                violation_error_message=_("Counts are whole numbers, zero or more."),
+            )
+            for name in COUNT_FIELDS
+        ]
+        indexes = [models.Index(fields=["branch", "date"])]
+
+    def __str__(self):
+        return f"{self.date:%d/%m/%Y} {self.commune}"
+
+
+class OutreachRegistration(models.Model):
+    """A customer registered at an activity, so their later payments can be followed."""
+
+    activity = models.ForeignKey(
+        OutreachActivity,
+        verbose_name=_("outreach activity"),
+        on_delete=models.CASCADE,
+        related_name="registered_customers",
+    )
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("registered customer")
+        verbose_name_plural = _("registered customers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "customer"], name="outreach_registration_unique"
+            )
+        ]
+
+    def __str__(self):
+        return str(self.customer)

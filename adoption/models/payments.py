@@ -1,0 +1,113 @@
+"""Payment events, and the imports that brought them in."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from ..choices import ImportKind, ImportStatus
+from .channels import PaymentChannel
+from .customers import Customer
+
+
+class ImportBatch(models.Model):
+    """One run of an import: who, when, which file, and what became of its rows."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ImportKind.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.RUNNING
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256 checksum"), max_length=64)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    rows_imported = models.PositiveIntegerField(_("rows imported"), default=0)
+    rows_skipped = models.PositiveIntegerField(
+        _("rows skipped"), default=0, help_text=_("Already present, e.g. from an earlier import.")
+    )
+    rows_rejected = models.PositiveIntegerField(_("rows rejected"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    rejects_file = models.CharField(_("rejected rows file"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.file_name}"
+
+
+class Payment(models.Model):
+    # PROTECT everywhere: money records are never deleted as a side effect.
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="payments"
+    )
+    period = models.DateField(_("bill period"), help_text=_("First day of the billed month."))
+    amount = models.BigIntegerField(_("amount (VND)"))
+    channel = models.ForeignKey(
+        PaymentChannel,
+        verbose_name=_("channel"),
+        on_delete=models.PROTECT,
+        related_name="payments",
+    )
+    paid_at = models.DateTimeField(_("paid at"))
+    reference = models.CharField(_("partner reference"), max_length=64)
+    import_batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name=_("import"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-paid_at"]
+        constraints = [
+            # A partner's reference identifies a payment, so re-imports cannot double count.
+            models.UniqueConstraint(
+                fields=["channel", "reference"],
+                name="payment_reference_unique_per_channel",
+                violation_error_message=_(
+                    "This channel already has a payment with this reference."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="payment_amount_positive",
+                violation_error_message=_("The amount must be a positive whole number of VND."),
+            ),
+            models.CheckConstraint(
+                condition=Q(period__day=1),
+                name="payment_period_month_start",
+                violation_error_message=_("The bill period must be the first day of a month."),
+            ),
+        ]
+        indexes = [
+            # Used by the rollup fill, which works one period at a time.
+            models.Index(fields=["period", "customer"], name="payment_period_customer"),
+            models.Index(fields=["customer", "period"], name="payment_customer_period"),
+        ]
+
+    def __str__(self):
+        return f"{self.customer_id} {self.period:%m/%Y} {self.amount}"

@@ -1,0 +1,90 @@
+"""Pre-aggregated monthly counts that every chart and table reads.
+
+Filled only by adoption.metrics; see docs/metrics.md for what each count means.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from ..choices import CustomerType
+from .areas import AdminArea
+from .channels import PaymentChannel
+from .organisation import Branch
+
+MONTH_START = Q(period__day=1)
+
+
+class CommuneMonth(models.Model):
+    period = models.DateField(_("period"))
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    commune = models.ForeignKey(AdminArea, on_delete=models.PROTECT, related_name="+")
+    customer_type = models.CharField(max_length=20, choices=CustomerType.choices)
+    active_customers = models.PositiveIntegerField(default=0)
+    paying_customers = models.PositiveIntegerField(default=0)
+    noncash_customers = models.PositiveIntegerField(default=0)
+    payments = models.PositiveIntegerField(default=0)
+    noncash_payments = models.PositiveIntegerField(default=0)
+    amount = models.BigIntegerField(default=0)
+    noncash_amount = models.BigIntegerField(default=0)
+    new_noncash_customers = models.PositiveIntegerField(default=0)
+    back_to_cash_customers = models.PositiveIntegerField(default=0)
+    cohort_6m_customers = models.PositiveIntegerField(default=0)
+    retained_6m_customers = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("commune month rollup")
+        verbose_name_plural = _("commune month rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "branch", "commune", "customer_type"],
+                name="commune_month_unique",
+            ),
+            models.CheckConstraint(condition=MONTH_START, name="commune_month_period_start"),
+        ]
+        indexes = [models.Index(fields=["branch", "period"], name="commune_month_branch")]
+
+
+class ChannelMonth(models.Model):
+    period = models.DateField(_("period"))
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    channel = models.ForeignKey(PaymentChannel, on_delete=models.PROTECT, related_name="+")
+    customer_type = models.CharField(max_length=20, choices=CustomerType.choices)
+    payments = models.PositiveIntegerField(default=0)
+    amount = models.BigIntegerField(default=0)
+    customers = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("channel month rollup")
+        verbose_name_plural = _("channel month rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "branch", "channel", "customer_type"],
+                name="channel_month_unique",
+            ),
+            models.CheckConstraint(condition=MONTH_START, name="channel_month_period_start"),
+        ]
+        indexes = [models.Index(fields=["branch", "period"], name="channel_month_branch")]
+
+
+class RollupDirty(models.Model):
+    """A (period, branch) whose rollups no longer match the raw rows; the next read refills it."""
+
+    period = models.DateField()
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+")
+    marked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["period", "branch"], name="rollup_dirty_unique")
+        ]
+
+
+class RollupState(models.Model):
+    """How far the rollups are filled; a fill that started but never finished is redone."""
+
+    name = models.CharField(max_length=50, unique=True)
+    started_at = models.DateTimeField(null=True)
+    finished_at = models.DateTimeField(null=True)
+    # Data as of: the newest change the rollups are known to include.
+    data_as_of = models.DateTimeField(null=True)

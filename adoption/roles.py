@@ -1,0 +1,65 @@
+"""Which model permissions each role's group holds; applied by migration and by `setup_roles`."""
+
+from .choices import Role
+
+ALL_MODELS = (
+    "company",
+    "branch",
+    "staffprofile",
+    "adminarea",
+    "areasuccession",
+    "customer",
+    "partner",
+    "paymentchannel",
+    "payment",
+    "importbatch",
+    "outreachactivity",
+    "outreachregistration",
+    "target",
+)
+
+ROLE_PERMISSIONS = {
+    # View everything, change nothing but targets.
+    Role.MANAGERS: [f"view_{m}" for m in ALL_MODELS] + ["add_target", "change_target"],
+    # Their own branch only: querysets in adoption.permissions narrow every list.
+    Role.BRANCH_STAFF: [
+        "view_branch",
+        "view_adminarea",
+        "view_customer",
+        "view_partner",
+        "view_paymentchannel",
+        "view_target",
+        "view_outreachactivity",
+        "add_outreachactivity",
+        "change_outreachactivity",
+        "view_outreachregistration",
+        "add_outreachregistration",
+        "change_outreachregistration",
+        "delete_outreachregistration",
+    ],
+    Role.CHANNEL_ADMINS: [
+        "view_partner",
+        "add_partner",
+        "change_partner",
+        "view_paymentchannel",
+        "add_paymentchannel",
+        "change_paymentchannel",
+        "view_payment",
+        "view_importbatch",
+        "add_importbatch",
+        "view_customer",
+        "view_branch",
+    ],
+}
+
+
+def apply_role_permissions(group_model, permission_model):
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=role.value)
+        perms = permission_model.objects.filter(
+            content_type__app_label="adoption", codename__in=codenames
+        )
+        missing = set(codenames) - set(perms.values_list("codename", flat=True))
+        if missing:
+            raise RuntimeError(f"Unknown permissions for {role}: {sorted(missing)}")
+        group.permissions.set(perms)

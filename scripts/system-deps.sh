@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the set-up needs, only those that are missing.
+#   scripts/system-deps.sh build     -> compiler and libpq headers, to build psycopg2
+#   scripts/system-deps.sh browser   -> Chromium, for the Playwright browser tests
+set -euo pipefail
+
+need=()
+for what in "$@"; do
+  case "$what" in
+    build)
+      command -v gcc >/dev/null || need+=(gcc)
+      command -v pg_config >/dev/null || need+=(libpq-dev)
+      python3 -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+        || need+=(python3-dev)
+      python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+      ;;
+    browser)
+      [ -x /usr/bin/chromium ] || need+=(chromium)
+      ;;
+    *) echo "unknown dependency set: $what" >&2; exit 2 ;;
+  esac
+done
+
+[ ${#need[@]} -eq 0 ] && exit 0
+echo "Installing system packages: ${need[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${need[@]}"

@@ -1,0 +1,241 @@
+"""Shared fixtures: one company with two branches, their areas, customers, channels and a user
+per role (manager, branch staff of each branch, channel admin, superuser, outsider)."""
+
+import os
+import shutil
+from datetime import date
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.db import connection
+
+from adoption.choices import ChannelKind, CustomerType, Role
+from adoption.models import (
+    AdminArea,
+    Branch,
+    Company,
+    Customer,
+    Partner,
+    PaymentChannel,
+    StaffProfile,
+)
+
+CI = os.environ.get("CI") == "true"
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "correct-horse-battery-staple"
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return f"database: {engine} ({settings.DATABASES['default']['NAME']})"
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only and browser tests skip where they cannot run, except under CI=true."""
+    from django.conf import settings
+
+    on_postgres = "postgresql" in settings.DATABASES["default"]["ENGINE"]
+    has_browser = os.path.exists(CHROMIUM)
+    missing = []
+    if not on_postgres and any("postgres" in item.keywords for item in items):
+        missing.append("PostgreSQL")
+    if not has_browser and any("browser" in item.keywords for item in items):
+        missing.append(f"Chromium at {CHROMIUM}")
+    if CI and missing:
+        raise pytest.UsageError(f"CI=true and these are missing: {', '.join(missing)}")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL"))
+        if "browser" in item.keywords and not has_browser:
+            item.add_marker(pytest.mark.skip(reason="needs Chromium"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    name = "PostgreSQL" if "postgresql" in engine else "SQLite"
+    terminalreporter.write_line(f"Ran on {name}.", bold=True)
+    if name == "SQLite":
+        terminalreporter.write_line(
+            "WARNING: PostgreSQL-only tests were SKIPPED (no PostgreSQL server).",
+            red=True,
+            bold=True,
+        )
+
+
+# Browser: Debian's Chromium, driven by pytest-playwright.
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM if shutil.which(CHROMIUM) else None,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "vi-VN", "timezone_id": "Asia/Ho_Chi_Minh"}
+
+
+@pytest.fixture
+def login_page(live_server, page):
+    """Returns a function that logs a user in through the real login form."""
+
+    def login(user, password=PASSWORD, next_url="/"):
+        page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit].primary")
+        page.wait_for_load_state()
+        return page
+
+    return login
+
+
+# The cast.
+
+
+@pytest.fixture
+def areas(db):
+    province = AdminArea.objects.create(level="province", code="02", name="Tỉnh Hà Giang")
+    bq = AdminArea.objects.create(
+        level="district", code="034", name="Huyện Bắc Quang", parent=province
+    )
+    qb = AdminArea.objects.create(
+        level="district", code="035", name="Huyện Quang Bình", parent=province
+    )
+    communes = {
+        "viet_quang": AdminArea.objects.create(
+            level="commune", code="00910", name="Thị trấn Việt Quang", parent=bq
+        ),
+        "tan_quang": AdminArea.objects.create(
+            level="commune", code="00925", name="Xã Tân Quang", parent=bq
+        ),
+        "yen_binh": AdminArea.objects.create(
+            level="commune", code="00970", name="Thị trấn Yên Bình", parent=qb
+        ),
+    }
+    village = AdminArea.objects.create(
+        level="village", name="Thôn Khiềm", parent=communes["tan_quang"]
+    )
+    return {"province": province, "bq": bq, "qb": qb, "village": village, **communes}
+
+
+@pytest.fixture
+def company(areas):
+    return Company.objects.create(
+        code="PCHG",
+        name="Công ty Điện lực Hà Giang",
+        customer_code_prefix="PA20",
+        province=areas["province"],
+    )
+
+
+@pytest.fixture
+def branches(company, areas):
+    return {
+        "bq": Branch.objects.create(
+            company=company, code="BQ", name="Điện lực Bắc Quang", district=areas["bq"]
+        ),
+        "qb": Branch.objects.create(
+            company=company, code="QB", name="Điện lực Quang Bình", district=areas["qb"]
+        ),
+    }
+
+
+@pytest.fixture
+def channels(db):
+    viettel = Partner.objects.create(code="VIETTEL", name="Viettel")
+    agribank = Partner.objects.create(code="AGRIBANK", name="Agribank")
+    return {
+        "viettelpay": PaymentChannel.objects.create(
+            code="VTP", name="ViettelPay", kind=ChannelKind.EWALLET, partner=viettel
+        ),
+        "agribank": PaymentChannel.objects.create(
+            code="AGR", name="Agribank", kind=ChannelKind.BANK, partner=agribank
+        ),
+        "counter": PaymentChannel.objects.create(
+            code="QUAY", name="Quầy thu", kind=ChannelKind.COMPANY_COUNTER, is_cash=True
+        ),
+        "collector": PaymentChannel.objects.create(
+            code="THU", name="Thu ngân viên", kind=ChannelKind.COLLECTOR, is_cash=True
+        ),
+    }
+
+
+@pytest.fixture
+def customers(branches, areas):
+    def make(code, branch, commune, **kwargs):
+        kwargs.setdefault("connected_on", date(2018, 1, 1))
+        return Customer.objects.create(
+            code=code, name=f"Khách hàng {code[-4:]}", branch=branch, commune=commune, **kwargs
+        )
+
+    return {
+        "bq1": make("PA20BQ0000001", branches["bq"], areas["viet_quang"]),
+        "bq2": make("PA20BQ0000002", branches["bq"], areas["tan_quang"], village=areas["village"]),
+        "bq3": make(
+            "PA20BQ0000003",
+            branches["bq"],
+            areas["tan_quang"],
+            customer_type=CustomerType.BUSINESS,
+        ),
+        "qb1": make("PA20QB0000001", branches["qb"], areas["yen_binh"]),
+    }
+
+
+def _user(username, role=None, branch=None, company=None, **kwargs):
+    user = User.objects.create_user(username, password=PASSWORD, **kwargs)
+    if role:
+        user.groups.add(Group.objects.get(name=role.value))
+    if company:
+        StaffProfile.objects.create(user=user, company=company, branch=branch)
+    return user
+
+
+@pytest.fixture
+def users(company, branches):
+    return {
+        "manager": _user("manager", Role.MANAGERS, company=company, is_staff=True),
+        "staff_bq": _user(
+            "staff_bq", Role.BRANCH_STAFF, branch=branches["bq"], company=company, is_staff=True
+        ),
+        "staff_qb": _user(
+            "staff_qb", Role.BRANCH_STAFF, branch=branches["qb"], company=company, is_staff=True
+        ),
+        "channel_admin": _user(
+            "channel_admin", Role.CHANNEL_ADMINS, company=company, is_staff=True
+        ),
+        "admin": _user("admin", is_staff=True, is_superuser=True),
+        "outsider": _user("outsider"),
+    }
+
+
+@pytest.fixture
+def client_for(client):
+    """Returns a test client logged in as the given user."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def on_postgres():
+    return connection.vendor == "postgresql"

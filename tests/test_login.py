@@ -1,0 +1,25 @@
+import pytest
+
+
+@pytest.mark.django_db
+def test_anonymous_users_are_sent_to_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_login_page_is_in_vietnamese_by_default(client):
+    response = client.get("/accounts/login/")
+    assert response.status_code == 200
+    assert 'lang="vi"' in response.content.decode()
+
+
+def test_a_manager_logs_in_and_sees_the_dashboard(client, users):
+    response = client.post(
+        "/accounts/login/",
+        {"username": "manager", "password": "correct-horse-battery-staple"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert response.wsgi_request.user.username == "manager"
