@@ -43,11 +43,13 @@ format: install
 	$(VENV)/bin/ruff format .
 
 messages: install
-	$(PY) manage.py makemessages -l vi --ignore '.venv' --ignore '.tools' --no-obsolete
-	$(PY) manage.py compilemessages --ignore '.venv' --ignore '.tools'
+	scripts/system-deps.sh messages
+	$(PY) manage.py makemessages -l vi --no-obsolete $(foreach d,.venv .tools test-results staticfiles bench tests,--ignore $(d))
+	$(PY) manage.py compilemessages --ignore .venv --ignore .tools
 
 test: install lint
-	scripts/system-deps.sh browser
+	scripts/system-deps.sh browser messages
+	$(PY) scripts/check_messages.py
 	scripts/test-db.sh $(VENV)/bin/pytest --screenshot=only-on-failure --output=test-results $(PYTEST_ARGS)
 
 clean:

@@ -2,6 +2,7 @@
 # Installs the Debian packages the set-up needs, only those that are missing.
 #   scripts/system-deps.sh build     -> compiler and libpq headers, to build psycopg2
 #   scripts/system-deps.sh browser   -> Chromium, for the Playwright browser tests
+#   scripts/system-deps.sh messages  -> gettext, to check the Vietnamese catalogue
 set -euo pipefail
 
 need=()
@@ -16,6 +17,9 @@ for what in "$@"; do
       ;;
     browser)
       [ -x /usr/bin/chromium ] || need+=(chromium)
+      ;;
+    messages)
+      command -v xgettext >/dev/null && command -v msgfmt >/dev/null || need+=(gettext)
       ;;
     *) echo "unknown dependency set: $what" >&2; exit 2 ;;
   esac
