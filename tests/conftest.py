@@ -20,6 +20,10 @@ from adoption.models import (
     StaffProfile,
 )
 
+# pytest-playwright runs an event loop in the test thread; Django's ORM refuses to run there
+# unless told that the (synchronous) test code is safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 CI = os.environ.get("CI") == "true"
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct-horse-battery-staple"
