@@ -135,8 +135,13 @@ class OutreachForm(forms.ModelForm):
         options = []
         for commune in (p for p in places if p.level == AreaLevel.COMMUNE):
             for place in [commune, *villages.get(commune.pk, [])]:
-                label = self.fields["place"].label_from_instance(place)
-                options.append({"id": place.pk, "label": label, "selected": str(place.pk) == chosen})
+                options.append(
+                    {
+                        "id": place.pk,
+                        "label": self.fields["place"].label_from_instance(place),
+                        "selected": str(place.pk) == chosen,
+                    }
+                )
         return options
 
     def clean_date(self):

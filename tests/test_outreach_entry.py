@@ -10,7 +10,7 @@ from django.utils.translation import gettext, ngettext
 
 from adoption.choices import Role
 from adoption.forms import OutreachForm, year_before
-from adoption.models import OutreachActivity, OutreachRegistration, StaffProfile
+from adoption.models import AdminArea, OutreachActivity, OutreachRegistration, StaffProfile
 from adoption.views.outreach import _save_new
 from tests.conftest import PASSWORD
 
@@ -347,3 +347,37 @@ def test_every_change_is_in_the_history_with_who_made_it(staff, post, users, rec
     removed = OutreachRegistration.history.filter(history_type="-").get()
     assert removed.customer.code == "PA20BQ0000001"
     assert removed.history_user == users["staff_bq"]
+
+
+# Weight (figures printed by bench/outreach_page_weight.py as well).
+
+SYLLABLES = "Tân Quang Việt Vĩnh Hảo Khiềm Nà Lũng Pìn Xuân Minh Đồng Yên Thượng Hạ Bình Tiên Kiều"
+
+
+def test_the_entry_page_weighs_at_most_60_kb_gzipped_with_its_css_and_js(
+    staff, areas, branches, channels, capsys
+):
+    import random
+
+    from bench.outreach_page_weight import BUDGET, page_weight
+
+    # A large district: 30 communes of 15 villages, with varied names that compress less well.
+    words = SYLLABLES.split()
+    pick = random.Random(7).sample
+    for c in range(30):
+        commune = AdminArea.objects.create(
+            level="commune", name="Xã " + " ".join(pick(words, 2)) + f" {c}", parent=areas["bq"]
+        )
+        AdminArea.objects.bulk_create(
+            AdminArea(level="village", name="Thôn " + " ".join(pick(words, 3)), parent=commune)
+            for _ in range(15)
+        )
+
+    response = staff.get("/outreach/new")
+    rows = page_weight(response.content)
+    total = sum(packed for _, _, packed in rows)
+
+    assert len(response.context["form"].place_options()) >= 480
+    with capsys.disabled():
+        print(f"\noutreach entry page: {total:,} B gzipped with CSS and JS (budget {BUDGET:,})")
+    assert total <= BUDGET
