@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
-from ..forms import MonthField, OutreachForm, OutreachPeriodForm, year_before
+from ..forms import MonthField, OutreachForm, OutreachPeriodForm
 from ..models import OutreachActivity
 from ..outreach_effect import (
     TOTAL_FIELDS,
@@ -83,7 +83,6 @@ def activity_list(request):
             "month": month,
             "previous_month": add_months(month, -1),
             "next_month": add_months(month, 1) if month < this_month else None,
-            "earliest_month": year_before(this_month),
             "can_add": entry_branch is not None,
             "branch": entry_branch,
             "saved": saved,
@@ -169,11 +168,17 @@ def activity_edit(request, pk):
 def _report_scope(request):
     """The activities a report covers: the user's branches, narrowed by the period form."""
     require_outreach_viewer(request.user)
-    today = timezone.localdate()
-    form = OutreachPeriodForm(request.GET or None, branches=visible_branches(request.user))
-    choice = form.cleaned_data if form.is_valid() else {}
-    start = choice.get("start") or add_months(month_start(today), -11)
-    end = choice.get("end") or month_start(today)
+    this_month = month_start(timezone.localdate())
+    defaults = {"start": add_months(this_month, -11), "end": this_month}
+    data = request.GET.copy()
+    for name, month in defaults.items():
+        if not data.get(name):
+            data[name] = f"{month:%Y-%m}"
+    form = OutreachPeriodForm(data, branches=visible_branches(request.user))
+    form.is_valid()  # what is invalid (a branch the user may not see) is left out
+    choice = form.cleaned_data
+    start = choice.get("start") or defaults["start"]
+    end = choice.get("end") or defaults["end"]
     activities = outreach_activities(request.user).filter(
         date__gte=start, date__lt=add_months(end, 1)
     )
