@@ -75,20 +75,25 @@ def require_outreach_viewer(user):
 
 def outreach_branch_for_entry(user):
     """The branch a user records outreach for, or None: only branch staff of one branch may."""
-    if not is_branch_staff(user) or not user.has_perm("adoption.add_outreachactivity"):
-        return None
-    return staff_branch(user)
+    # Asked once per row of a list: remembered on the user object, like Django's permissions.
+    if not hasattr(user, "_outreach_entry_branch"):
+        allowed = is_branch_staff(user) and user.has_perm("adoption.add_outreachactivity")
+        user._outreach_entry_branch = staff_branch(user) if allowed else None
+    return user._outreach_entry_branch
 
 
 def can_edit_outreach(user, activity, now=None):
     """Own entry, own branch, within OUTREACH_EDIT_DAYS of recording it."""
     now = now or timezone.now()
+    if activity.created_by_id != user.pk or now - activity.created_at > timedelta(
+        days=OUTREACH_EDIT_DAYS
+    ):
+        return False
+    branch = outreach_branch_for_entry(user)
     return (
-        activity.created_by_id == user.pk
+        branch is not None
+        and branch.pk == activity.branch_id
         and user.has_perm("adoption.change_outreachactivity")
-        and outreach_branch_for_entry(user) is not None
-        and outreach_branch_for_entry(user).pk == activity.branch_id
-        and now - activity.created_at <= timedelta(days=OUTREACH_EDIT_DAYS)
     )
 
 

@@ -184,3 +184,28 @@ def test_the_edit_link_shows_only_on_editable_rows(client_for, users, activities
     )
     html = client_for(users["staff_qb"]).get("/outreach/").content.decode()
     assert f"/outreach/{activities['qb'].pk}/edit" not in html
+
+
+def test_the_list_asks_the_database_a_fixed_number_of_times(
+    client_for, users, branches, areas, django_assert_max_num_queries
+):
+    def add(n):
+        OutreachActivity.objects.bulk_create(
+            OutreachActivity(
+                branch=branches["bq"],
+                date=timezone.localdate(),
+                commune=areas["tan_quang"],
+                village=areas["village"],
+                created_by=users["staff_bq"],
+            )
+            for _ in range(n)
+        )
+
+    client = client_for(users["staff_bq"])
+    add(2)
+    with django_assert_max_num_queries(20) as few:
+        client.get("/outreach/")
+    add(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get("/outreach/")
+    assert response.content.decode().count("/edit") == 22
