@@ -65,6 +65,14 @@ def test_staff_see_only_their_branch_in_the_list(client_for, users, activities):
     assert "Xã Tân Quang" not in html
 
 
+def test_a_hand_edited_list_url_falls_back_quietly(client_for, users, activities):
+    client = client_for(users["staff_qb"])
+    response = client.get(f"/outreach/?month=2026-13&saved=x{activities['bq'].pk}")
+    assert response.status_code == 200
+    response = client.get(f"/outreach/?saved={activities['bq'].pk}")
+    assert 'id="outreach-saved"' not in response.content.decode()  # not theirs to see
+
+
 def test_staff_cannot_open_another_branchs_activity_by_url(client_for, users, activities):
     client = client_for(users["staff_qb"])
     assert client.get(f"/outreach/{activities['bq'].pk}/edit").status_code == 404

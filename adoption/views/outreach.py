@@ -73,7 +73,8 @@ def activity_list(request):
     table = OutreachTable(
         activities, user=request.user, exclude=("branch",) if entry_branch else ()
     )
-    saved = activities.filter(pk=request.GET.get("saved") or None).first()
+    saved_id = request.GET.get("saved", "")
+    saved = activities.filter(pk=saved_id).first() if saved_id.isdigit() else None
     return render(
         request,
         "adoption/outreach_list.html",

@@ -45,12 +45,20 @@
     function filter() {
       var query = fold(search.value.trim());
       var current = select.value;
+      var matches = [];
       select.textContent = "";
       options.forEach(function (o) {
-        if (!o.value || !query || o.value === current || o.key.indexOf(query) !== -1) {
+        var match = query && o.value && o.key.indexOf(query) !== -1;
+        if (match) matches.push(o.value);
+        if (!o.value || !query || o.value === current || match) {
           select.add(new Option(o.text, o.value, false, o.value === current));
         }
       });
+      // One place left: choose it, saving a tap on the phone.
+      if (matches.length === 1 && !current) {
+        select.value = matches[0];
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      }
     }
     search.hidden = false;
     search.addEventListener("input", filter);

@@ -50,13 +50,14 @@ def drafts(page):
     )
 
 
-def test_staff_record_an_activity_and_see_it_in_the_list(entry_page, live_server):
+def test_staff_record_an_activity_and_see_it_in_the_list(entry_page, areas):
     page = entry_page
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
     page.fill("#place-search", "khiem")
-    # Typed without tones, the list narrows to the one village (and the empty choice).
+    # Typed without tones, the list narrows to the one village, which is chosen.
     expect(page.locator("#id_place option")).to_have_count(2)
+    expect(page.locator("#id_place")).to_have_value(str(areas["village"].pk))
     fill_entry(page)
     page.click("#outreach-submit")
 
