@@ -113,6 +113,7 @@ def test_the_list_shows_the_new_activity_and_the_months_totals(staff, post):
     assert response.context["totals"]["activities"] == 2
     assert response.context["totals"]["households_reached"] == 50
     assert response.context["totals"]["registrations"] == 15
+    assert response.context["totals"]["barriers_named"] == 2 * (10 + 6 + 2 + 3 + 1)
 
 
 COUNT_MESSAGE = "Enter a whole number, zero or more."

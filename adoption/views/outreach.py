@@ -17,7 +17,7 @@ from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
 from ..forms import MonthField, OutreachForm, OutreachPeriodForm
-from ..models import OutreachActivity
+from ..models import BARRIER_FIELDS, OutreachActivity
 from ..outreach_effect import (
     TOTAL_FIELDS,
     add_months,
@@ -69,6 +69,7 @@ def activity_list(request):
         .select_related("branch", "commune", "village")
     )
     totals = activities.aggregate(activities=Count("id"), **{f: Sum(f) for f in TOTAL_FIELDS})
+    totals["barriers_named"] = sum(totals[f] or 0 for f in BARRIER_FIELDS)
     entry_branch = outreach_branch_for_entry(request.user)
     table = OutreachTable(
         activities, user=request.user, exclude=("branch",) if entry_branch else ()
