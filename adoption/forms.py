@@ -146,6 +146,8 @@ class OutreachForm(forms.ModelForm):
 
     def clean_date(self):
         day = self.cleaned_data["date"]
+        if self.instance.pk and day == self.instance.date:
+            return day  # an edit within the 7 days keeps the date it was recorded with
         if day > self.today:
             raise forms.ValidationError(_("The date cannot be in the future."))
         if day < year_before(self.today):

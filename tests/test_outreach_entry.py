@@ -294,6 +294,24 @@ def test_staff_edit_their_own_entry_within_seven_days(staff, post, recorded):
     ]
 
 
+def test_an_edit_keeps_a_date_that_has_since_passed_a_year(staff, post, recorded):
+    old_day = year_before(timezone.localdate()) - timedelta(days=2)
+    OutreachActivity.objects.filter(pk=recorded.pk).update(date=old_day)
+    response = staff.post(
+        f"/outreach/{recorded.pk}/edit", post(date=old_day.isoformat(), households_reached="41")
+    )
+    assert response.status_code == 302
+    recorded.refresh_from_db()
+    assert (recorded.date, recorded.households_reached) == (old_day, 41)
+
+    # Moving it further back is still refused.
+    older = old_day - timedelta(days=1)
+    response = staff.post(f"/outreach/{recorded.pk}/edit", post(date=older.isoformat()))
+    assert response.context["form"].errors["date"] == [
+        vi("The date cannot be more than a year ago.")
+    ]
+
+
 def test_the_edit_page_shows_the_recorded_values(staff, recorded):
     html = staff.get(f"/outreach/{recorded.pk}/edit").content.decode()
     assert 'name="households_reached" value="40"' in html

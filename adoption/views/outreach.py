@@ -197,7 +197,8 @@ def _export_or_render(request, name, tables, context):
     if export_format in EXPORT_FORMATS:
         wanted = request.GET.get("table", "")
         table = next((t for t in tables if t.prefix == wanted), tables[0])
-        filename = f"outreach-{name}{'-' + wanted.strip('-') if wanted else ''}.{export_format}"
+        suffix = f"-{table.prefix.strip('-')}" if table.prefix else ""
+        filename = f"outreach-{name}{suffix}.{export_format}"
         return TableExport(export_format, table).response(filename)
     context = {**context, "report": name, "tables": tables, "formats": EXPORT_FORMATS}
     return render(request, "adoption/outreach_report.html", context)
