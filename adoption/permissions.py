@@ -1,10 +1,14 @@
 """The one place that answers "which branches may this user see?" and "what may they do?"."""
 
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
+from datetime import timedelta
 
-from .choices import Role
-from .models import Branch
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from .choices import AreaLevel, Role
+from .models import AdminArea, Branch, Customer, OutreachActivity
 
 
 def _in_group(user, role):
@@ -49,3 +53,60 @@ def get_branch_for_user(user, code):
 def require_branch(user, branch):
     if not visible_branches(user).filter(pk=branch.pk).exists():
         raise PermissionDenied
+
+
+# Field outreach. Branch staff record and correct their own branch's activities; managers and
+# superusers read every branch's (they correct mistakes in the admin, which keeps the history).
+
+OUTREACH_EDIT_DAYS = 7
+
+
+def outreach_activities(user):
+    """Outreach activities the user may see; none without the view permission."""
+    if not user.is_authenticated or not user.has_perm("adoption.view_outreachactivity"):
+        return OutreachActivity.objects.none()
+    return OutreachActivity.objects.filter(branch__in=visible_branches(user))
+
+
+def require_outreach_viewer(user):
+    if not user.has_perm("adoption.view_outreachactivity"):
+        raise PermissionDenied
+
+
+def outreach_branch_for_entry(user):
+    """The branch a user records outreach for, or None: only branch staff of one branch may."""
+    # Asked once per row of a list: remembered on the user object, like Django's permissions.
+    if not hasattr(user, "_outreach_entry_branch"):
+        allowed = is_branch_staff(user) and user.has_perm("adoption.add_outreachactivity")
+        user._outreach_entry_branch = staff_branch(user) if allowed else None
+    return user._outreach_entry_branch
+
+
+def can_edit_outreach(user, activity, now=None):
+    """Own entry, own branch, within OUTREACH_EDIT_DAYS of recording it."""
+    now = now or timezone.now()
+    if activity.created_by_id != user.pk or now - activity.created_at > timedelta(
+        days=OUTREACH_EDIT_DAYS
+    ):
+        return False
+    branch = outreach_branch_for_entry(user)
+    return (
+        branch is not None
+        and branch.pk == activity.branch_id
+        and user.has_perm("adoption.change_outreachactivity")
+    )
+
+
+def branch_places(branch):
+    """Communes a branch serves, and their villages (current units only).
+
+    Before the 2025 reform a branch's communes hang under its district; after it, communes hang
+    under the province, so the communes where the branch has customers count as well.
+    """
+    current = Q(valid_to__isnull=True) | Q(valid_to__gte=timezone.localdate())
+    commune_ids = Customer.objects.filter(branch=branch).values("commune_id")
+    communes = AdminArea.objects.filter(current, level=AreaLevel.COMMUNE).filter(
+        Q(parent_id=branch.district_id) | Q(pk__in=commune_ids)
+    )
+    villages = AdminArea.objects.filter(current, level=AreaLevel.VILLAGE, parent__in=communes)
+    return communes, villages

@@ -121,6 +121,9 @@ class OutreachRegistration(models.Model):
         Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+"
     )
 
+    # Codes added to or removed from an activity are changes staff make; keep them traceable.
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("registered customer")
         verbose_name_plural = _("registered customers")

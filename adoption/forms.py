@@ -1,0 +1,246 @@
+"""Forms shown outside the admin."""
+
+import re
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .choices import AreaLevel
+from .models import BARRIER_FIELDS, Customer, OutreachActivity
+from .models.customers import CUSTOMER_CODE_PATTERN
+from .models.outreach import COUNT_FIELDS
+from .permissions import branch_places
+
+COUNT_MESSAGES = {
+    "invalid": _("Enter a whole number, zero or more."),
+    "min_value": _("Enter a whole number, zero or more."),
+    "max_value": _("This number is too large."),
+}
+# Typed, pasted or scanned: one per line, or separated by spaces, commas or semicolons.
+CODE_SEPARATORS = re.compile(r"[\s,;]+")
+MAX_CODES = 500
+
+
+def year_before(day):
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+class PlaceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        if obj.level == AreaLevel.VILLAGE:
+            return f"{obj.name} ({obj.parent.name})"
+        return obj.name
+
+
+class CountField(forms.IntegerField):
+    def __init__(self, label):
+        super().__init__(
+            label=label,
+            min_value=0,
+            max_value=100_000,
+            required=False,
+            error_messages=COUNT_MESSAGES,
+            widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "0"}),
+        )
+
+    def clean(self, value):
+        # An empty count on a phone means none.
+        value = super().clean(value)
+        return 0 if value is None else value
+
+
+class OutreachForm(forms.ModelForm):
+    """One outreach activity, recorded by branch staff for their own branch."""
+
+    place = PlaceChoiceField(
+        label=_("Commune or village"),
+        queryset=None,
+        error_messages={
+            "required": _("Choose the commune or village."),
+            "invalid_choice": _("This place is not in your branch's area."),
+        },
+    )
+    customer_codes = forms.CharField(
+        label=_("Customer codes of registered households"),
+        required=False,
+        help_text=_("Optional. One per line, or separated by spaces or commas."),
+        widget=forms.Textarea(
+            attrs={"rows": 3, "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+    submission_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = OutreachActivity
+        fields = [
+            "date",
+            "place",
+            "partner",
+            "staff_names",
+            "households_reached",
+            "registrations",
+            "accounts_opened",
+            "gifts",
+            *BARRIER_FIELDS,
+            "customer_codes",
+            "notes",
+        ]
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, branch, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.branch = branch
+        self.today = timezone.localdate()
+        for name in COUNT_FIELDS:
+            self.fields[name] = CountField(label=self.fields[name].label)
+        communes, villages = branch_places(branch)
+        self.fields["place"].queryset = (
+            (communes | villages).select_related("parent").order_by("level", "name")
+        )
+        self.fields["date"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+        self.fields["date"].widget = forms.DateInput(
+            format="%Y-%m-%d",
+            attrs={
+                "type": "date",
+                "max": self.today.isoformat(),
+                "min": year_before(self.today).isoformat(),
+            },
+        )
+        self.fields["partner"].empty_label = _("No partner")
+        if self.instance.pk:
+            self.initial["place"] = self.instance.village_id or self.instance.commune_id
+            self.initial["customer_codes"] = "\n".join(
+                self.instance.registered_customers.order_by("customer__code").values_list(
+                    "customer__code", flat=True
+                )
+            )
+        else:
+            self.initial.setdefault("date", self.today)
+
+    def place_options(self):
+        """Communes with their villages under them, as the searchable list shows them."""
+        places = list(self.fields["place"].queryset)
+        chosen = str(self["place"].value() or "")
+        villages = {}
+        for place in places:
+            if place.level == AreaLevel.VILLAGE:
+                villages.setdefault(place.parent_id, []).append(place)
+        options = []
+        for commune in (p for p in places if p.level == AreaLevel.COMMUNE):
+            for place in [commune, *villages.get(commune.pk, [])]:
+                options.append(
+                    {
+                        "id": place.pk,
+                        "label": self.fields["place"].label_from_instance(place),
+                        "selected": str(place.pk) == chosen,
+                    }
+                )
+        return options
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if self.instance.pk and day == self.instance.date:
+            return day  # an edit within the 7 days keeps the date it was recorded with
+        if day > self.today:
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        if day < year_before(self.today):
+            raise forms.ValidationError(_("The date cannot be more than a year ago."))
+        return day
+
+    def clean_customer_codes(self):
+        codes = list(
+            dict.fromkeys(
+                c.upper() for c in CODE_SEPARATORS.split(self.cleaned_data["customer_codes"]) if c
+            )
+        )
+        if len(codes) > MAX_CODES:
+            raise forms.ValidationError(
+                _("At most %(max)d customer codes per activity.") % {"max": MAX_CODES}
+            )
+        malformed = [c for c in codes if not re.match(CUSTOMER_CODE_PATTERN, c)]
+        if malformed:
+            raise forms.ValidationError(
+                _("Not a customer code: %(codes)s. A code looks like PA20BQ0001234.")
+                % {"codes": ", ".join(malformed)}
+            )
+        found = dict(
+            Customer.objects.filter(code__in=codes, branch=self.branch).values_list("code", "pk")
+        )
+        unknown = [c for c in codes if c not in found]
+        if unknown:
+            raise forms.ValidationError(
+                _("No customer of your branch has this code: %(codes)s.")
+                % {"codes": ", ".join(unknown)}
+            )
+        self.customer_ids = [found[c] for c in codes]
+        return "\n".join(codes)
+
+    def clean(self):
+        cleaned = super().clean()
+        reached = cleaned.get("households_reached")
+        registrations = cleaned.get("registrations")
+        if reached is not None and registrations is not None and registrations > reached:
+            self.add_error(
+                "registrations", _("Registrations cannot exceed the households reached.")
+            )
+        codes = getattr(self, "customer_ids", None)
+        if codes and registrations is not None and len(codes) > registrations:
+            self.add_error(
+                "customer_codes",
+                ngettext(
+                    "%(codes)d customer code but only %(registrations)d registrations.",
+                    "%(codes)d customer codes but only %(registrations)d registrations.",
+                    len(codes),
+                )
+                % {"codes": len(codes), "registrations": registrations},
+            )
+        return cleaned
+
+    def _post_clean(self):
+        place = self.cleaned_data.get("place")
+        if place is not None:
+            is_village = place.level == AreaLevel.VILLAGE
+            self.instance.commune = place.parent if is_village else place
+            self.instance.village = place if is_village else None
+        self.instance.branch = self.branch
+        super()._post_clean()
+
+    def save_registrations(self, activity):
+        """Make the activity's registered customers exactly the codes given."""
+        wanted = set(self.customer_ids)
+        existing = dict(activity.registered_customers.values_list("customer_id", "pk"))
+        for customer_id in set(existing) - wanted:
+            # One by one, so each removal is in the history.
+            activity.registered_customers.get(pk=existing[customer_id]).delete()
+        for customer_id in wanted - set(existing):
+            activity.registered_customers.create(customer_id=customer_id)
+
+
+class MonthField(forms.DateField):
+    """A month as YYYY-MM (the value of <input type=month>), cleaned to its first day."""
+
+    input_formats = ["%Y-%m"]
+    widget = forms.DateInput(format="%Y-%m", attrs={"type": "month"})
+    default_error_messages = {"invalid": _("Enter a month as YYYY-MM.")}
+
+
+class OutreachPeriodForm(forms.Form):
+    """Branch and months of the outreach report pages (GET)."""
+
+    branch = forms.ModelChoiceField(
+        label=_("Branch"), queryset=None, required=False, to_field_name="code"
+    )
+    start = MonthField(label=_("From"), required=False)
+    end = MonthField(label=_("To"), required=False)
+
+    def __init__(self, *args, branches, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].queryset = branches
+        self.fields["branch"].empty_label = _("All branches")

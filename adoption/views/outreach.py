@@ -1,0 +1,232 @@
+"""Field outreach: entry for branch staff (from a phone), and what it achieved for managers."""
+
+import uuid
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tables2 import RequestConfig
+from django_tables2.export import TableExport
+
+from ..forms import MonthField, OutreachForm, OutreachPeriodForm
+from ..models import BARRIER_FIELDS, OutreachActivity
+from ..outreach_effect import (
+    TOTAL_FIELDS,
+    add_months,
+    effect_rows,
+    funnel,
+    month_start,
+    monthly_totals,
+)
+from ..permissions import (
+    can_edit_outreach,
+    is_manager,
+    outreach_activities,
+    outreach_branch_for_entry,
+    require_outreach_viewer,
+    visible_branches,
+)
+from ..tables import (
+    FunnelActivityTable,
+    FunnelBranchTable,
+    OutreachEffectTable,
+    OutreachTable,
+    OutreachTotalsTable,
+)
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def _month_param(value, default):
+    field = MonthField(required=False)
+    try:
+        return field.clean(value) or default
+    except forms.ValidationError:  # a hand-edited URL: fall back to the default month
+        return default
+
+
+def _list_url(activity):
+    query = urlencode({"month": f"{activity.date:%Y-%m}", "saved": activity.pk})
+    return f"{reverse('outreach:list')}?{query}#activity-{activity.pk}"
+
+
+@login_required
+def activity_list(request):
+    require_outreach_viewer(request.user)
+    this_month = month_start(timezone.localdate())
+    month = _month_param(request.GET.get("month"), this_month)
+    activities = (
+        outreach_activities(request.user)
+        .filter(date__gte=month, date__lt=add_months(month, 1))
+        .select_related("branch", "commune", "village")
+    )
+    totals = activities.aggregate(activities=Count("id"), **{f: Sum(f) for f in TOTAL_FIELDS})
+    totals["barriers_named"] = sum(totals[f] or 0 for f in BARRIER_FIELDS)
+    entry_branch = outreach_branch_for_entry(request.user)
+    table = OutreachTable(
+        activities, user=request.user, exclude=("branch",) if entry_branch else ()
+    )
+    saved_id = request.GET.get("saved", "")
+    saved = activities.filter(pk=saved_id).first() if saved_id.isdigit() else None
+    return render(
+        request,
+        "adoption/outreach_list.html",
+        {
+            "table": table,
+            "totals": totals,
+            "month": month,
+            "previous_month": add_months(month, -1),
+            "next_month": add_months(month, 1) if month < this_month else None,
+            "can_add": entry_branch is not None,
+            "branch": entry_branch,
+            "saved": saved,
+            "show_reports": is_manager(request.user),
+        },
+    )
+
+
+def _already_recorded(user, token):
+    if token is None:
+        return None
+    return OutreachActivity.objects.filter(submission_token=token, created_by=user).first()
+
+
+def _token(value):
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _save_new(form, user, token):
+    """Save the activity once per submission token; a concurrent twin finds the first one."""
+    try:
+        with transaction.atomic():
+            activity = form.save(commit=False)
+            activity.created_by = user
+            if token is not None:
+                activity.submission_token = token
+            activity.save()
+            form.save_registrations(activity)
+        return activity, True
+    except IntegrityError:
+        existing = _already_recorded(user, token)
+        if existing is None:
+            raise
+        return existing, False
+
+
+@login_required
+def activity_new(request):
+    branch = outreach_branch_for_entry(request.user)
+    if branch is None:
+        raise PermissionDenied
+    if request.method == "POST":
+        token = _token(request.POST.get("submission_token"))
+        existing = _already_recorded(request.user, token)
+        if existing:
+            return redirect(_list_url(existing))
+        if OutreachActivity.objects.filter(submission_token=token).exists():
+            token = None  # someone else's token: never theirs to reuse
+        form = OutreachForm(request.POST, branch=branch)
+        if form.is_valid():
+            activity, created = _save_new(form, request.user, token)
+            if created:
+                messages.success(request, _("Outreach activity recorded."))
+            return redirect(_list_url(activity))
+    else:
+        form = OutreachForm(branch=branch, initial={"submission_token": uuid.uuid4()})
+    return render(request, "adoption/outreach_form.html", {"form": form, "branch": branch})
+
+
+@login_required
+def activity_edit(request, pk):
+    require_outreach_viewer(request.user)
+    activity = get_object_or_404(outreach_activities(request.user), pk=pk)
+    if not can_edit_outreach(request.user, activity):
+        raise PermissionDenied
+    form = OutreachForm(request.POST or None, instance=activity, branch=activity.branch)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            activity = form.save()
+            form.save_registrations(activity)
+        messages.success(request, _("Outreach activity updated."))
+        return redirect(_list_url(activity))
+    return render(
+        request,
+        "adoption/outreach_form.html",
+        {"form": form, "branch": activity.branch, "activity": activity},
+    )
+
+
+def _report_scope(request):
+    """The activities a report covers: the user's branches, narrowed by the period form."""
+    require_outreach_viewer(request.user)
+    this_month = month_start(timezone.localdate())
+    defaults = {"start": add_months(this_month, -11), "end": this_month}
+    data = request.GET.copy()
+    for name, month in defaults.items():
+        if not data.get(name):
+            data[name] = f"{month:%Y-%m}"
+    form = OutreachPeriodForm(data, branches=visible_branches(request.user))
+    form.is_valid()  # what is invalid (a branch the user may not see) is left out
+    choice = form.cleaned_data
+    start = choice.get("start") or defaults["start"]
+    end = choice.get("end") or defaults["end"]
+    activities = outreach_activities(request.user).filter(
+        date__gte=start, date__lt=add_months(end, 1)
+    )
+    if choice.get("branch"):
+        activities = activities.filter(branch=choice["branch"])
+    return form, activities
+
+
+def _export_or_render(request, name, tables, context):
+    """Configure sorting for each table; answer ?_export=csv|xlsx&table=<prefix> with a file."""
+    for table in tables:
+        RequestConfig(request, paginate=False).configure(table)
+    export_format = request.GET.get("_export")
+    if export_format in EXPORT_FORMATS:
+        wanted = request.GET.get("table", "")
+        table = next((t for t in tables if t.prefix == wanted), tables[0])
+        suffix = f"-{table.prefix.strip('-')}" if table.prefix else ""
+        filename = f"outreach-{name}{suffix}.{export_format}"
+        return TableExport(export_format, table).response(filename)
+    context = {**context, "report": name, "tables": tables, "formats": EXPORT_FORMATS}
+    return render(request, "adoption/outreach_report.html", context)
+
+
+@login_required
+def effect(request):
+    form, activities = _report_scope(request)
+    table = OutreachEffectTable(effect_rows(activities))
+    title = _("Effect of outreach on adoption")
+    return _export_or_render(request, "effect", [table], {"form": form, "title": title})
+
+
+@login_required
+def totals(request):
+    form, activities = _report_scope(request)
+    table = OutreachTotalsTable(monthly_totals(activities))
+    title = _("Outreach totals per branch and month")
+    return _export_or_render(request, "totals", [table], {"form": form, "title": title})
+
+
+@login_required
+def funnel_view(request):
+    form, activities = _report_scope(request)
+    per_activity, per_branch = funnel(activities)
+    tables = [
+        FunnelBranchTable(per_branch, prefix="branch-"),
+        FunnelActivityTable(per_activity, prefix="activity-"),
+    ]
+    title = _("Customers registered at outreach")
+    return _export_or_render(request, "funnel", tables, {"form": form, "title": title})
