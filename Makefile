@@ -47,7 +47,7 @@ messages: install
 	$(PY) manage.py compilemessages --ignore '.venv' --ignore '.tools'
 
 test: install lint
-	scripts/system-deps.sh browser
+	scripts/system-deps.sh browser deploy
 	scripts/test-db.sh $(VENV)/bin/pytest --screenshot=only-on-failure --output=test-results $(PYTEST_ARGS)
 
 clean:

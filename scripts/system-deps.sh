@@ -2,6 +2,9 @@
 # Installs the Debian packages the set-up needs, only those that are missing.
 #   scripts/system-deps.sh build     -> compiler and libpq headers, to build psycopg2
 #   scripts/system-deps.sh browser   -> Chromium, for the Playwright browser tests
+#   scripts/system-deps.sh deploy    -> docker-compose (validates docker-compose.yml without an
+#                                       engine) and pg_dump/pg_restore, for the deployment tests
+#   scripts/system-deps.sh bench     -> wrk, for bench/load.sh
 set -euo pipefail
 
 need=()
@@ -16,6 +19,13 @@ for what in "$@"; do
       ;;
     browser)
       [ -x /usr/bin/chromium ] || need+=(chromium)
+      ;;
+    deploy)
+      command -v docker-compose >/dev/null || need+=(docker-compose)
+      { command -v pg_dump && command -v pg_restore; } >/dev/null || need+=(postgresql-client)
+      ;;
+    bench)
+      command -v wrk >/dev/null || need+=(wrk)
       ;;
     *) echo "unknown dependency set: $what" >&2; exit 2 ;;
   esac

@@ -1,0 +1,20 @@
+"""Container health check: GET /healthz as the reverse proxy would send it.
+
+The Host header is the first of ALLOWED_HOSTS (Django refuses others) and the request says it
+came over HTTPS, so SECURE_SSL_REDIRECT does not answer with a redirect.
+"""
+
+import os
+import sys
+import urllib.request
+
+host = os.environ.get("ALLOWED_HOSTS", "localhost").split(",")[0].strip().lstrip(".")
+request = urllib.request.Request(
+    "http://127.0.0.1:8000/healthz", headers={"Host": host, "X-Forwarded-Proto": "https"}
+)
+try:
+    with urllib.request.urlopen(request, timeout=5) as response:
+        sys.exit(0 if response.status == 200 else 1)
+except OSError as error:
+    print(error, file=sys.stderr)
+    sys.exit(1)
