@@ -107,7 +107,9 @@ def _serve(database_url, tmp_path):
             check=True,
             capture_output=True,
         )
-        yield Browser(port)
+        browser = Browser(port)
+        browser.log_path = tmp_path / "server.log"
+        yield browser
     finally:
         process.terminate()
         try:
@@ -179,3 +181,12 @@ def test_it_sends_hsts_behind_the_https_proxy(server):
 def test_it_refuses_a_host_it_does_not_serve(server):
     response = server.request("GET", "/healthz", headers={"Host": "evil.example"})
     assert response.status == 400
+
+
+def test_the_access_log_has_paths_but_not_query_strings(server):
+    assert server.request("GET", "/accounts/login/?q=Hoang-Thi-Bi-Mat").status == 200
+    deadline = time.monotonic() + 5
+    while "/accounts/login/" not in (log := server.log_path.read_text()):
+        assert time.monotonic() < deadline, log
+        time.sleep(0.1)
+    assert "Bi-Mat" not in log
