@@ -11,7 +11,7 @@ from urllib.parse import quote
 import psycopg2
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.db import connection
 
 from adoption.choices import ChannelKind, CustomerType, Role
@@ -24,6 +24,7 @@ from adoption.models import (
     PaymentChannel,
     StaffProfile,
 )
+from adoption.roles import apply_role_permissions
 
 CI = os.environ.get("CI") == "true"
 CHROMIUM = "/usr/bin/chromium"
@@ -214,6 +215,8 @@ def _user(username, role=None, branch=None, company=None, **kwargs):
 
 @pytest.fixture
 def users(company, branches):
+    # Transactional tests flush the tables, taking the role groups of migration 0002 with them.
+    apply_role_permissions(Group, Permission)
     return {
         "manager": _user("manager", Role.MANAGERS, company=company, is_staff=True),
         "staff_bq": _user(

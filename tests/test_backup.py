@@ -15,7 +15,7 @@ from adoption.models import Payment
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 ROOT = settings.BASE_DIR

@@ -25,7 +25,9 @@ PRODUCTION_ENV = {
 
 
 def _check_deploy(**overrides):
-    env = {**os.environ, **PRODUCTION_ENV, **overrides}
+    # The test runner's DJANGO_ALLOW_ASYNC_UNSAFE is for Playwright, never set in production.
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {**inherited, **PRODUCTION_ENV, **overrides}
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
