@@ -109,6 +109,7 @@ def _serve(database_url, tmp_path):
         )
         browser = Browser(port)
         browser.log_path = tmp_path / "server.log"
+        browser.env = env
         yield browser
     finally:
         process.terminate()
@@ -192,3 +193,18 @@ def test_the_access_log_has_paths_but_not_query_strings(server):
         assert time.monotonic() < deadline, log
         time.sleep(0.1)
     assert "Bi-Mat" not in log
+
+
+def test_the_container_health_check_passes(server):
+    result = subprocess.run(
+        [sys.executable, "docker/healthcheck.py"], cwd=ROOT, env=server.env, capture_output=True
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_container_health_check_fails_when_nothing_answers(server):
+    env = {**server.env, "GUNICORN_BIND": f"127.0.0.1:{free_port()}"}
+    result = subprocess.run(
+        [sys.executable, "docker/healthcheck.py"], cwd=ROOT, env=env, capture_output=True
+    )
+    assert result.returncode == 1
