@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 ROOT = settings.BASE_DIR
+PASSWORD = "correct-horse-battery-staple"
 PRODUCTION_ENV = {
     "DEBUG": "0",
     "SECRET_KEY": secrets.token_urlsafe(50),
@@ -217,4 +218,9 @@ def test_healthz_answers_anonymously_without_the_database_or_a_session(client):
     assert "no-cache" in response["Cache-Control"]
 
 
-PASSWORD = "correct-horse-battery-staple"
+def test_healthz_answers_the_container_check_behind_the_https_redirect(client, settings):
+    # docker/healthcheck.py says the request came over HTTPS, as the reverse proxy does.
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    assert client.get("/healthz").status_code == 301
+    assert client.get("/healthz", HTTP_X_FORWARDED_PROTO="https").status_code == 200
