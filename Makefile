@@ -48,7 +48,7 @@ messages: install
 	$(PY) manage.py compilemessages --ignore .venv --ignore .tools
 
 test: install lint
-	scripts/system-deps.sh browser messages
+	scripts/system-deps.sh browser messages deploy
 	$(PY) scripts/check_messages.py
 	scripts/test-db.sh $(VENV)/bin/pytest --screenshot=only-on-failure --output=test-results $(PYTEST_ARGS)
 

@@ -1,7 +1,9 @@
 """The one place that answers "which branches may this user see?" and "what may they do?"."""
 
 from datetime import timedelta
+from functools import wraps
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
@@ -25,6 +27,26 @@ def is_channel_admin(user):
 
 def is_branch_staff(user):
     return _in_group(user, Role.BRANCH_STAFF)
+
+
+def has_role(user):
+    """Whether the user holds any powerco role; a bare account sees nothing at all."""
+    return user.is_authenticated and (
+        user.is_superuser or user.groups.filter(name__in=Role.values).exists()
+    )
+
+
+def role_required(view):
+    """login_required, then 403 for an account that holds no role."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not has_role(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def staff_branch(user):

@@ -3,6 +3,9 @@
 #   scripts/system-deps.sh build     -> compiler and libpq headers, to build psycopg2
 #   scripts/system-deps.sh browser   -> Chromium, for the Playwright browser tests
 #   scripts/system-deps.sh messages  -> gettext, to check the Vietnamese catalogue
+#   scripts/system-deps.sh deploy    -> docker-compose (validates docker-compose.yml without an
+#                                       engine) and pg_dump/pg_restore, for the deployment tests
+#   scripts/system-deps.sh bench     -> wrk, for bench/load.sh
 set -euo pipefail
 
 need=()
@@ -20,6 +23,13 @@ for what in "$@"; do
       ;;
     messages)
       command -v xgettext >/dev/null && command -v msgfmt >/dev/null || need+=(gettext)
+      ;;
+    deploy)
+      command -v docker-compose >/dev/null || need+=(docker-compose)
+      { command -v pg_dump && command -v pg_restore; } >/dev/null || need+=(postgresql-client)
+      ;;
+    bench)
+      command -v wrk >/dev/null || need+=(wrk)
       ;;
     *) echo "unknown dependency set: $what" >&2; exit 2 ;;
   esac

@@ -3,10 +3,15 @@ per role (manager, branch staff of each branch, channel admin, superuser, outsid
 
 import os
 import shutil
+import uuid
+from contextlib import contextmanager
 from datetime import date
+from urllib.parse import quote
 
+import psycopg2
 import pytest
-from django.contrib.auth.models import Group, User
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission, User
 from django.db import connection
 
 from adoption.choices import ChannelKind, CustomerType, Role
@@ -19,6 +24,7 @@ from adoption.models import (
     PaymentChannel,
     StaffProfile,
 )
+from adoption.roles import apply_role_permissions
 
 # pytest-playwright runs an event loop in the test thread; Django's ORM refuses to run there
 # unless told that the (synchronous) test code is safe.
@@ -213,6 +219,8 @@ def _user(username, role=None, branch=None, company=None, **kwargs):
 
 @pytest.fixture
 def users(company, branches):
+    # Transactional tests flush the tables, taking the role groups of migration 0002 with them.
+    apply_role_permissions(Group, Permission)
     return {
         "manager": _user("manager", Role.MANAGERS, company=company, is_staff=True),
         "staff_bq": _user(
@@ -243,3 +251,36 @@ def client_for(client):
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"
+
+
+@contextmanager
+def scratch_database():
+    """A new, empty PostgreSQL database on the test server (its URL), dropped afterwards.
+
+    For what must run outside the test transaction: a real server process, pg_restore.
+    """
+    db = settings.DATABASES["default"]
+    name = f"powerco_scratch_{uuid.uuid4().hex[:12]}"
+    server = {
+        "host": db["HOST"] or "localhost",
+        "port": db["PORT"] or 5432,
+        "user": db["USER"],
+        "password": db["PASSWORD"],
+    }
+    admin = psycopg2.connect(dbname="postgres", **server)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    auth = f"{db['USER']}:{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else db["USER"]
+    try:
+        yield f"postgres://{auth}@{server['host']}:{server['port']}/{name}"
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture
+def empty_database():
+    with scratch_database() as url:
+        yield url

@@ -1,7 +1,8 @@
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from ..permissions import role_required
 
-@login_required
+
+@role_required
 def overview(request):
     return render(request, "adoption/overview.html", {})

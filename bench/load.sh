@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Load test: the production server (the image's gunicorn command, DEBUG off) on 127.0.0.1
+# against the benchmark database, driven by wrk while logged in.
+#
+#   bench/load.sh                      # the benchmark database built by bench/metrics.py
+#   BENCH_DATABASE_URL=postgres://... bench/load.sh
+#
+# Prints requests/s, p50 and p99 latency and errors per URL, and each URL's requests/s as a
+# ratio of the constant view's (/healthz: no database, no session, the framework's ceiling).
+# Targets: no errors, p99 <= 300 ms, chart JSON >= 0.5 x the constant view.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The URLs under test; the chart JSON is the one the overview page fetches.
+OVERVIEW_URL=${OVERVIEW_URL:-/}
+CHART_URL=${CHART_URL:-/charts/adoption.json}
+CONSTANT_URL=${CONSTANT_URL:-/healthz}
+
+DATABASE_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/powerco_bench}
+DURATION=${DURATION:-30s}
+CONNECTIONS=${CONNECTIONS:-16}
+THREADS=${THREADS:-2}
+P99_TARGET_MS=300
+PY=${PYTHON:-.venv/bin/python}
+
+die() { echo "load.sh: $*" >&2; exit 2; }
+command -v wrk >/dev/null || die "wrk not found: scripts/system-deps.sh bench (Debian package wrk)"
+[ -x "$PY" ] || die "no $PY: run make install first"
+
+"$PY" - "$DATABASE_URL" <<'PY' || die "benchmark database not usable (see above). Build it with bench/metrics.py (bench/common.py makes powerco_bench), or set BENCH_DATABASE_URL."
+import sys, psycopg2
+try:
+    conn = psycopg2.connect(sys.argv[1], connect_timeout=5)
+except psycopg2.OperationalError as error:
+    sys.exit(f"cannot connect to {sys.argv[1].rsplit('@', 1)[-1]}: {str(error).strip()}")
+with conn.cursor() as cursor:
+    cursor.execute("SELECT to_regclass('adoption_payment') IS NOT NULL")
+    if not cursor.fetchone()[0]:
+        sys.exit("the database has no powerco tables")
+    cursor.execute("SELECT count(*) FROM adoption_payment")
+    print(f"benchmark database: {sys.argv[1].rsplit('/', 1)[-1]}, {cursor.fetchone()[0]:,} payments")
+PY
+
+tmp=$(mktemp -d /tmp/powerco-load.XXXXXX)
+port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export DJANGO_SETTINGS_MODULE=powerco.settings DATABASE_URL
+export DEBUG=0 SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(50))')
+export ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0 DB_CONN_MAX_AGE=60
+export STATIC_ROOT=$tmp/static GUNICORN_BIND=127.0.0.1:$port
+export PATH="$(dirname "$PY"):$PATH"
+unset DJANGO_ALLOW_ASYNC_UNSAFE
+
+"$PY" manage.py migrate --check >/dev/null || die "the benchmark database has unapplied migrations: run manage.py migrate on it"
+"$PY" manage.py collectstatic --no-input -v 0
+
+# The Dockerfile's CMD, verbatim.
+cmd=$("$PY" -c 'import json, re, sys; print(" ".join(json.loads(re.search(r"(?m)^CMD (\[.*\])", open("Dockerfile").read()).group(1))))')
+$cmd >"$tmp/server.log" 2>&1 &
+server=$!
+forget_user() {
+  # Leaves the benchmark database as it was found: no account, session or login record.
+  "$PY" - "${session:-}" <<'PY' || true
+import sys
+import django
+django.setup()
+from axes.models import AccessLog
+from django.contrib.auth.models import User
+from django.contrib.sessions.models import Session
+
+Session.objects.filter(session_key=sys.argv[1]).delete()
+AccessLog.objects.filter(username="load-bench").delete()
+User.objects.filter(username="load-bench").delete()
+PY
+}
+cleanup() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; forget_user; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+base=http://127.0.0.1:$port
+for _ in $(seq 100); do
+  "$PY" -c "import urllib.request; urllib.request.urlopen('$base$CONSTANT_URL', timeout=2)" 2>/dev/null && break
+  kill -0 "$server" 2>/dev/null || { cat "$tmp/server.log"; die "the server exited"; }
+  sleep 0.3
+done
+
+# Log in through the real login form as a dedicated account (created on first use).
+session=$("$PY" - "$base" <<'PY'
+import http.cookiejar, re, secrets, sys, urllib.parse, urllib.request
+import django
+django.setup()
+from django.contrib.auth.models import User
+
+password = secrets.token_urlsafe(24)
+user, _ = User.objects.get_or_create(username="load-bench", defaults={"is_superuser": True})
+user.is_superuser = user.is_active = True
+user.set_password(password)
+user.save()
+
+base = sys.argv[1]
+jar = http.cookiejar.CookieJar()
+jar._policy.return_ok_secure = lambda cookie, request: True  # Secure cookies over loopback http
+opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+page = opener.open(base + "/accounts/login/").read().decode()
+token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+form = {"username": user.username, "password": password, "csrfmiddlewaretoken": token}
+opener.open(base + "/accounts/login/", urllib.parse.urlencode(form).encode())
+print({c.name: c.value for c in jar}["sessionid"])
+PY
+)
+
+status() {
+  "$PY" - "$base$1" "$session" <<'PY'
+import sys, urllib.error, urllib.request
+request = urllib.request.Request(sys.argv[1], headers={"Cookie": f"sessionid={sys.argv[2]}"})
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    redirect_request = lambda *args: None
+try:
+    print(urllib.request.build_opener(NoRedirect).open(request, timeout=30).status)
+except urllib.error.HTTPError as error:
+    print(error.code)
+PY
+}
+
+# wrk's summary -> "rps p50_ms p99_ms errors"
+summarise() {
+  awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec:/ { rps = $2 }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    /Non-2xx or 3xx responses:/ { errors += $NF }
+    /Socket errors:/ { gsub(/,/, ""); errors += $4 + $6 + $8 + $10 }
+    END { printf "%.1f %.1f %.1f %d\n", rps, p50, p99, errors }'
+}
+
+echo "server: gunicorn, $(nproc) cores, wrk $THREADS threads x $CONNECTIONS connections, $DURATION per URL"
+declare -A result
+for url in "$CONSTANT_URL" "$OVERVIEW_URL" "$CHART_URL"; do
+  code=$(status "$url")
+  if [ "$code" != 200 ]; then
+    echo "skipped $url: HTTP $code (not in this build?)"
+    continue
+  fi
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Cookie: sessionid=$session" \
+    "$base$url" >"$tmp/wrk.out" 2>&1
+  result[$url]=$(summarise <"$tmp/wrk.out")
+  grep -E "Socket errors|Non-2xx" "$tmp/wrk.out" | sed "s|^ *|$url: |" || true
+done
+
+grep -E '(Traceback|ERROR)' "$tmp/server.log" && echo "server log above shows errors"
+
+read -r ceiling _ <<<"${result[$CONSTANT_URL]:-0 0 0 0}"
+failed=0
+printf '\n%-26s %10s %9s %9s %7s %10s\n' URL "req/s" "p50 ms" "p99 ms" errors "x constant"
+for url in "$CONSTANT_URL" "$OVERVIEW_URL" "$CHART_URL"; do
+  [ -n "${result[$url]:-}" ] || continue
+  read -r rps p50 p99 errors <<<"${result[$url]}"
+  ratio=$(awk -v a="$rps" -v b="$ceiling" 'BEGIN { printf "%.2f", b ? a / b : 0 }')
+  printf '%-26s %10s %9s %9s %7s %10s\n' "$url" "$rps" "$p50" "$p99" "$errors" "$ratio"
+  [ "$errors" -eq 0 ] || { echo "  target missed: errors"; failed=1; }
+  awk -v p="$p99" -v t="$P99_TARGET_MS" 'BEGIN { exit !(p > t) }' && { echo "  target missed: p99 > $P99_TARGET_MS ms"; failed=1; }
+  if [ "$url" = "$CHART_URL" ]; then
+    awk -v r="$ratio" 'BEGIN { exit !(r < 0.5) }' && { echo "  target missed: chart JSON < 0.5 x constant"; failed=1; }
+  fi
+done
+[ -n "${result[$CHART_URL]:-}" ] || echo "chart JSON $CHART_URL not measured: set CHART_URL once the dashboard provides it"
+exit $failed
