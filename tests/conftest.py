@@ -119,6 +119,12 @@ def login_page(live_server, page):
 # The cast.
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The cast logs in hundreds of times per run; PBKDF2's deliberate slowness buys nothing here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def areas(db):
     province = AdminArea.objects.create(level="province", code="02", name="Tỉnh Hà Giang")

@@ -18,11 +18,6 @@ pytestmark = pytest.mark.django_db
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def vinh_hao(areas):
     return AdminArea.objects.create(

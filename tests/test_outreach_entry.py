@@ -17,12 +17,6 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The cast's passwords are hashed for every test; the real hasher would dominate the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def post(areas, channels, customers):
     """A valid entry for branch BQ; tests change one field at a time."""

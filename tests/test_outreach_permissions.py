@@ -13,12 +13,6 @@ from adoption.models import OutreachActivity
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The cast's passwords are hashed for every test; the real hasher would dominate the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 REPORTS = ["/outreach/effect/", "/outreach/totals/", "/outreach/funnel/"]
 
 

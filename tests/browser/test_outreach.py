@@ -3,13 +3,11 @@
 import re
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.utils import translation
 from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from adoption.models import OutreachActivity
-from adoption.roles import apply_role_permissions
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,14 +15,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 360, "height": 740}}
-
-
-@pytest.fixture(autouse=True)
-def roles_and_fast_passwords(settings, django_db_setup, django_db_blocker):
-    # Transactional tests flush the tables, and with them the groups the roles migration made.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with django_db_blocker.unblock():
-        apply_role_permissions(Group, Permission)
 
 
 @pytest.fixture
