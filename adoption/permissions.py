@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from .choices import Role
-from .models import Branch
+from .models import Branch, Company
 
 
 def _in_group(user, role):
@@ -49,3 +49,21 @@ def get_branch_for_user(user, code):
 def require_branch(user, branch):
     if not visible_branches(user).filter(pk=branch.pk).exists():
         raise PermissionDenied
+
+
+def for_user(queryset, user, branch_path="branch"):
+    """Rows of `queryset` whose branch (reached through `branch_path`) the user may see."""
+    if user.is_superuser:
+        return queryset
+    return queryset.filter(**{f"{branch_path}__in": visible_branches(user)})
+
+
+def may_see_branch(user, branch_id):
+    return user.is_superuser or visible_branches(user).filter(pk=branch_id).exists()
+
+
+def visible_companies(user):
+    """Companies whose company-wide figures (targets) the user may see."""
+    if user.is_superuser:
+        return Company.objects.all()
+    return Company.objects.filter(branches__in=visible_branches(user)).distinct()

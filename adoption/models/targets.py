@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -55,3 +56,12 @@ class Target(models.Model):
 
     def __str__(self):
         return f"{self.branch or self.company} {self.period:%m/%Y}: {self.rate}%"
+
+    def clean(self):
+        if self.branch_id and self.company_id and self.branch.company_id != self.company_id:
+            raise ValidationError(
+                {
+                    "branch": _("%(branch)s is a branch of %(other)s, not of %(company)s.")
+                    % {"branch": self.branch, "other": self.branch.company, "company": self.company}
+                }
+            )
