@@ -86,7 +86,11 @@ class AreaSuccession(models.Model):
         verbose_name = _("area succession")
         verbose_name_plural = _("area successions")
         constraints = [
-            models.UniqueConstraint(fields=["old_area", "new_area"], name="area_succession_unique"),
+            models.UniqueConstraint(
+                fields=["old_area", "new_area"],
+                name="area_succession_unique",
+                violation_error_message=_("This succession is already recorded."),
+            ),
             models.CheckConstraint(
                 condition=~Q(old_area=models.F("new_area")),
                 name="area_succession_not_itself",
@@ -96,6 +100,7 @@ class AreaSuccession(models.Model):
                 fields=["old_area"],
                 condition=Q(is_default=True),
                 name="area_succession_one_default",
+                violation_error_message=_("This area already has a default successor."),
             ),
         ]
 

@@ -136,7 +136,9 @@ class OutreachRegistration(models.Model):
         verbose_name_plural = _("registered customers")
         constraints = [
             models.UniqueConstraint(
-                fields=["activity", "customer"], name="outreach_registration_unique"
+                fields=["activity", "customer"],
+                name="outreach_registration_unique",
+                violation_error_message=_("This customer is already registered at this activity."),
             )
         ]
 

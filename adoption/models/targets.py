@@ -34,7 +34,7 @@ class Target(models.Model):
             models.CheckConstraint(
                 condition=Q(rate__gte=Decimal(0)) & Q(rate__lte=Decimal(100)),
                 name="target_rate_percent",
-                violation_error_message=_("A rate is between 0 and 100%."),
+                violation_error_message=_("A rate is between 0 and 100%%."),
             ),
             models.CheckConstraint(
                 condition=Q(period__day=1),
