@@ -1,6 +1,7 @@
 """Admin for payment channels and the partners behind them (channel admins keep these)."""
 
 from django.contrib import admin
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import Partner, PaymentChannel
@@ -10,6 +11,7 @@ from .scoping import accent_insensitive
 @admin.register(Partner)
 class PartnerAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "website"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     search_fields = ["code", *accent_insensitive("name")]
 
 
