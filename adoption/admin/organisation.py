@@ -26,7 +26,7 @@ class CompanyAdmin(admin.ModelAdmin):
 class BranchAdmin(BranchScopedAdmin):
     branch_path = "pk"
     list_display = ["code", "name", "company", "district"]
-    list_filter = ["company"]
+    list_filter = [("company", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["company", "district"]
     search_fields = ["code", *accent_insensitive("name", "district__name")]
     autocomplete_fields = ["district"]
@@ -42,6 +42,13 @@ class StaffProfileAdmin(admin.ModelAdmin):
     list_select_related = ["user", "company", "branch"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     autocomplete_fields = ["user"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(company__in=permissions.visible_companies(request.user))
+        )
 
 
 class StaffProfileInline(admin.StackedInline):

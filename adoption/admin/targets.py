@@ -12,7 +12,10 @@ from .scoping import ScopedChoicesMixin, accent_insensitive
 @admin.register(Target)
 class TargetAdmin(ScopedChoicesMixin, SimpleHistoryAdmin):
     list_display = ["period", "company", "branch", "rate"]
-    list_filter = ["company", ("branch", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        ("company", admin.RelatedOnlyFieldListFilter),
+        ("branch", admin.RelatedOnlyFieldListFilter),
+    ]
     list_select_related = ["company", "branch"]
     search_fields = ["branch__code", *accent_insensitive("branch__name", "company__name")]
     date_hierarchy = "period"
