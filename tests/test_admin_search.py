@@ -3,10 +3,14 @@
 PostgreSQL runs its `unaccent` extension; SQLite runs adoption.search.fold, registered
 under the same name, so the same `__unaccent` lookups serve both."""
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.db import connection
 from django.urls import reverse
 
+from adoption.models import Payment
 from adoption.search import fold
 
 
@@ -68,3 +72,36 @@ def test_sqlite_unaccents_with_the_python_fold(db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT UNACCENT('Điện lực Bắc Quang')")
         assert cursor.fetchone() == ("Dien luc Bac Quang",)
+
+
+@pytest.fixture
+def payments(customers, channels):
+    for customer, reference in [(customers["bq1"], "FT24081"), (customers["bq2"], "FT24082")]:
+        Payment.objects.create(
+            customer=customer,
+            period=date(2024, 3, 1),
+            amount=120_000,
+            channel=channels["agribank"],
+            paid_at=datetime(2024, 3, 5, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")),
+            reference=reference,
+        )
+
+
+@pytest.mark.parametrize(
+    "term, found",
+    [
+        ("pa20bq0000002", ["FT24082"]),  # a customer code, in any case
+        ("FT24081", ["FT24081"]),  # a partner reference, exactly
+        ("FT2408", []),  # no partial references: the table is too large to scan
+    ],
+)
+def test_payment_search_matches_a_whole_code_or_reference(client_for, users, payments, term, found):
+    response = client_for(users["admin"]).get(
+        reverse("admin:adoption_payment_changelist"), {"q": term}
+    )
+    assert [p.reference for p in response.context["cl"].result_list] == found
+
+
+def test_customer_search_by_the_start_of_a_code(client_for, users, customers):
+    found = search(client_for(users["admin"]), "customer", "pa20bq00000")
+    assert found == [str(c) for c in customers.values() if c.code.startswith("PA20BQ")]
