@@ -394,3 +394,11 @@ def test_an_imported_payment_is_read_only(client_for, users, world):
 def test_a_payment_entered_by_hand_can_be_corrected(client_for, users, world):
     page = client_for(users["admin"]).get(admin_url("payment", CHANGE, world["payment_by_hand"]))
     assert 'name="_save"' in page.content.decode()
+
+
+def test_a_manager_sees_every_branch_of_their_company(client_for, users, world):
+    client = client_for(users["manager"])
+    outreach = client.get(admin_url("outreachactivity", LIST)).context["cl"].result_list
+    assert sorted(a.branch.code for a in outreach) == ["BQ", "QB"]
+    customers = client.get(admin_url("customer", LIST)).context["cl"].result_list
+    assert {c.branch.code for c in customers} == {"BQ", "QB"}
