@@ -402,3 +402,13 @@ def test_a_manager_sees_every_branch_of_their_company(client_for, users, world):
     assert sorted(a.branch.code for a in outreach) == ["BQ", "QB"]
     customers = client.get(admin_url("customer", LIST)).context["cl"].result_list
     assert {c.branch.code for c in customers} == {"BQ", "QB"}
+
+
+@pytest.mark.parametrize("role", ALLOWED)
+def test_the_admin_index_lists_exactly_the_models_a_role_may_open(client_for, users, role):
+    response = client_for(users[role]).get(reverse("admin:index"))
+    assert response.status_code == 200
+    listed = {
+        m["object_name"].lower() for app in response.context["app_list"] for m in app["models"]
+    }
+    assert listed - {"group"} == set(ALLOWED[role])
