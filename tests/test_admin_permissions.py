@@ -409,6 +409,9 @@ def test_the_admin_index_lists_exactly_the_models_a_role_may_open(client_for, us
     response = client_for(users[role]).get(reverse("admin:index"))
     assert response.status_code == 200
     listed = {
-        m["object_name"].lower() for app in response.context["app_list"] for m in app["models"]
+        model["object_name"].lower()
+        for app in response.context["app_list"]
+        if app["app_label"] in ("adoption", "auth")
+        for model in app["models"]
     }
     assert listed - {"group"} == set(ALLOWED[role])
