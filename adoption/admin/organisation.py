@@ -38,7 +38,10 @@ class BranchAdmin(BranchScopedAdmin):
 @admin.register(StaffProfile)
 class StaffProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "company", "branch"]
-    list_filter = ["company", "branch"]
+    list_filter = [
+        ("company", admin.RelatedOnlyFieldListFilter),
+        ("branch", admin.RelatedOnlyFieldListFilter),
+    ]
     list_select_related = ["user", "company", "branch"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     autocomplete_fields = ["user"]

@@ -45,9 +45,10 @@ class OutreachActivityAdmin(BranchScopedAdmin, SimpleHistoryAdmin):
     list_filter = [("branch", admin.RelatedOnlyFieldListFilter), "partner", "date"]
     list_select_related = ["branch", "commune", "village", "partner"]
     search_fields = [
-        "staff_names",
         "branch__code",
-        *accent_insensitive("branch__name", "commune__name", "village__name", "notes"),
+        *accent_insensitive(
+            "branch__name", "commune__name", "village__name", "staff_names", "notes"
+        ),
     ]
     autocomplete_fields = ["commune", "village"]
     date_hierarchy = "date"
