@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from .choices import AreaLevel, Role
-from .models import AdminArea, Branch, Customer, OutreachActivity
+from .models import AdminArea, Branch, Company, Customer, OutreachActivity
 
 
 def _in_group(user, role):
@@ -132,3 +132,21 @@ def branch_places(branch):
     )
     villages = AdminArea.objects.filter(current, level=AreaLevel.VILLAGE, parent__in=communes)
     return communes, villages
+
+
+def for_user(queryset, user, branch_path="branch"):
+    """Rows of `queryset` whose branch (reached through `branch_path`) the user may see."""
+    if user.is_superuser:
+        return queryset
+    return queryset.filter(**{f"{branch_path}__in": visible_branches(user)})
+
+
+def may_see_branch(user, branch_id):
+    return user.is_superuser or visible_branches(user).filter(pk=branch_id).exists()
+
+
+def visible_companies(user):
+    """Companies whose company-wide figures (targets) the user may see."""
+    if user.is_superuser:
+        return Company.objects.all()
+    return Company.objects.filter(branches__in=visible_branches(user)).distinct()

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # For the `unaccent` lookup used by admin search (SQLite gets a stand-in: adoption.search).
+    "django.contrib.postgres",
     # django-chartjs is used for its view classes only; "chartjs" stays out of this list so
     # its bundled Chart.js 2.9.3 (CVE-2020-7746) and Highcharts never reach collectstatic.
     "django_tables2",

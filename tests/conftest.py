@@ -116,6 +116,12 @@ def login_page(live_server, page):
     return login
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The cast's users are made for every test; the real hasher costs half a second each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 # The cast.
 
 

@@ -1,4 +1,4 @@
-"""Django admin for reference data and partners; one module per area of the domain."""
+"""Django admin, one module per area of the domain."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
@@ -7,4 +7,4 @@ from . import areas, channels, customers, organisation, outreach, payments, targ
 
 admin.site.site_header = _("powerco administration")
 admin.site.site_title = _("powerco")
-admin.site.index_title = _("Reference data and partners")
+admin.site.index_title = _("Data administration")

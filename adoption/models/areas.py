@@ -42,6 +42,13 @@ class AdminArea(models.Model):
                 name="area_code_unique_per_level_and_start",
                 violation_error_message=_("An area of this level with this code already exists."),
             ),
+            # NULLs are distinct in a unique index, so undated areas need their own rule.
+            models.UniqueConstraint(
+                fields=["level", "code"],
+                condition=~Q(code="") & Q(valid_from__isnull=True),
+                name="area_code_unique_per_level_undated",
+                violation_error_message=_("An area of this level with this code already exists."),
+            ),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True)
                 | Q(valid_from__isnull=True)
@@ -79,13 +86,45 @@ class AreaSuccession(models.Model):
         verbose_name = _("area succession")
         verbose_name_plural = _("area successions")
         constraints = [
-            models.UniqueConstraint(fields=["old_area", "new_area"], name="area_succession_unique"),
+            models.UniqueConstraint(
+                fields=["old_area", "new_area"],
+                name="area_succession_unique",
+                violation_error_message=_("This succession is already recorded."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(old_area=models.F("new_area")),
+                name="area_succession_not_itself",
+                violation_error_message=_("An area cannot succeed itself."),
+            ),
             models.UniqueConstraint(
                 fields=["old_area"],
                 condition=Q(is_default=True),
                 name="area_succession_one_default",
+                violation_error_message=_("This area already has a default successor."),
             ),
         ]
 
     def __str__(self):
         return f"{self.old_area} → {self.new_area}"
+
+
+def place_errors(branch, commune, village):
+    """Errors for a commune outside the branch's district or a village outside its commune.
+
+    Communes created by the 2025 reform hang under the province, not a district; for those
+    the district is unknown and only the village is checked.
+    """
+    errors = {}
+    if branch is not None and commune is not None:
+        district = commune.parent
+        known = district is not None and district.level == AreaLevel.DISTRICT
+        if known and district.pk != branch.district_id:
+            errors["commune"] = _(
+                "%(commune)s is in %(district)s, not in the district served by %(branch)s."
+            ) % {"commune": commune, "district": district, "branch": branch}
+    if commune is not None and village is not None and village.parent_id != commune.pk:
+        errors["village"] = _("%(village)s is not in %(commune)s.") % {
+            "village": village,
+            "commune": commune,
+        }
+    return errors

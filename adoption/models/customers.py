@@ -1,5 +1,6 @@
 """Customers of the power company (no phone or ID numbers: we do not need them)."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -7,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..choices import CustomerType
-from .areas import AdminArea
+from .areas import AdminArea, place_errors
 from .organisation import Branch
 
 CUSTOMER_CODE_PATTERN = r"^PA[0-9]{2}[A-Z0-9]{9}$"
@@ -83,3 +84,20 @@ class Customer(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    def clean(self):
+        branch = self.branch if self.branch_id else None
+        errors = place_errors(
+            branch,
+            self.commune if self.commune_id else None,
+            self.village if self.village_id else None,
+        )
+        if branch is not None and self.code:
+            prefix = branch.company.customer_code_prefix
+            if not self.code.startswith(prefix):
+                errors["code"] = _("Customer codes of %(company)s start with %(prefix)s.") % {
+                    "company": branch.company,
+                    "prefix": prefix,
+                }
+        if errors:
+            raise ValidationError(errors)

@@ -1,6 +1,7 @@
 """The power company, its branches, and which branch a staff user belongs to."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -92,3 +93,12 @@ class StaffProfile(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+    def clean(self):
+        if self.branch_id and self.company_id and self.branch.company_id != self.company_id:
+            raise ValidationError(
+                {
+                    "branch": _("%(branch)s is a branch of %(other)s, not of %(company)s.")
+                    % {"branch": self.branch, "other": self.branch.company, "company": self.company}
+                }
+            )

@@ -3,12 +3,13 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .areas import AdminArea
+from .areas import AdminArea, place_errors
 from .channels import Partner
 from .customers import Customer
 from .organisation import Branch
@@ -107,6 +108,15 @@ class OutreachActivity(models.Model):
     def __str__(self):
         return f"{self.date:%d/%m/%Y} {self.commune}"
 
+    def clean(self):
+        errors = place_errors(
+            self.branch if self.branch_id else None,
+            self.commune if self.commune_id else None,
+            self.village if self.village_id else None,
+        )
+        if errors:
+            raise ValidationError(errors)
+
 
 class OutreachRegistration(models.Model):
     """A customer registered at an activity, so their later payments can be followed."""
@@ -129,9 +139,26 @@ class OutreachRegistration(models.Model):
         verbose_name_plural = _("registered customers")
         constraints = [
             models.UniqueConstraint(
-                fields=["activity", "customer"], name="outreach_registration_unique"
+                fields=["activity", "customer"],
+                name="outreach_registration_unique",
+                violation_error_message=_("This customer is already registered at this activity."),
             )
         ]
 
     def __str__(self):
         return str(self.customer)
+
+    def clean(self):
+        if self.activity_id and self.customer_id:
+            error = registration_branch_error(self.customer, self.activity.branch_id)
+            if error:
+                raise ValidationError({"customer": error})
+
+
+def registration_branch_error(customer, branch_id):
+    """Only the branch's own customers can be registered at its activity."""
+    if customer.branch_id == branch_id:
+        return None
+    return _(
+        "%(customer)s is a customer of %(branch)s, not of the branch that ran this activity."
+    ) % {"customer": customer, "branch": customer.branch}

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +34,7 @@ class Target(models.Model):
             models.CheckConstraint(
                 condition=Q(rate__gte=Decimal(0)) & Q(rate__lte=Decimal(100)),
                 name="target_rate_percent",
-                violation_error_message=_("A rate is between 0 and 100%."),
+                violation_error_message=_("A rate is between 0 and 100%%."),
             ),
             models.CheckConstraint(
                 condition=Q(period__day=1),
@@ -55,3 +56,12 @@ class Target(models.Model):
 
     def __str__(self):
         return f"{self.branch or self.company} {self.period:%m/%Y}: {self.rate}%"
+
+    def clean(self):
+        if self.branch_id and self.company_id and self.branch.company_id != self.company_id:
+            raise ValidationError(
+                {
+                    "branch": _("%(branch)s is a branch of %(other)s, not of %(company)s.")
+                    % {"branch": self.branch, "other": self.branch.company, "company": self.company}
+                }
+            )
