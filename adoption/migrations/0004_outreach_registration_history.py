@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('adoption', '0002_roles'),
+        ('adoption', '0003_domain_rules'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
