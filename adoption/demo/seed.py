@@ -155,8 +155,11 @@ def _targets(company, branches):
 
 
 @transaction.atomic
-def seed(scale=1.0, seed=1, log=lambda line: None):
-    """Seed an empty database with the scenario at `scale` (1 = the real province)."""
+def seed(scale=1.0, seed=1, log=lambda line: None, fast=True):
+    """Seed an empty database with the scenario at `scale` (1 = the real province).
+
+    fast=False writes payments without PostgreSQL's COPY: only benchmarks want that.
+    """
     report = SeedReport()
     clock = _Clock(report, log)
     load_areas(PROVINCE)
@@ -194,7 +197,7 @@ def seed(scale=1.0, seed=1, log=lambda line: None):
     chooser = ChannelChooser(channel_ids)
     everyone = [p for plan, _ in branches for p in profiles[plan.code]]
     assign_channels(everyone, chooser)
-    written = write_payments(everyone, chooser, _rng(seed, "payments"), batch.pk)
+    written = write_payments(everyone, chooser, _rng(seed, "payments"), batch.pk, fast)
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=ImportStatus.DONE,
         finished_at=timezone.now(),
