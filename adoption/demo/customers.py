@@ -122,13 +122,13 @@ def make_profiles(plan, communes, villages, count, rng):
         p.last = MONTHS - 1 if p.disconnected_on is None else month_index(p.disconnected_on)
         p.unpaid = rng.randrange(p.first, p.last + 1) if rng.random() < UNPAID_SHARE else None
         p.u = rng.random() * propensity * commune_factor[commune_id]
-        trial_start = _campaign_month(rng)
-        p.trial = (trial_start, trial_start + rng.randint(1, 3))
-        if rng.random() >= TRIAL_SHARE:
-            p.trial = None
-        p.lapse = (rng.randint(2, 14), 0) if rng.random() < LAPSE_SHARE else None
-        if p.lapse:
-            p.lapse = (p.lapse[0], p.lapse[0] + rng.randint(1, 4))
+        p.trial = p.lapse = None
+        if rng.random() < TRIAL_SHARE:
+            start = _campaign_month(rng)
+            p.trial = (start, start + rng.randint(1, 3))
+        if rng.random() < LAPSE_SHARE:
+            start = rng.randint(2, 14)  # months after adopting
+            p.lapse = (start, start + rng.randint(1, 4))
         p.revert = rng.randint(3, 18) if rng.random() < REVERT_SHARE else None
         bill = median_bill or HOUSEHOLD_BILL[plan.terrain]
         p.bill = max(20_000, bill * rng.lognormvariate(0, 0.45))
