@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
-DEMO_SCALE ?= 0.02
+DEMO_SCALE ?= 0.05
 HOST ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 

@@ -1,15 +1,68 @@
-"""Placeholder until the demo scenario lands (issue 8)."""
+"""Seed the Hà Giang demo scenario (see adoption/demo/scenario.py for the story)."""
 
-from django.core.management.base import BaseCommand
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from adoption import demo, metrics
+from adoption.models import Company
+
+MAX_SCALE = 5
+# Seeds SQLite in well under a minute on a 2-core machine; keep in step with the Makefile.
+DEFAULT_SCALE = 0.05
 
 
 class Command(BaseCommand):
-    help = "Seed the Hà Giang demo scenario."
+    help = (
+        "Seed Công ty Điện lực Hà Giang: 11 branches, customers, channels, monthly payments "
+        "2019-2022, outreach, targets and a demo login per role. Scale 1 is the real province "
+        "(about 170,000 customers, 8 million payments)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", type=float, default=0.02)
+        parser.add_argument("--scale", type=float, default=DEFAULT_SCALE)
         parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument("--if-empty", action="store_true")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing (but print the logins) when a company already exists.",
+        )
 
-    def handle(self, *args, **options):
-        self.stdout.write("The demo scenario is not built yet.")
+    def handle(self, *args, scale, seed, if_empty, **options):
+        if not 0 < scale <= MAX_SCALE:
+            raise CommandError(f"--scale must be above 0 and at most {MAX_SCALE}, not {scale:g}.")
+        if Company.objects.exists():
+            if not if_empty:
+                raise CommandError(
+                    "A company already exists: the demo only seeds an empty database. "
+                    "Use --if-empty to skip quietly."
+                )
+            self.stdout.write("A company already exists: nothing seeded.")
+        else:
+            started = time.perf_counter()
+            verbose = options["verbosity"] > 1
+            report = demo.seed(
+                scale=scale, seed=seed, log=self.stdout.write if verbose else print_nothing
+            )
+            self.stdout.write(f"Seeded the Hà Giang demo at scale {scale:g}, seed {seed}:")
+            for line in report.lines():
+                self.stdout.write(line)
+            self._refresh_rollups()
+            self.stdout.write(f"Done in {time.perf_counter() - started:.1f} s.")
+        for line in demo.login_table():
+            self.stdout.write(line)
+
+    def _refresh_rollups(self):
+        started = time.perf_counter()
+        try:
+            metrics.refresh()
+        except NotImplementedError:
+            self.stdout.write(
+                self.style.WARNING("Rollups not filled: the metrics fill is missing.")
+            )
+            return
+        self.stdout.write(f"  {'rollups':<12} {time.perf_counter() - started:6.1f} s")
+
+
+def print_nothing(line):
+    pass

@@ -1,0 +1,281 @@
+"""The demo scenario: its shape, its story (computed from the raw rows), its determinism."""
+
+import hashlib
+import re
+from datetime import date
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.test import override_settings
+
+from adoption import metrics
+from adoption.choices import ChannelKind, Role
+from adoption.demo import seed
+from adoption.demo.scenario import BRANCHES, DEMO_LOGINS
+from adoption.models import (
+    AdminArea,
+    Branch,
+    Company,
+    Customer,
+    OutreachActivity,
+    OutreachRegistration,
+    Payment,
+    PaymentChannel,
+    Target,
+)
+
+# Small enough for the suite; the calibration holds to the nearest customer at any scale.
+SCALE = 0.005
+TINY = 0.002
+BRANCH_NAMES = [
+    "Thành phố Hà Giang", "Bắc Quang", "Quang Bình", "Vị Xuyên", "Bắc Mê", "Hoàng Su Phì",
+    "Xín Mần", "Quản Bạ", "Yên Minh", "Đồng Văn", "Mèo Vạc",
+]  # fmt: skip
+
+RATES_SQL = """
+SELECT b.code,
+       COUNT(*),
+       SUM(CASE WHEN EXISTS (
+           SELECT 1 FROM adoption_payment p
+           JOIN adoption_paymentchannel ch ON ch.id = p.channel_id
+           WHERE p.customer_id = c.id AND p.period = %s AND NOT ch.is_cash
+       ) THEN 1 ELSE 0 END)
+FROM adoption_customer c
+JOIN adoption_branch b ON b.id = c.branch_id
+WHERE c.connected_on < %s AND (c.disconnected_on IS NULL OR c.disconnected_on >= %s)
+GROUP BY b.code
+"""
+
+
+def adoption_rates(year, month):
+    """Customers with a non-cash payment for the period / active customers, from raw rows."""
+    start = date(year, month, 1)
+    end = date(year + month // 12, month % 12 + 1, 1)
+    with connection.cursor() as cursor:
+        cursor.execute(RATES_SQL, [start, end, start])
+        rows = cursor.fetchall()
+    by_branch = {code: 100 * noncash / active for code, active, noncash in rows}
+    province = 100 * sum(r[2] for r in rows) / sum(r[1] for r in rows)
+    return by_branch, province
+
+
+def digest():
+    h = hashlib.sha256()
+    customers = Customer.objects.order_by("code").values_list(
+        "code",
+        "name",
+        "branch__code",
+        "commune__code",
+        "village__name",
+        "customer_type",
+        "connected_on",
+        "disconnected_on",
+    )
+    payments = Payment.objects.order_by("customer__code", "period").values_list(
+        "customer__code", "period", "amount", "channel__code", "paid_at", "reference"
+    )
+    for row in customers.iterator():
+        h.update(repr(row).encode())
+    for row in payments.iterator():
+        h.update(repr(row).encode())
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fast_password_hashing():
+    # The demo logins' passwords are hashed on every seed; the default hasher is slow by design.
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(scope="class")
+def scenario(django_db_setup, django_db_blocker):
+    """One seeded database shared by the read-only tests of a class, rolled back after it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield seed(scale=SCALE, seed=1)
+        transaction.set_rollback(True)
+
+
+def seeded_digest(seed_number):
+    with transaction.atomic():
+        seed(scale=TINY, seed=seed_number)
+        result = digest(), Payment.objects.count()
+        transaction.set_rollback(True)
+    return result
+
+
+def test_the_same_seed_gives_the_same_data(db):
+    first, payments = seeded_digest(3)
+    assert payments > 10_000
+    assert seeded_digest(3) == (first, payments)
+
+
+def test_another_seed_gives_other_data(db):
+    assert seeded_digest(3)[0] != seeded_digest(4)[0]
+
+
+def test_it_refuses_a_scale_out_of_range_and_writes_nothing(db):
+    for scale in ("0", "-1", "6"):
+        with pytest.raises(CommandError, match="--scale must be above 0"):
+            call_command("seed_demo", "--scale", scale)
+    assert not AdminArea.objects.exists()
+    assert not User.objects.exists()
+
+
+def test_it_refuses_a_database_that_has_a_company(company, customers):
+    with pytest.raises(CommandError, match="A company already exists"):
+        call_command("seed_demo", "--scale", str(TINY))
+    assert Company.objects.count() == 1
+    assert Customer.objects.count() == 4
+    assert not User.objects.filter(username="quanly").exists()
+
+
+def test_if_empty_leaves_an_existing_company_alone(company, customers, capsys):
+    call_command("seed_demo", "--scale", str(TINY), "--if-empty")
+    assert "nothing seeded" in capsys.readouterr().out
+    assert Customer.objects.count() == 4
+    assert not Payment.objects.exists()
+
+
+def test_the_command_fills_the_rollups_and_prints_the_logins(db, monkeypatch, capsys):
+    refreshed = []
+    monkeypatch.setattr(metrics, "refresh", lambda *a, **kw: refreshed.append(a))
+    call_command("seed_demo", "--scale", str(TINY), "--seed", "5")
+    out = capsys.readouterr().out
+    assert refreshed == [()]
+    for login in DEMO_LOGINS:
+        assert f"{login.username:<14} {login.password}" in out
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("scenario")
+class TestTheScenario:
+    def test_it_builds_the_eleven_branches_on_their_real_districts(self):
+        company = Company.objects.get()
+        assert (company.name, company.customer_code_prefix) == ("Công ty Điện lực Hà Giang", "PA20")
+        assert company.province.code == "02"
+        branches = {b.code: b for b in Branch.objects.select_related("district")}
+        assert sorted(b.name for b in branches.values()) == sorted(
+            f"Điện lực {name}" for name in BRANCH_NAMES
+        )
+        assert branches["BQ"].district.name == "Huyện Bắc Quang"
+        assert {b.district.code for b in branches.values()} == {
+            "024", "026", "027", "028", "029", "030", "031", "032", "033", "034", "035"
+        }  # fmt: skip
+        bq_communes = Customer.objects.filter(branch__code="BQ").values("commune__parent__code")
+        assert {c["commune__parent__code"] for c in bq_communes} == {"034"}
+
+    def test_every_commune_has_villages(self):
+        communes = AdminArea.objects.filter(level="commune", valid_from=None)
+        assert communes.count() == 193
+        assert not communes.exclude(children__level="village").exists()
+        village = AdminArea.objects.filter(level="village", parent__name="Xã Tân Quang").first()
+        assert village.name.startswith(("Thôn ", "Bản "))
+
+    def test_customer_codes_are_pa20_the_branch_and_seven_digits(self):
+        for code, branch in Customer.objects.values_list("code", "branch__code"):
+            assert re.fullmatch(r"PA20[A-Z]{2}[0-9]{7}", code), code
+            assert code[4:6] == branch
+
+    def test_bac_quang_is_the_biggest_branch(self):
+        counts = {b.code: b.customers.count() for b in Branch.objects.all()}
+        assert max(counts, key=counts.get) == "BQ"
+        assert counts["BQ"] == round(32_500 * SCALE)
+
+    def test_it_has_channels_of_every_kind_and_only_counters_and_collectors_are_cash(self):
+        channels = PaymentChannel.objects.all()
+        assert {c.kind for c in channels} == set(ChannelKind.values)
+        cash = {c.kind for c in channels if c.is_cash}
+        assert cash == {ChannelKind.COMPANY_COUNTER, ChannelKind.COLLECTOR}
+        names = set(channels.values_list("name", flat=True))
+        assert {"Agribank", "BIDV", "Vietcombank", "VietinBank", "ViettelPay", "MoMo"} <= names
+
+    def test_viettel_mobile_money_starts_in_late_2021(self):
+        mobile = PaymentChannel.objects.get(kind=ChannelKind.MOBILE_MONEY)
+        assert mobile.contract_start == date(2021, 11, 1)
+        payments = Payment.objects.filter(channel=mobile)
+        assert payments.exists()
+        assert not payments.filter(period__lt=date(2021, 11, 1)).exists()
+
+    def test_targets_include_45_percent_for_december_2021_and_each_branch(self):
+        company_target = Target.objects.get(branch=None, period=date(2021, 12, 1))
+        assert company_target.rate == 45
+        branch_targets = Target.objects.filter(period=date(2021, 12, 1), branch__isnull=False)
+        assert branch_targets.count() == 11
+
+    def test_demo_logins_have_their_roles(self):
+        for login in DEMO_LOGINS:
+            user = User.objects.get(username=login.username)
+            assert user.check_password(login.password), login.username
+            assert user.is_staff and user.is_active
+            assert user.is_superuser is (login.role is None)
+        manager = User.objects.get(username="quanly")
+        assert manager.groups.get().name == Role.MANAGERS
+        staff = User.objects.get(username="bacquang")
+        assert staff.groups.get().name == Role.BRANCH_STAFF
+        assert staff.staff_profile.branch.code == "BQ"
+        channel_admin = User.objects.get(username="kenhthanhtoan")
+        assert channel_admin.groups.get().name == Role.CHANNEL_ADMINS
+        assert channel_admin.staff_profile.branch is None
+
+    def test_october_2021_matches_the_companys_report(self):
+        by_branch, province = adoption_rates(2021, 10)
+        assert by_branch["BQ"] == pytest.approx(44, abs=1)
+        assert province == pytest.approx(41, abs=1)
+        for plan in BRANCHES:
+            assert by_branch[plan.code] == pytest.approx(plan.rate_oct_2021, abs=1)
+
+    def test_adoption_climbs_fastest_in_the_city_and_lowlands(self):
+        provinces = [adoption_rates(y, m)[1] for y, m in ((2019, 6), (2020, 6), (2021, 6))]
+        provinces += [adoption_rates(y, m)[1] for y, m in ((2021, 12), (2022, 12))]
+        assert provinces == sorted(provinces)
+        assert provinces[-1] - provinces[0] > 30
+        early, _ = adoption_rates(2019, 6)
+        assert early["HG"] > early["BQ"] > early["DV"]
+
+    def test_adoption_jumps_after_the_october_2021_campaign(self):
+        _, september = adoption_rates(2021, 9)
+        _, october = adoption_rates(2021, 10)
+        assert october - september > 3
+
+    def test_some_customers_go_back_to_cash(self):
+        noncash = set(
+            Payment.objects.filter(period=date(2021, 3, 1), channel__is_cash=False).values_list(
+                "customer_id", flat=True
+            )
+        )
+        back = Payment.objects.filter(
+            period=date(2021, 4, 1), channel__is_cash=True, customer_id__in=noncash
+        )
+        assert back.exists()
+
+    def test_outreach_has_joint_visits_with_viettel_and_100_gifts_in_october_2021(self):
+        october = OutreachActivity.objects.filter(date__year=2021, date__month=10)
+        assert october.aggregate(Sum("gifts"))["gifts__sum"] == 100
+        assert october.filter(partner__code="VIETTEL").count() == october.count() > 0
+        assert not OutreachActivity.objects.exclude(date__year=2021, date__month=10).filter(
+            gifts__gt=0
+        )
+        assert OutreachActivity.objects.aggregate(Sum("barrier_no_smartphone"))[
+            "barrier_no_smartphone__sum"
+        ]
+        assert OutreachActivity.objects.filter(branch__code="BQ", created_by__username="bacquang")
+
+    def test_registered_customers_turned_to_non_cash_after_the_visit(self):
+        registrations = OutreachRegistration.objects.select_related("activity", "customer")
+        assert registrations.exists()
+        for r in registrations[:50]:
+            visit = r.activity.date.replace(day=1)
+            assert r.customer.branch_id == r.activity.branch_id
+            assert r.customer.payments.filter(period__gte=visit, channel__is_cash=False).exists()
+
+    def test_if_empty_prints_the_logins_and_writes_nothing(self, capsys):
+        payments = Payment.objects.count()
+        call_command("seed_demo", "--if-empty")
+        out = capsys.readouterr().out
+        assert "nothing seeded" in out
+        assert "quanly" in out and "HaGiang-quanly-2021" in out
+        assert Payment.objects.count() == payments
