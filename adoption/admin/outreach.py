@@ -62,6 +62,13 @@ class OutreachActivityAdmin(BranchScopedAdmin, SimpleHistoryAdmin):
             initial.setdefault("branch", branch.pk)
         return initial
 
+    def has_change_permission(self, request, obj=None):
+        # Branch staff get the same 7-day window on their own entries as on the outreach pages.
+        allowed = super().has_change_permission(request, obj)
+        if allowed and obj is not None and permissions.is_branch_staff(request.user):
+            return permissions.can_edit_outreach(request.user, obj)
+        return allowed
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
