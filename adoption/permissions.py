@@ -49,3 +49,16 @@ def get_branch_for_user(user, code):
 def require_branch(user, branch):
     if not visible_branches(user).filter(pk=branch.pk).exists():
         raise PermissionDenied
+
+
+def sees_whole_company(user):
+    """Company-wide roles: the company overview and its JSON are theirs alone."""
+    return is_manager(user) or is_channel_admin(user)
+
+
+def dashboard_branches(user):
+    """The branches behind every dashboard page and JSON view; users with none are refused."""
+    branches = list(visible_branches(user).select_related("district"))
+    if not branches:
+        raise PermissionDenied
+    return branches
