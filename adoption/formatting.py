@@ -1,12 +1,21 @@
-"""Numbers as the dashboard writes them: 44,1 % and 1.234.567 in Vietnamese, 44.1 % in English."""
+"""Numbers as the dashboard writes them: 44,1 % and 1.234.567 in Vietnamese, 44.1 % and
+1,234,567 in English.
 
-from django.utils.formats import number_format
+Django's number_format groups thousands only where the locale sets NUMBER_GROUPING, which the
+Vietnamese locale does not; so the separators are read from the locale and applied here.
+"""
+
+from django.utils.formats import get_format
 
 EMPTY = "–"
 
 
 def _number(value, digits):
-    return number_format(value, digits, use_l10n=True, force_grouping=True)
+    text = f"{value:,.{digits}f}"
+    if float(text.replace(",", "")) == 0:
+        text = text.lstrip("-")  # no "-0,0"
+    thousands, decimal = get_format("THOUSAND_SEPARATOR"), get_format("DECIMAL_SEPARATOR")
+    return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
 
 
 def percent(value):
@@ -17,8 +26,12 @@ def points(value):
     """A change in percentage points, always signed."""
     if value is None:
         return EMPTY
-    sign = "+" if value > 0 else ""
-    return f"{sign}{_number(value, 1)}"
+    text = _number(value, 1)
+    return f"+{text}" if value > 0 and text.strip("0,.") else text
+
+
+def decimal(value):
+    return EMPTY if value is None else _number(value, 1)
 
 
 def count(value):
@@ -29,4 +42,4 @@ def vnd(value):
     return EMPTY if value is None else _number(int(value), 0)
 
 
-FORMATS = {"percent": percent, "points": points, "count": count, "vnd": vnd}
+FORMATS = {"percent": percent, "points": points, "decimal": decimal, "count": count, "vnd": vnd}

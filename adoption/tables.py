@@ -40,7 +40,7 @@ class AreaTable(tables.Table):
         verbose_name=_("Change over 12 months (points)"), fmt=formatting.points
     )
     target = FormattedColumn(verbose_name=_("Target (%)"), fmt=formatting.percent)
-    gap = FormattedColumn(verbose_name=_("Gap to target (points)"), fmt=formatting.points)
+    gap = FormattedColumn(verbose_name=_("Gap to target (points)"), fmt=formatting.decimal)
 
     class Meta:
         orderable = True

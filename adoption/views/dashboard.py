@@ -211,6 +211,4 @@ def channels(request):
         "table": table,
         "branch_count": len(branches),
     }
-    return _page(
-        request, "adoption/channels.html", context, scope, form, [("measure", measure)]
-    )
+    return _page(request, "adoption/channels.html", context, scope, form, [("measure", measure)])
