@@ -24,7 +24,7 @@ from .formatting import FORMATS
 from .models import AdminArea
 from .months import month_label, month_range
 from .permissions import dashboard_branches, get_branch_for_user, sees_whole_company
-from .summaries import Targets, outreach_activities, payees, rate_series
+from .summaries import Targets, outreach_activities, payees, rate_series, totals_by_period
 
 # Okabe-Ito, then Tableau: distinguishable for colour-blind readers, in print and on a phone.
 PALETTE = [
@@ -245,12 +245,18 @@ class AdoptionChartView(DashboardChartView):
         if not sees_whole_company(self.request.user):
             raise PermissionDenied
         ids = [b.pk for b in self.branches]
-        kwargs = {"start": scope.start, "end": scope.end, "customer_types": scope.customer_types}
+        branch_rows = metrics.monthly_rates(
+            start=scope.start,
+            end=scope.end,
+            group="branch",
+            branch_ids=ids,
+            customer_types=scope.customer_types,
+        )
         return adoption_chart(
             self.branches,
             self.months,
-            metrics.monthly_rates(group="branch", branch_ids=ids, **kwargs),
-            metrics.monthly_rates(group="company", branch_ids=ids, **kwargs),
+            branch_rows,
+            totals_by_period(branch_rows),
             Targets(self.branches[0].company_id),
         )
 

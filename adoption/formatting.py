@@ -6,15 +6,28 @@ Vietnamese locale does not; so the separators are read from the locale and appli
 """
 
 from django.utils.formats import get_format
+from django.utils.translation import get_language
 
 EMPTY = "–"
+_separators = {}
+
+
+def separators():
+    """(thousands, decimal) of the active language, looked up once per language."""
+    language = get_language()
+    if language not in _separators:
+        _separators[language] = (
+            get_format("THOUSAND_SEPARATOR"),
+            get_format("DECIMAL_SEPARATOR"),
+        )
+    return _separators[language]
 
 
 def _number(value, digits):
     text = f"{value:,.{digits}f}"
     if float(text.replace(",", "")) == 0:
         text = text.lstrip("-")  # no "-0,0"
-    thousands, decimal = get_format("THOUSAND_SEPARATOR"), get_format("DECIMAL_SEPARATOR")
+    thousands, decimal = separators()
     return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
 
 

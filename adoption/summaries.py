@@ -7,6 +7,7 @@ grain) and reshapes them into table rows, headline figures or chart series.
 from collections import defaultdict
 from dataclasses import dataclass
 
+from . import metrics
 from .models import OutreachActivity, PaymentChannel, Target
 from .months import add_months
 
@@ -50,6 +51,23 @@ def rates_by_key(rows, key):
     for row in rows:
         result[row[key] if key else None][row["period"]] = row
     return result
+
+
+def totals_by_period(rows):
+    """Rows of several branches added up per period (the whole company, as they see it).
+
+    Counts add up; the rates are recomputed by adoption.metrics, never averaged. This saves
+    the second pass over the rollups that monthly_rates(group="company") would make.
+    """
+    totals = {}
+    for row in rows:
+        total = totals.get(row["period"])
+        if total is None:
+            total = totals[row["period"]] = {"period": row["period"]}
+            total.update(dict.fromkeys(metrics.COUNT_FIELDS, 0))
+        for name in metrics.COUNT_FIELDS:
+            total[name] += row[name]
+    return [metrics.with_rates(totals[period]) for period in sorted(totals)]
 
 
 def area_summary(months, end, target=None):

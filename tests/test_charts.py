@@ -225,3 +225,14 @@ def test_each_json_view_runs_a_handful_of_queries(
     params = dict(p.split("=") for p in query.split("&")) if query else {}
     with django_assert_max_num_queries(12):
         assert client.get(path, {**RANGE, **params}).status_code == 200
+
+
+def test_the_company_line_adds_up_the_branches_like_metrics_does(data, branches):
+    from datetime import date
+
+    from adoption import metrics
+    from adoption.summaries import totals_by_period
+
+    span = {"start": date(2024, 1, 1), "end": date(2025, 1, 1)}
+    summed = totals_by_period(metrics.monthly_rates(group="branch", **span))
+    assert summed == metrics.monthly_rates(group="company", **span)

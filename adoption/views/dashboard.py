@@ -36,6 +36,7 @@ from ..summaries import (
     payee_rows,
     payees,
     rates_by_key,
+    totals_by_period,
 )
 from ..tables import CommuneTable, DistrictTable, PartnerTable
 
@@ -101,7 +102,7 @@ def overview(request):
     if export:
         return export
 
-    company_rows = metrics.monthly_rates(start=_since(scope), group="company", **reads)
+    company_rows = totals_by_period(branch_rows)
     months = month_range(scope.start, scope.end)
     mix = _choice(request, "mix", MIX_KEYS)
     mix_rows = metrics.channel_mix(
