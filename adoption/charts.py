@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy as _
 from . import metrics
 from .choices import ChannelKind
 from .filters import DashboardFilterForm
-from .formatting import FORMATS
 from .models import AdminArea
 from .months import month_label, month_range
 from .permissions import dashboard_branches, get_branch_for_user, sees_whole_company
@@ -70,7 +69,6 @@ class Series:
     label: str
     data: list
     style: dict = field(default_factory=dict)
-    unit: str = "percent"
 
 
 @dataclass
@@ -78,15 +76,8 @@ class Chart:
     labels: list
     series: list
 
-    def as_table(self):
-        """Rows of (month, [formatted value per series]) for the plain-table alternative."""
-        columns = [(FORMATS[s.unit], s.data) for s in self.series]
-        return [
-            (label, [fmt(data[i]) for fmt, data in columns]) for i, label in enumerate(self.labels)
-        ]
-
     def as_dict(self):
-        """The chart as the JSON views send it (used by the pages' table alternatives too)."""
+        """The chart as the JSON views send it."""
         colors = next_color(PALETTE)
         datasets = []
         for series in self.series:
@@ -133,7 +124,6 @@ def branch_chart(branch, months, commune_rows, branch_rows, targets, names, outr
             _("Outreach activities"),
             [outreach_counts.get(m, 0) for m in months],
             OUTREACH_STYLE,
-            unit="count",
         )
     )
     return Chart([month_label(m) for m in months], series)
@@ -157,7 +147,7 @@ def channel_mix_chart(months, mix_rows, by, payee_of=None):
     else:
         order = sorted(totals, key=lambda key: str(names[key]))
     series = [
-        Series(names[key], [totals[key].get(m, 0) for m in months], {"stack": "mix"}, "count")
+        Series(names[key], [totals[key].get(m, 0) for m in months], {"stack": "mix"})
         for key in order
     ]
     return Chart([month_label(m) for m in months], series)
@@ -170,11 +160,7 @@ def partner_chart(months, mix_rows, payee_of, measure):
         totals[payee_of[row["channel_id"]].key][row["period"]] += row[measure]
     payee_list = {p.key: p for p in payee_of.values()}
     series = [
-        Series(
-            payee_list[key].name,
-            [totals[key].get(m, 0) for m in months],
-            unit="count" if measure == "payments" else "vnd",
-        )
+        Series(payee_list[key].name, [totals[key].get(m, 0) for m in months])
         for key in sorted(totals, key=lambda key: payee_list[key].name)
     ]
     return Chart([month_label(m) for m in months], series)

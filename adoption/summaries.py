@@ -45,6 +45,19 @@ class Targets:
         return self._next_due(self.by_branch.get(None, ()), month)
 
 
+def snapshot_months(end):
+    """The months a summary reads: the last one and those its changes compare it with."""
+    return sorted({end, *(add_months(end, -span) for span in CHANGE_SPANS)})
+
+
+def rates_at(months, **reads):
+    """monthly_rates rows for a few single months only (each a narrow index range)."""
+    rows = []
+    for month in months:
+        rows += metrics.monthly_rates(start=month, end=month, **reads)
+    return rows
+
+
 def rates_by_key(rows, key):
     """{key: {period: row}} from monthly_rates rows; key None groups everything together."""
     result = defaultdict(dict)

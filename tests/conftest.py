@@ -208,7 +208,18 @@ def _user(username, role=None, branch=None, company=None, **kwargs):
 
 
 @pytest.fixture
-def users(company, branches):
+def roles(db):
+    """The role groups migration 0002 creates; the flush after a transactional test (browser
+    tests) removes them, so they are made again where missing."""
+    from django.contrib.auth.models import Permission
+
+    from adoption.roles import apply_role_permissions
+
+    apply_role_permissions(Group, Permission)
+
+
+@pytest.fixture
+def users(company, branches, roles):
     return {
         "manager": _user("manager", Role.MANAGERS, company=company, is_staff=True),
         "staff_bq": _user(

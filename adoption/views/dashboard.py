@@ -1,8 +1,8 @@
 """Dashboard pages: company overview, one branch's communes, channel partners.
 
-Every page reads the rollups through adoption.metrics (a handful of GROUP BY queries), renders
-its tables and the plain-table alternatives of its charts, and names the JSON endpoints its
-charts load in data- attributes.
+The pages read only what their headline figures and tables need (a few months of the rollups,
+through adoption.metrics); the charts, and the plain tables that stand in for them, are drawn
+in the browser from the JSON endpoints named in data- attributes (adoption.charts).
 """
 
 from django.contrib.auth.decorators import login_required
@@ -12,20 +12,9 @@ from django.utils import timezone
 from django_tables2 import RequestConfig
 
 from .. import metrics
-from ..charts import (
-    MEASURES,
-    MIX_KEYS,
-    adoption_chart,
-    branch_chart,
-    channel_mix_chart,
-    commune_names,
-    district_name,
-    outreach_per_month,
-    partner_chart,
-)
+from ..charts import MEASURES, MIX_KEYS, commune_names, district_name
 from ..exports import export_response
 from ..filters import DashboardFilterForm
-from ..months import add_months, month_range
 from ..permissions import dashboard_branches, get_branch_for_user, sees_whole_company
 from ..summaries import (
     Targets,
@@ -35,7 +24,9 @@ from ..summaries import (
     outreach_activities,
     payee_rows,
     payees,
+    rates_at,
     rates_by_key,
+    snapshot_months,
     totals_by_period,
 )
 from ..tables import CommuneTable, DistrictTable, PartnerTable
@@ -52,15 +43,6 @@ def _filter(request, branches):
 def _choice(request, name, allowed):
     value = request.GET.get(name)
     return value if value in allowed else allowed[0]
-
-
-def _since(scope):
-    """Reads reach 12 months before the range so every change column has its baseline."""
-    return min(scope.start, add_months(scope.end, -12))
-
-
-def _in_range(rows, scope):
-    return [row for row in rows if row["period"] >= scope.start]
 
 
 def _page(request, template, context, scope, form, keep=()):
@@ -86,11 +68,13 @@ def overview(request):
         query = request.GET.urlencode()
         return redirect(f"{url}?{query}" if query else url)
     form, scope = _filter(request, branches)
-    ids = [b.pk for b in branches]
     targets = Targets(branches[0].company_id)
-    reads = {"end": scope.end, "branch_ids": ids, "customer_types": scope.customer_types}
-    branch_rows = metrics.monthly_rates(start=_since(scope), group="branch", **reads)
-
+    branch_rows = rates_at(
+        snapshot_months(scope.end),
+        group="branch",
+        branch_ids=[b.pk for b in branches],
+        customer_types=scope.customer_types,
+    )
     areas = [{"id": b.pk, "code": b.code, "name": district_name(b)} for b in branches]
     table = DistrictTable(
         area_rows(
@@ -101,33 +85,14 @@ def overview(request):
     export = export_response(request, table, f"districts-{scope.end:%Y-%m}")
     if export:
         return export
-
-    company_rows = totals_by_period(branch_rows)
-    months = month_range(scope.start, scope.end)
     mix = _choice(request, "mix", MIX_KEYS)
-    mix_rows = metrics.channel_mix(
-        start=scope.start,
-        by="kind" if mix == "kind" else "channel",
-        channel_kinds=scope.channel_kinds,
-        **reads,
-    )
     context = {
         "headline": area_summary(
-            rates_by_key(company_rows, None).get(None, {}),
+            rates_by_key(totals_by_period(branch_rows), None).get(None, {}),
             scope.end,
             targets.for_month(scope.end),
         ),
-        "adoption_chart": adoption_chart(
-            branches,
-            months,
-            _in_range(branch_rows, scope),
-            _in_range(company_rows, scope),
-            targets,
-        ),
         "mix": mix,
-        "mix_chart": channel_mix_chart(
-            months, mix_rows, mix, payees(timezone.localdate()) if mix == "partner" else None
-        ),
         "table": table,
     }
     return _page(request, "adoption/overview.html", context, scope, form, [("mix", mix)])
@@ -139,12 +104,15 @@ def branch(request, code):
     dashboard_branches(request.user)  # refuses users without a role before any lookup
     branch = get_branch_for_user(request.user, code)
     form, scope = _filter(request, [branch])
-    targets = Targets(branch.company_id)
-    reads = {"end": scope.end, "branch_ids": [branch.pk], "customer_types": scope.customer_types}
-    commune_rows = metrics.monthly_rates(start=_since(scope), group="commune", **reads)
+    target = Targets(branch.company_id).for_month(scope.end, branch.pk)
+    commune_rows = rates_at(
+        snapshot_months(scope.end),
+        group="commune",
+        branch_ids=[branch.pk],
+        customer_types=scope.customer_types,
+    )
     names = commune_names(commune_rows)
     areas = [{"id": pk, "name": name} for pk, name in sorted(names.items(), key=lambda i: i[1])]
-    target = targets.for_month(scope.end, branch.pk)
     table = CommuneTable(
         furthest_behind_first(
             area_rows(commune_rows, "commune_id", areas, scope.end, lambda pk: target)
@@ -154,31 +122,13 @@ def branch(request, code):
     export = export_response(request, table, f"communes-{branch.code}-{scope.end:%Y-%m}")
     if export:
         return export
-
-    branch_rows = metrics.monthly_rates(start=_since(scope), group="branch", **reads)
-    activities = outreach_activities(branch, scope.start, scope.end)
-    months = month_range(scope.start, scope.end)
-    mix_rows = metrics.channel_mix(
-        start=scope.start, by="kind", channel_kinds=scope.channel_kinds, **reads
-    )
     context = {
         "branch": branch,
         "district": district_name(branch),
         "headline": area_summary(
-            rates_by_key(branch_rows, "branch_id").get(branch.pk, {}), scope.end, target
+            rates_by_key(totals_by_period(commune_rows), None).get(None, {}), scope.end, target
         ),
-        "branch_chart": branch_chart(
-            branch,
-            months,
-            _in_range(commune_rows, scope),
-            _in_range(branch_rows, scope),
-            targets,
-            names,
-            outreach_per_month(activities),
-        ),
-        "mix": "kind",
-        "mix_chart": channel_mix_chart(months, mix_rows, "kind"),
-        "activities": activities,
+        "activities": outreach_activities(branch, scope.start, scope.end),
         "table": table,
     }
     return _page(request, "adoption/branch.html", context, scope, form)
@@ -204,12 +154,5 @@ def channels(request):
     if export:
         return export
     measure = _choice(request, "measure", MEASURES)
-    context = {
-        "measure": measure,
-        "partner_chart": partner_chart(
-            month_range(scope.start, scope.end), rows, payee_of, measure
-        ),
-        "table": table,
-        "branch_count": len(branches),
-    }
+    context = {"measure": measure, "table": table}
     return _page(request, "adoption/channels.html", context, scope, form, [("measure", measure)])

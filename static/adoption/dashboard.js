@@ -80,6 +80,37 @@
     }
   };
 
+  // The plain-table alternative of a chart: one row per month, one column per series.
+  function fillTable(canvas, data) {
+    var table = canvas.closest("figure").querySelector("details.chart-table table");
+    if (!table) { return; }
+    var rates = canvas.dataset.chartKind === "rate" || canvas.dataset.chartKind === "branch";
+    var headRow = table.tHead.rows[0];
+    var body = table.tBodies[0];
+    while (headRow.cells.length > 1) { headRow.deleteCell(1); }
+    body.textContent = "";
+    data.datasets.forEach(function (dataset) {
+      var th = document.createElement("th");
+      th.scope = "col";
+      th.className = "num";
+      th.textContent = dataset.label;
+      headRow.appendChild(th);
+    });
+    data.labels.forEach(function (label, i) {
+      var row = body.insertRow();
+      var th = document.createElement("th");
+      th.scope = "row";
+      th.textContent = label;
+      row.appendChild(th);
+      data.datasets.forEach(function (dataset) {
+        var cell = row.insertCell();
+        cell.className = "num";
+        var asRate = rates && dataset.yAxisID !== "outreach";
+        cell.textContent = (asRate ? percent : number)(dataset.data[i]);
+      });
+    });
+  }
+
   function draw(canvas) {
     var config = (kinds[canvas.dataset.chartKind] || kinds.count)();
     config.options.responsive = true;
@@ -94,6 +125,7 @@
       })
       .then(function (data) {
         config.data = { labels: data.labels, datasets: data.datasets };
+        fillTable(canvas, data);
         new window.Chart(canvas, config);
         canvas.dataset.state = "drawn";
       })
