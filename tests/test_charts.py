@@ -14,6 +14,12 @@ def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def in_english(client):
+    # Series labels are translated; the English ones read best in assertions.
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 @pytest.fixture
 def data(company, branches, areas, channels):
     return make_dashboard_data(company, branches, areas, channels)
@@ -225,6 +231,12 @@ def test_each_json_view_runs_a_handful_of_queries(
     params = dict(p.split("=") for p in query.split("&")) if query else {}
     with django_assert_max_num_queries(12):
         assert client.get(path, {**RANGE, **params}).status_code == 200
+
+
+def test_series_labels_are_translated(client, client_for, users, data):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "vi"
+    series = by_label(get_json(client_for(users["manager"]), "/charts/adoption/"))
+    assert "Toàn công ty" in series and "Mục tiêu" in series
 
 
 def test_the_company_line_adds_up_the_branches_like_metrics_does(data, branches):
