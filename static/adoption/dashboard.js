@@ -45,8 +45,7 @@
         position: "right",
         beginAtZero: true,
         grid: { drawOnChartArea: false },
-        ticks: { precision: 0 },
-        title: { display: true, text: "↑" }
+        ticks: { precision: 0 }
       };
       return config;
     },
