@@ -12,7 +12,7 @@ The public API (used by views, imports, commands and benchmarks):
 - monthly_rates(...) and channel_mix(...): the rows every chart and table reads.
 """
 
-from django.db.models import Sum
+from django.db.models import Max, Sum
 
 from .models import ChannelMonth, CommuneMonth, RollupState
 
@@ -81,6 +81,14 @@ def channel_mix(*, start, end, by="kind", branch_ids=None, customer_types=None, 
         .order_by("period", key)
     )
     return [dict(row) for row in rows]
+
+
+def latest_period(branch_ids=None):
+    """The newest month the rollups hold (for these branches), or None when they are empty."""
+    qs = CommuneMonth.objects.all()
+    if branch_ids is not None:
+        qs = qs.filter(branch_id__in=branch_ids)
+    return qs.aggregate(latest=Max("period"))["latest"]
 
 
 def refresh(periods=None, branch_ids=None):

@@ -62,14 +62,14 @@ def visible_branches(user):
     if user.is_superuser or is_manager(user) or is_channel_admin(user):
         profile = getattr(user, "staff_profile", None)
         qs = Branch.objects.all()
-        return qs.filter(company=profile.company) if profile and not user.is_superuser else qs
+        return qs.filter(company_id=profile.company_id) if profile and not user.is_superuser else qs
     branch = staff_branch(user)
     return Branch.objects.filter(pk=branch.pk) if branch else Branch.objects.none()
 
 
 def get_branch_for_user(user, code):
     """The branch with this code, or 404 when it does not exist or the user may not see it."""
-    return get_object_or_404(visible_branches(user), code=code)
+    return get_object_or_404(visible_branches(user).select_related("district"), code=code)
 
 
 def require_branch(user, branch):
@@ -150,3 +150,16 @@ def visible_companies(user):
     if user.is_superuser:
         return Company.objects.all()
     return Company.objects.filter(branches__in=visible_branches(user)).distinct()
+
+
+def sees_whole_company(user):
+    """Company-wide roles: the company overview and its JSON are theirs alone."""
+    return is_manager(user) or is_channel_admin(user)
+
+
+def dashboard_branches(user):
+    """The branches behind every dashboard page and JSON view; users with none are refused."""
+    branches = list(visible_branches(user).select_related("district"))
+    if not branches:
+        raise PermissionDenied
+    return branches

@@ -1,6 +1,17 @@
 from django.urls import include, path
 
+from . import charts
 from .views import dashboard, outreach
+
+dashboard_urls = [
+    path("", dashboard.overview, name="overview"),
+    path("branches/<str:code>/", dashboard.branch, name="branch"),
+    path("channels/", dashboard.channels, name="channels"),
+    path("charts/adoption/", charts.AdoptionChartView.as_view(), name="chart-adoption"),
+    path("charts/channel-mix/", charts.ChannelMixChartView.as_view(), name="chart-channel-mix"),
+    path("charts/branches/<str:code>/", charts.BranchChartView.as_view(), name="chart-branch"),
+    path("charts/partners/", charts.PartnerChartView.as_view(), name="chart-partners"),
+]
 
 outreach_urls = [
     path("", outreach.activity_list, name="list"),
@@ -12,6 +23,6 @@ outreach_urls = [
 ]
 
 urlpatterns = [
-    path("", include(([path("", dashboard.overview, name="overview")], "dashboard"))),
+    path("", include((dashboard_urls, "dashboard"))),
     path("outreach/", include((outreach_urls, "outreach"))),
 ]

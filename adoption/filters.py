@@ -1,0 +1,106 @@
+"""The dashboard filter: month range, customer types and channel kinds, all in the query string.
+
+The rollups are read through adoption.metrics rather than as querysets, so this is a plain
+form rather than a django-filter FilterSet; it yields a `Scope` that every page, chart and table
+of one request shares, and `Scope.query()` writes it back as a shareable query string.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django import forms
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ChannelKind, CustomerType
+from .months import add_months, month_count, parse_month
+
+DEFAULT_MONTHS = 24
+# Ten years of months is already more than a chart can show legibly.
+MAX_MONTHS = 120
+
+
+class MonthField(forms.CharField):
+    """A month as YYYY-MM (what <input type="month"> sends), cleaned to its first day."""
+
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
+    default_error_messages = {"invalid": _("Enter a month as YYYY-MM, e.g. 2025-06.")}
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        month = parse_month(value)
+        if month is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return month
+
+
+@dataclass(frozen=True)
+class Scope:
+    start: date
+    end: date
+    customer_types: list = field(default_factory=list)
+    channel_kinds: list = field(default_factory=list)
+
+    def query(self, **extra):
+        """This scope as a query string, so a link or a JSON URL shows the same thing."""
+        query = QueryDict(mutable=True)
+        query["start"] = f"{self.start:%Y-%m}"
+        query["end"] = f"{self.end:%Y-%m}"
+        query.setlist("customer_type", self.customer_types)
+        query.setlist("channel_kind", self.channel_kinds)
+        for key, value in extra.items():
+            if value:
+                query[key] = value
+        return query.urlencode()
+
+
+class DashboardFilterForm(forms.Form):
+    start = MonthField(label=_("From month"), required=False)
+    end = MonthField(label=_("To month"), required=False)
+    customer_type = forms.MultipleChoiceField(
+        label=_("Customer type"),
+        choices=CustomerType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    channel_kind = forms.MultipleChoiceField(
+        label=_("Channel kind"),
+        choices=ChannelKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, data, *, latest=None):
+        # latest: returns the newest month with data, where the default range ends; called
+        # only when the query string names no last month.
+        super().__init__(data)
+        self.latest = latest or (lambda: None)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The first month is after the last month."))
+        if start and end and month_count(start, end) > MAX_MONTHS:
+            raise forms.ValidationError(
+                _("Choose at most %(months)d months.") % {"months": MAX_MONTHS}
+            )
+        return cleaned
+
+    def scope(self):
+        """The chosen scope; defaults (the last 24 months with data) where a field is invalid."""
+        cleaned = self.cleaned_data if self.is_valid() else {}
+        end = cleaned.get("end") or self.latest() or timezone.localdate().replace(day=1)
+        start = cleaned.get("start") or add_months(end, 1 - DEFAULT_MONTHS)
+        # Only one end was given and it lies beyond the default other end.
+        end = max(end, start)
+        start = max(start, add_months(end, 1 - MAX_MONTHS))
+        return Scope(
+            start=start,
+            end=end,
+            customer_types=sorted(cleaned.get("customer_type") or []),
+            channel_kinds=sorted(cleaned.get("channel_kind") or []),
+        )

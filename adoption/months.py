@@ -1,0 +1,36 @@
+"""Calendar months as the first day of the month: arithmetic, ranges, labels."""
+
+import re
+from datetime import date
+
+MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+def add_months(month, n):
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_count(start, end):
+    """How many months start..end holds, both included."""
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def month_range(start, end):
+    return [add_months(start, i) for i in range(max(month_count(start, end), 0))]
+
+
+def parse_month(text):
+    """'2025-06' -> date(2025, 6, 1); None for anything else."""
+    match = MONTH_PATTERN.match(text.strip())
+    if not match:
+        return None
+    year, month = int(match[1]), int(match[2])
+    if not (1900 <= year <= 2999 and 1 <= month <= 12):
+        return None
+    return date(year, month, 1)
+
+
+def month_label(month):
+    """The month as Vietnamese documents write it: 06/2025."""
+    return f"{month:%m/%Y}"

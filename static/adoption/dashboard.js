@@ -1,0 +1,144 @@
+/* Dashboard pages: draw each <canvas data-chart-url> with Chart.js 4 from its JSON endpoint.
+   The endpoint answers {labels, datasets}; data-chart-kind picks the chart type and axes. */
+(function () {
+  "use strict";
+
+  var lang = document.documentElement.lang || "vi";
+  var oneDecimal = new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  var whole = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
+
+  function percent(value) {
+    return value === null || value === undefined ? "–" : oneDecimal.format(value) + "\u00a0%";
+  }
+
+  function number(value) {
+    return value === null || value === undefined ? "–" : whole.format(value);
+  }
+
+  function rateOptions() {
+    return {
+      type: "line",
+      options: {
+        scales: {
+          x: { ticks: { autoSkip: true, maxRotation: 0 } },
+          y: { beginAtZero: true, suggestedMax: 100, ticks: { callback: function (v) { return percent(v); } } }
+        },
+        plugins: {
+          tooltip: {
+            callbacks: {
+              label: function (ctx) {
+                var unit = ctx.dataset.yAxisID === "outreach" ? number : percent;
+                return ctx.dataset.label + ": " + unit(ctx.parsed.y);
+              }
+            }
+          }
+        }
+      }
+    };
+  }
+
+  var kinds = {
+    rate: rateOptions,
+    branch: function () {
+      var config = rateOptions();
+      config.options.scales.outreach = {
+        position: "right",
+        beginAtZero: true,
+        grid: { drawOnChartArea: false },
+        ticks: { precision: 0 }
+      };
+      return config;
+    },
+    stacked: function () {
+      return {
+        type: "bar",
+        options: {
+          scales: {
+            x: { stacked: true, ticks: { autoSkip: true, maxRotation: 0 } },
+            y: { stacked: true, beginAtZero: true, ticks: { callback: function (v) { return number(v); } } }
+          },
+          plugins: {
+            tooltip: { callbacks: { label: function (ctx) { return ctx.dataset.label + ": " + number(ctx.parsed.y); } } }
+          }
+        }
+      };
+    },
+    count: function () {
+      return {
+        type: "line",
+        options: {
+          scales: {
+            x: { ticks: { autoSkip: true, maxRotation: 0 } },
+            y: { beginAtZero: true, ticks: { callback: function (v) { return number(v); } } }
+          },
+          plugins: {
+            tooltip: { callbacks: { label: function (ctx) { return ctx.dataset.label + ": " + number(ctx.parsed.y); } } }
+          }
+        }
+      };
+    }
+  };
+
+  // The plain-table alternative of a chart: one row per month, one column per series.
+  function fillTable(canvas, data) {
+    var table = canvas.closest("figure").querySelector("details.chart-table table");
+    if (!table) { return; }
+    var rates = canvas.dataset.chartKind === "rate" || canvas.dataset.chartKind === "branch";
+    var headRow = table.tHead.rows[0];
+    var body = table.tBodies[0];
+    while (headRow.cells.length > 1) { headRow.deleteCell(1); }
+    body.textContent = "";
+    data.datasets.forEach(function (dataset) {
+      var th = document.createElement("th");
+      th.scope = "col";
+      th.className = "num";
+      th.textContent = dataset.label;
+      headRow.appendChild(th);
+    });
+    data.labels.forEach(function (label, i) {
+      var row = body.insertRow();
+      var th = document.createElement("th");
+      th.scope = "row";
+      th.textContent = label;
+      row.appendChild(th);
+      data.datasets.forEach(function (dataset) {
+        var cell = row.insertCell();
+        cell.className = "num";
+        var asRate = rates && dataset.yAxisID !== "outreach";
+        cell.textContent = (asRate ? percent : number)(dataset.data[i]);
+      });
+    });
+  }
+
+  function draw(canvas) {
+    var config = (kinds[canvas.dataset.chartKind] || kinds.count)();
+    config.options.responsive = true;
+    config.options.maintainAspectRatio = false;
+    config.options.spanGaps = true;
+    config.options.interaction = { mode: "index", intersect: false };
+    config.options.plugins.legend = { position: "bottom", labels: { boxWidth: 14 } };
+    fetch(canvas.dataset.chartUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(response.status); }
+        return response.json();
+      })
+      .then(function (data) {
+        config.data = { labels: data.labels, datasets: data.datasets };
+        fillTable(canvas, data);
+        new window.Chart(canvas, config);
+        canvas.dataset.state = "drawn";
+      })
+      .catch(function () {
+        canvas.dataset.state = "failed";
+        var status = canvas.closest("figure").querySelector(".chart-status");
+        if (status) { status.hidden = false; }
+      });
+  }
+
+  document.querySelectorAll("canvas[data-chart-url]").forEach(draw);
+
+  // Printing shows the numbers: open every table alternative.
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details.chart-table").forEach(function (details) { details.open = true; });
+  });
+})();
