@@ -185,6 +185,8 @@ class DashboardChartView(LoginRequiredMixin, BaseLineChartView):
     def get(self, request, *args, **kwargs):
         metrics.ensure_fresh()
         self.branches = dashboard_branches(request.user)
+        if not self.branches:
+            return JsonResponse({"labels": [], "datasets": []})
         ids = [b.pk for b in self.branches]
         form = DashboardFilterForm(request.GET, latest=lambda: metrics.latest_period(ids))
         if not form.is_valid():

@@ -13,8 +13,17 @@ from .choices import AreaLevel, Role
 from .models import AdminArea, Branch, Company, Customer, OutreachActivity
 
 
+def _roles(user):
+    # Asked several times per request (views, nav, tables): read once, remembered on the user
+    # object for the request, as Django does for permissions.
+    if not hasattr(user, "_powerco_roles"):
+        names = user.groups.values_list("name", flat=True) if user.is_authenticated else []
+        user._powerco_roles = frozenset(names)
+    return user._powerco_roles
+
+
 def _in_group(user, role):
-    return user.is_authenticated and user.groups.filter(name=role.value).exists()
+    return role.value in _roles(user)
 
 
 def is_manager(user):
@@ -31,9 +40,7 @@ def is_branch_staff(user):
 
 def has_role(user):
     """Whether the user holds any powerco role; a bare account sees nothing at all."""
-    return user.is_authenticated and (
-        user.is_superuser or user.groups.filter(name__in=Role.values).exists()
-    )
+    return user.is_authenticated and (user.is_superuser or bool(_roles(user) & set(Role.values)))
 
 
 def role_required(view):
@@ -158,8 +165,11 @@ def sees_whole_company(user):
 
 
 def dashboard_branches(user):
-    """The branches behind every dashboard page and JSON view; users with none are refused."""
+    """The branches behind every dashboard page and JSON view.
+
+    Users without a role are refused; a company-wide role on an installation that has no
+    branches yet gets an empty list (the pages then say what to set up first)."""
     branches = list(visible_branches(user).select_related("district"))
-    if not branches:
+    if not branches and not (sees_whole_company(user) or user.is_superuser):
         raise PermissionDenied
     return branches

@@ -213,3 +213,15 @@ def test_pages_have_no_inline_scripts_or_styles(client_for, users, data, url):
     assert "<style" not in html
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
     assert scripts and all("src=" in attrs and not body.strip() for attrs, body in scripts)
+
+
+def test_a_fresh_installation_shows_what_to_set_up_instead_of_refusing(client_for, db):
+    from django.contrib.auth.models import User
+
+    admin = User.objects.create_superuser("chief", password="x")
+    client = client_for(admin)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "load_areas" in response.content.decode()
+    assert client.get("/charts/adoption/").json() == {"labels": [], "datasets": []}
+    assert client.get("/channels/").status_code == 200

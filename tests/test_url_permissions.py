@@ -30,13 +30,19 @@ from adoption.permissions import get_branch_for_user, role_required
 
 PUBLIC = {"login", "logout", "set_language", "healthz"}
 SKIPPED_PREFIXES = ("admin/", "i18n/")
-BRANCH_PARAMETERS = {"branch", "branch_code"}
+BRANCH_PARAMETERS = {"branch", "branch_code", "code"}
 # Entry pages bound to the user's own branch: superusers correct such records in the admin.
 BRANCH_STAFF_PAGES = {"outreach/new"}
 
 # Values tried for each path parameter, in order; the first combination that resolves back to
 # the same view is used. Branch codes are those of the `branches` fixture.
-NAMED_VALUES = {"branch": ["BQ"], "branch_code": ["BQ"], "period": ["2024-01"], "year": ["2024"]}
+NAMED_VALUES = {
+    "branch": ["BQ"],
+    "branch_code": ["BQ"],
+    "code": ["BQ"],
+    "period": ["2024-01"],
+    "year": ["2024"],
+}
 GENERIC_VALUES = ["BQ", "1", "2024-01", "2024-01-01", "2024", "x", str(uuid.UUID(int=1))]
 
 

@@ -61,6 +61,8 @@ def _page(request, template, context, scope, form, keep=()):
 def overview(request):
     metrics.ensure_fresh()
     branches = dashboard_branches(request.user)
+    if not branches:
+        return render(request, "adoption/empty.html")
     if not sees_whole_company(request.user):
         # Branch staff see one branch: its page is their overview, and a "company" line
         # drawn from that branch alone would mislead.
@@ -138,6 +140,8 @@ def branch(request, code):
 def channels(request):
     metrics.ensure_fresh()
     branches = dashboard_branches(request.user)
+    if not branches:
+        return render(request, "adoption/empty.html")
     form, scope = _filter(request, branches)
     payee_of = payees(timezone.localdate())
     rows = metrics.channel_mix(
