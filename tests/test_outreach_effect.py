@@ -298,3 +298,22 @@ def test_the_funnel_page_shows_both_tables(client_for, users, funnel_fixture):
         "/outreach/funnel/?start=2026-01&end=2026-12&_export=csv&table=activity-"
     )
     assert len(list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))) == 4
+
+
+def test_outreach_exports_neutralise_formula_cells(client_for, users, branches, areas):
+    from django.utils import timezone
+
+    from adoption.models import OutreachActivity
+
+    # Branch names are typed by admins; one that looks like a formula must not run as one.
+    branches["bq"].name = '=HYPERLINK("http://example.invalid")'
+    branches["bq"].save()
+    OutreachActivity.objects.create(
+        branch=branches["bq"],
+        date=timezone.localdate(),
+        commune=areas["tan_quang"],
+        households_reached=3,
+    )
+    response = client_for(users["manager"]).get("/outreach/totals/?_export=csv")
+    assert response.status_code == 200
+    assert ",\"'=HYPERLINK(" in response.content.decode()

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
-from django_tables2.export import TableExport
 
+from ..exports import EXPORT_FORMATS, export_response
 from ..forms import MonthField, OutreachForm, OutreachPeriodForm
 from ..models import BARRIER_FIELDS, OutreachActivity
 from ..outreach_effect import (
@@ -41,8 +41,6 @@ from ..tables import (
     OutreachTable,
     OutreachTotalsTable,
 )
-
-EXPORT_FORMATS = ("csv", "xlsx")
 
 
 def _month_param(value, default):
@@ -193,13 +191,12 @@ def _export_or_render(request, name, tables, context):
     """Configure sorting for each table; answer ?_export=csv|xlsx&table=<prefix> with a file."""
     for table in tables:
         RequestConfig(request, paginate=False).configure(table)
-    export_format = request.GET.get("_export")
-    if export_format in EXPORT_FORMATS:
-        wanted = request.GET.get("table", "")
-        table = next((t for t in tables if t.prefix == wanted), tables[0])
-        suffix = f"-{table.prefix.strip('-')}" if table.prefix else ""
-        filename = f"outreach-{name}{suffix}.{export_format}"
-        return TableExport(export_format, table).response(filename)
+    wanted = request.GET.get("table", "")
+    table = next((t for t in tables if t.prefix == wanted), tables[0])
+    suffix = f"-{table.prefix.strip('-')}" if table.prefix else ""
+    export = export_response(request, table, f"outreach-{name}{suffix}")
+    if export:
+        return export
     context = {**context, "report": name, "tables": tables, "formats": EXPORT_FORMATS}
     return render(request, "adoption/outreach_report.html", context)
 
