@@ -5,7 +5,6 @@ Cells render as 44,1 % and 1.234.567 (Vietnamese) for people; exports carry the 
 
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -96,26 +95,19 @@ class PartnerTable(tables.Table):
 
 # Outreach.
 
-NUM = {"th": {"class": "num"}, "td": {"class": "num"}}
 
+class NumberColumn(FormattedColumn):
+    """A whole count."""
 
-class NumberColumn(tables.Column):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("attrs", NUM)
-        super().__init__(*args, **kwargs)
-
-    def render(self, value):
-        return number_format(value, force_grouping=True)
-
-    def value(self, value):
-        return value
+        super().__init__(*args, fmt=formatting.count, **kwargs)
 
 
-class PercentColumn(NumberColumn):
+class PercentColumn(FormattedColumn):
     """A rate or a change in percentage points, one decimal on screen; exports keep two."""
 
-    def render(self, value):
-        return number_format(value, 1)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, fmt=formatting.decimal, **kwargs)
 
     def value(self, value):
         return None if value is None else round(value, 2)
