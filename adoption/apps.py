@@ -6,3 +6,6 @@ class AdoptionConfig(AppConfig):
     name = "adoption"
     verbose_name = _("Non-cash payment adoption")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signals  # noqa: F401  (connects the rollup markers)

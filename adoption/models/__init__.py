@@ -4,7 +4,7 @@ from .customers import Customer
 from .organisation import Branch, Company, StaffProfile
 from .outreach import BARRIER_FIELDS, OutreachActivity, OutreachRegistration
 from .payments import ImportBatch, Payment
-from .rollups import ChannelMonth, CommuneMonth, RollupDirty, RollupState
+from .rollups import ChannelMonth, CommuneMonth, FirstNoncash, RollupDirty, RollupState
 from .targets import Target
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "Company",
     "CommuneMonth",
     "Customer",
+    "FirstNoncash",
     "ImportBatch",
     "OutreachActivity",
     "OutreachRegistration",

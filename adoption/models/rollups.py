@@ -88,3 +88,22 @@ class RollupState(models.Model):
     finished_at = models.DateTimeField(null=True)
     # Data as of: the newest change the rollups are known to include.
     data_as_of = models.DateTimeField(null=True)
+
+
+class FirstNoncash(models.Model):
+    """The first bill period a customer paid through a non-cash channel.
+
+    Derived from the payments and kept by adoption.metrics, so the adoption flow counts of a
+    month need not scan every earlier month.
+    """
+
+    customer = models.OneToOneField(
+        "adoption.Customer", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    period = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=MONTH_START, name="first_noncash_period_start")
+        ]
+        indexes = [models.Index(fields=["period"], name="first_noncash_period")]
