@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from .models import (
     Branch,
+    BranchMonth,
     ChannelMonth,
     CommuneMonth,
     Customer,
@@ -94,7 +95,8 @@ def with_rates(row):
 
 def monthly_rates(*, start, end, group="branch", branch_ids=None, customer_types=None):
     """Summed counts and rates per period (and per branch or commune), start..end inclusive."""
-    qs = CommuneMonth.objects.filter(period__gte=start, period__lte=end)
+    rollup = CommuneMonth if group == "commune" else BranchMonth
+    qs = rollup.objects.filter(period__gte=start, period__lte=end)
     if branch_ids is not None:
         qs = qs.filter(branch_id__in=branch_ids)
     if customer_types:
@@ -263,6 +265,7 @@ def _refresh_cells(cells, progress=None, full=False):
         _mark_cells(cells)
         RollupState.objects.update_or_create(name=STATE_NAME, defaults={"started_at": started})
     with transaction.atomic():
+        _tune_session()
         # Cleared first: a change committed while this fill runs waits on these rows and
         # leaves its own marker behind for the next fill.
         for period, branch_ids in _by_period(cells).items():
@@ -291,6 +294,17 @@ def _refresh_cells(cells, progress=None, full=False):
         )
 
 
+def _tune_session():
+    """On PostgreSQL, for this transaction: no JIT compilation (it costs more than these
+    queries), no parallel workers (each would repeat the per-customer subqueries), and room
+    to sort and hash a month of payments in memory."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL jit = off")
+            cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            cur.execute("SET LOCAL work_mem = '64MB'")
+
+
 def _by_period(cells):
     by_period = defaultdict(set)
     for period, branch_id in cells:
@@ -310,6 +324,7 @@ def _tables():
         "customer": Customer._meta.db_table,
         "first": FirstNoncash._meta.db_table,
         "commune_month": CommuneMonth._meta.db_table,
+        "branch_month": BranchMonth._meta.db_table,
         "channel_month": ChannelMonth._meta.db_table,
     }
 
@@ -337,12 +352,14 @@ def _rebuild_first_noncash():
 
 
 def _update_first_noncash(cells, last):
-    """Bring FirstNoncash up to date for the customers these cells can have changed.
+    """Bring FirstNoncash up to date for the customers these cells can have changed, and
+    return the cells whose flow counts that makes stale.
 
-    Only two kinds can have: customers whose stored first period is one of these periods
-    (a non-cash payment there may be gone) and customers with a non-cash payment in one of
-    these periods earlier than their stored first (or with none stored). Returns the cells
-    whose flow counts the moves make stale.
+    The stored first period F of a customer was right when last filled, and payments changed
+    only in the cells being refilled. So with m = the customer's earliest non-cash payment in
+    those periods: if F is not one of them, the first period is now min(F, m); if it is and
+    m <= F, it is m; only if F's payment has gone (and m is later or none) must all of the
+    customer's payments be searched again.
     """
     t = _tables()
     periods = sorted({p for p, _ in cells})
@@ -355,29 +372,39 @@ def _update_first_noncash(cells, last):
     with connection.cursor() as cur:
         cur.execute(
             f"""
-            SELECT cand.customer_id, c.branch_id, f.period,
-                   (SELECT MIN(q.period)
-                    FROM {t["payment"]} q JOIN {t["channel"]} qc ON qc.id = q.channel_id
-                    WHERE q.customer_id = cand.customer_id AND NOT qc.is_cash)
-            FROM (
-                SELECT p.customer_id
-                FROM {t["payment"]} p
-                JOIN {t["channel"]} ch ON ch.id = p.channel_id
-                LEFT JOIN {t["first"]} f ON f.customer_id = p.customer_id
+            SELECT c.id, c.branch_id, f.period, d.first_here,
+                   CASE WHEN {first_in} AND (d.first_here IS NULL OR d.first_here > f.period)
+                   THEN (SELECT MIN(q.period)
+                         FROM {t["payment"]} q JOIN {t["channel"]} qc ON qc.id = q.channel_id
+                         WHERE q.customer_id = c.id AND NOT qc.is_cash)
+                   END
+            FROM {t["customer"]} c
+            LEFT JOIN {t["first"]} f ON f.customer_id = c.id
+            LEFT JOIN (
+                SELECT p.customer_id, MIN(p.period) AS first_here
+                FROM {t["payment"]} p JOIN {t["channel"]} ch ON ch.id = p.channel_id
                 WHERE {period_in} AND NOT ch.is_cash
-                  AND (f.period IS NULL OR f.period > p.period)
-                UNION
-                SELECT f.customer_id FROM {t["first"]} f WHERE {first_in}
-            ) cand
-            JOIN {t["customer"]} c ON c.id = cand.customer_id
-            LEFT JOIN {t["first"]} f ON f.customer_id = cand.customer_id
+                GROUP BY p.customer_id
+            ) d ON d.customer_id = c.id
             WHERE {branch_in}
+              AND ((d.first_here IS NOT NULL AND (f.period IS NULL OR f.period > d.first_here))
+                   OR {first_in})
             """,
-            period_args + first_args + branch_args,
+            first_args + period_args + branch_args + first_args,
         )
         rows = cur.fetchall()
-    moved = [(cid, branch, _as_date(old), _as_date(new)) for cid, branch, old, new in rows]
-    moved = [row for row in moved if row[2] != row[3]]
+    dirty = set(periods)
+    moved = []
+    for cid, branch, old, here, searched in rows:
+        old, here, searched = _as_date(old), _as_date(here), _as_date(searched)
+        if old is None or old not in dirty:
+            new = here if old is None else min(old, here or old)
+        elif here is not None and here <= old:
+            new = here
+        else:
+            new = searched
+        if new != old:
+            moved.append((cid, branch, old, new))
     stale = set()
     for _cid, branch, old, new in moved:
         for first in (old, new):
@@ -411,7 +438,7 @@ def _fill_period(period, branch_ids, with_rows=True):
     previous = add_months(period, -1)
     cohort = add_months(period, -RETENTION_MONTHS)
     with connection.cursor() as cur:
-        for table in (t["commune_month"], t["channel_month"]):
+        for table in (t["commune_month"], t["branch_month"], t["channel_month"]):
             cur.execute(
                 f"DELETE FROM {table} WHERE period = %s AND {branch_in}", [period, *branch_args]
             )
@@ -421,6 +448,7 @@ def _fill_period(period, branch_ids, with_rows=True):
             COMMUNE_MONTH_SQL.format(branch_in=c_branch_in, **t),
             [period, month_end(period), cohort, period, previous, period, cohort, *branch_args],
         )
+        cur.execute(BRANCH_MONTH_SQL.format(branch_in=branch_in, **t), [period, *branch_args])
         cur.execute(CHANNEL_MONTH_SQL.format(branch_in=c_branch_in, **t), [period, *branch_args])
 
 
@@ -470,6 +498,16 @@ WHERE {branch_in}
         AND (c.disconnected_on IS NULL OR c.disconnected_on >= x.period))
        OR pay.customer_id IS NOT NULL OR f.customer_id IS NOT NULL)
 GROUP BY x.period, c.branch_id, c.commune_id, c.customer_type
+"""
+
+SUMMED_COUNTS = ", ".join(f"SUM({f})" for f in COUNT_FIELDS)
+
+BRANCH_MONTH_SQL = f"""
+INSERT INTO {{branch_month}} (period, branch_id, customer_type, {", ".join(COUNT_FIELDS)})
+SELECT period, branch_id, customer_type, {SUMMED_COUNTS}
+FROM {{commune_month}}
+WHERE period = %s AND {{branch_in}}
+GROUP BY period, branch_id, customer_type
 """
 
 CHANNEL_MONTH_SQL = """

@@ -7,6 +7,7 @@ import pytest
 
 from adoption import metrics
 from adoption.models import (
+    BranchMonth,
     ChannelMonth,
     CommuneMonth,
     Customer,
@@ -385,7 +386,7 @@ def test_refresh_of_named_periods_and_branches_leaves_the_others_alone(customers
     pay(customers["bq1"], JAN, "agribank")
     pay(customers["qb1"], JAN, "agribank")
     metrics.refresh()
-    CommuneMonth.objects.filter(branch=branches["qb"]).update(noncash_customers=7)
+    BranchMonth.objects.filter(branch=branches["qb"]).update(noncash_customers=7)
 
     metrics.refresh(periods=[JAN], branch_ids=[branches["bq"].id])
 
