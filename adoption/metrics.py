@@ -190,15 +190,21 @@ def mark_dirty(periods, branch_ids):
 
 
 def mark_customer_dirty(customer, old=None):
-    """Mark what a new, changed or deleted customer affects: every period from the earlier of
-    its old and new connection month onward, in its old and its new branch."""
-    starts = [customer.connected_on] + ([old.connected_on] if old else [])
-    branch_ids = {customer.branch_id} | ({old.branch_id} if old else set())
-    last = Payment.objects.aggregate(last=Max("period"))["last"]
-    if last is None:
+    """Mark what a new, changed or deleted customer affects: every period from the earliest of
+    its old and new connection month (or its earliest payment, should one predate them)
+    onward, in its old and its new branch."""
+    bounds = Payment.objects.aggregate(first=Min("period"), last=Max("period"))
+    if bounds["last"] is None:
         return
-    first = max(month_start(min(starts)), Payment.objects.aggregate(p=Min("period"))["p"])
-    mark_dirty(months(first, last), branch_ids)
+    starts = [customer.connected_on] + ([old.connected_on] if old else [])
+    if customer.pk:
+        paid = Payment.objects.filter(customer_id=customer.pk).aggregate(p=Min("period"))["p"]
+        starts += [paid] if paid else []
+    starts = [s for s in starts if s is not None]
+    first = max(month_start(min(starts)), bounds["first"]) if starts else bounds["first"]
+    mark_dirty(
+        months(first, bounds["last"]), {customer.branch_id} | ({old.branch_id} if old else set())
+    )
 
 
 def _state():
