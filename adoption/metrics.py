@@ -441,8 +441,6 @@ def _fill_period(period, branch_ids, with_rows=True):
     t = _tables()
     branch_in, branch_args = _in("branch_id", branch_ids)
     c_branch_in, _ = _in("c.branch_id", branch_ids)
-    previous = add_months(period, -1)
-    cohort = add_months(period, -RETENTION_MONTHS)
     with connection.cursor() as cur:
         for table in (t["commune_month"], t["branch_month"], t["channel_month"]):
             cur.execute(
@@ -452,15 +450,17 @@ def _fill_period(period, branch_ids, with_rows=True):
             return
         cur.execute(
             COMMUNE_MONTH_SQL.format(branch_in=c_branch_in, **t),
-            [period, month_end(period), cohort, period, previous, period, cohort, *branch_args],
+            [*_commune_month_args(period), *branch_args],
         )
         cur.execute(BRANCH_MONTH_SQL.format(branch_in=branch_in, **t), [period, *branch_args])
-        cur.execute(CHANNEL_MONTH_SQL.format(branch_in=c_branch_in, **t), [period, *branch_args])
+        cur.execute(
+            CHANNEL_MONTH_SQL.format(branch_in=c_branch_in, **t), [period, period, *branch_args]
+        )
 
 
 # One row per (branch, commune, customer type) from one pass over the customers, joined to
-# their payments of the period summed per customer (pay), whether they were non-cash the
-# month before (prev) and their first non-cash period if it is this one or six months back.
+# their payments for this period and the one before, summed per customer (pay), and to their
+# first non-cash period if it is this one or six months back (f).
 COMMUNE_MONTH_SQL = """
 INSERT INTO {commune_month} (
     period, branch_id, commune_id, customer_type,
@@ -471,40 +471,50 @@ SELECT x.period, c.branch_id, c.commune_id, c.customer_type,
     SUM(CASE WHEN c.connected_on <= x.last_day
               AND (c.disconnected_on IS NULL OR c.disconnected_on >= x.period)
              THEN 1 ELSE 0 END),
-    SUM(CASE WHEN pay.customer_id IS NOT NULL THEN 1 ELSE 0 END),
+    SUM(CASE WHEN pay.payments > 0 THEN 1 ELSE 0 END),
     SUM(CASE WHEN pay.noncash_payments > 0 THEN 1 ELSE 0 END),
     COALESCE(SUM(pay.payments), 0),
     COALESCE(SUM(pay.noncash_payments), 0),
     COALESCE(SUM(pay.amount), 0),
     COALESCE(SUM(pay.noncash_amount), 0),
     SUM(CASE WHEN f.period = x.period THEN 1 ELSE 0 END),
-    SUM(CASE WHEN pay.noncash_payments = 0 AND prev.customer_id IS NOT NULL THEN 1 ELSE 0 END),
+    SUM(CASE WHEN pay.payments > 0 AND pay.noncash_payments = 0 AND pay.noncash_before > 0
+             THEN 1 ELSE 0 END),
     SUM(CASE WHEN f.period = x.cohort THEN 1 ELSE 0 END),
     SUM(CASE WHEN f.period = x.cohort AND pay.noncash_payments > 0 THEN 1 ELSE 0 END)
 FROM (SELECT %s AS period, %s AS last_day, %s AS cohort) x
 CROSS JOIN {customer} c
 LEFT JOIN (
     SELECT p.customer_id,
-           COUNT(*) AS payments,
-           SUM(CASE WHEN ch.is_cash THEN 0 ELSE 1 END) AS noncash_payments,
-           SUM(p.amount) AS amount,
-           SUM(CASE WHEN ch.is_cash THEN 0 ELSE p.amount END) AS noncash_amount
+           SUM(CASE WHEN p.period = %s THEN 1 ELSE 0 END) AS payments,
+           SUM(CASE WHEN p.period = %s AND NOT ch.is_cash THEN 1 ELSE 0 END) AS noncash_payments,
+           SUM(CASE WHEN p.period = %s THEN p.amount ELSE 0 END) AS amount,
+           SUM(CASE WHEN p.period = %s AND NOT ch.is_cash THEN p.amount ELSE 0 END)
+               AS noncash_amount,
+           SUM(CASE WHEN p.period = %s AND NOT ch.is_cash THEN 1 ELSE 0 END) AS noncash_before
     FROM {payment} p JOIN {channel} ch ON ch.id = p.channel_id
-    WHERE p.period = %s
+    WHERE p.period IN (%s, %s)
     GROUP BY p.customer_id
 ) pay ON pay.customer_id = c.id
-LEFT JOIN (
-    SELECT DISTINCT p.customer_id
-    FROM {payment} p JOIN {channel} ch ON ch.id = p.channel_id
-    WHERE p.period = %s AND NOT ch.is_cash
-) prev ON prev.customer_id = c.id
 LEFT JOIN {first} f ON f.customer_id = c.id AND f.period IN (%s, %s)
 WHERE {branch_in}
   AND ((c.connected_on <= x.last_day
         AND (c.disconnected_on IS NULL OR c.disconnected_on >= x.period))
-       OR pay.customer_id IS NOT NULL OR f.customer_id IS NOT NULL)
+       OR pay.payments > 0 OR f.customer_id IS NOT NULL)
 GROUP BY x.period, c.branch_id, c.commune_id, c.customer_type
 """
+
+
+def _commune_month_args(period):
+    previous = add_months(period, -1)
+    cohort = add_months(period, -RETENTION_MONTHS)
+    return [
+        *(period, month_end(period), cohort),
+        *(period, period, period, period, previous),
+        *(previous, period),
+        *(period, cohort),
+    ]
+
 
 SUMMED_COUNTS = ", ".join(f"SUM({f})" for f in COUNT_FIELDS)
 
@@ -516,12 +526,18 @@ WHERE period = %s AND {{branch_in}}
 GROUP BY period, branch_id, customer_type
 """
 
+# Per customer and channel first, so customers are counted without a DISTINCT sort.
 CHANNEL_MONTH_SQL = """
 INSERT INTO {channel_month} (
     period, branch_id, channel_id, customer_type, payments, amount, customers)
-SELECT p.period, c.branch_id, p.channel_id, c.customer_type,
-       COUNT(*), SUM(p.amount), COUNT(DISTINCT p.customer_id)
-FROM {payment} p JOIN {customer} c ON c.id = p.customer_id
-WHERE p.period = %s AND {branch_in}
-GROUP BY p.period, c.branch_id, p.channel_id, c.customer_type
+SELECT %s, c.branch_id, p.channel_id, c.customer_type, SUM(p.payments), SUM(p.amount), COUNT(*)
+FROM (
+    SELECT customer_id, channel_id, COUNT(*) AS payments, SUM(amount) AS amount
+    FROM {payment}
+    WHERE period = %s
+    GROUP BY customer_id, channel_id
+) p
+JOIN {customer} c ON c.id = p.customer_id
+WHERE {branch_in}
+GROUP BY c.branch_id, p.channel_id, c.customer_type
 """
