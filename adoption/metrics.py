@@ -78,6 +78,8 @@ RATES = {
 GROUP_KEYS = {"company": [], "branch": ["branch_id"], "commune": ["branch_id", "commune_id"]}
 
 STATE_NAME = "rollups"
+# PostgreSQL advisory lock key held by a running fill (an arbitrary constant).
+FILL_LOCK = 4_170_205
 # How many months after the first non-cash payment retention is measured.
 RETENTION_MONTHS = 6
 
@@ -301,11 +303,14 @@ def _refresh_cells(cells, progress=None, full=False):
 
 
 def _tune_session():
-    """On PostgreSQL, for this transaction: no JIT compilation (it costs more than these
-    queries), no parallel workers (each would repeat the per-customer subqueries), and room
-    to sort and hash a month of payments in memory."""
+    """On PostgreSQL, for this transaction: one fill at a time (two at once would each delete
+    the rows the other is inserting, then collide on the unique constraints; SQLite serialises
+    writers by itself), no JIT compilation (it costs more than these queries), no parallel
+    workers (each would repeat the per-customer subqueries), and room to sort and hash a
+    month of payments in memory."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [FILL_LOCK])
             cur.execute("SET LOCAL jit = off")
             cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             cur.execute("SET LOCAL work_mem = '64MB'")
@@ -441,6 +446,12 @@ def _fill_period(period, branch_ids, with_rows=True):
     t = _tables()
     branch_in, branch_args = _in("branch_id", branch_ids)
     c_branch_in, _ = _in("c.branch_id", branch_ids)
+    # Only this branch's payments are summed per customer (a marked branch refills quickly).
+    customer_in, _ = _in("branch_id", branch_ids)
+    paid_by = "1 = 1"
+    if branch_ids is not None:
+        paid_by = f"p.customer_id IN (SELECT id FROM {t['customer']} WHERE {customer_in})"
+    sql = {**t, "branch_in": c_branch_in, "paid_by": paid_by}
     with connection.cursor() as cur:
         for table in (t["commune_month"], t["branch_month"], t["channel_month"]):
             cur.execute(
@@ -449,13 +460,11 @@ def _fill_period(period, branch_ids, with_rows=True):
         if not with_rows:
             return
         cur.execute(
-            COMMUNE_MONTH_SQL.format(branch_in=c_branch_in, **t),
-            [*_commune_month_args(period), *branch_args],
+            COMMUNE_MONTH_SQL.format(**sql),
+            [*_commune_month_args(period, branch_args), *branch_args],
         )
         cur.execute(BRANCH_MONTH_SQL.format(branch_in=branch_in, **t), [period, *branch_args])
-        cur.execute(
-            CHANNEL_MONTH_SQL.format(branch_in=c_branch_in, **t), [period, period, *branch_args]
-        )
+        cur.execute(CHANNEL_MONTH_SQL.format(**sql), [period, period, *branch_args, *branch_args])
 
 
 # One row per (branch, commune, customer type) from one pass over the customers, joined to
@@ -493,7 +502,7 @@ LEFT JOIN (
                AS noncash_amount,
            SUM(CASE WHEN p.period = %s AND NOT ch.is_cash THEN 1 ELSE 0 END) AS noncash_before
     FROM {payment} p JOIN {channel} ch ON ch.id = p.channel_id
-    WHERE p.period IN (%s, %s)
+    WHERE p.period IN (%s, %s) AND {paid_by}
     GROUP BY p.customer_id
 ) pay ON pay.customer_id = c.id
 LEFT JOIN {first} f ON f.customer_id = c.id AND f.period IN (%s, %s)
@@ -505,13 +514,13 @@ GROUP BY x.period, c.branch_id, c.commune_id, c.customer_type
 """
 
 
-def _commune_month_args(period):
+def _commune_month_args(period, branch_args=()):
     previous = add_months(period, -1)
     cohort = add_months(period, -RETENTION_MONTHS)
     return [
         *(period, month_end(period), cohort),
         *(period, period, period, period, previous),
-        *(previous, period),
+        *(previous, period, *branch_args),
         *(period, cohort),
     ]
 
@@ -532,10 +541,10 @@ INSERT INTO {channel_month} (
     period, branch_id, channel_id, customer_type, payments, amount, customers)
 SELECT %s, c.branch_id, p.channel_id, c.customer_type, SUM(p.payments), SUM(p.amount), COUNT(*)
 FROM (
-    SELECT customer_id, channel_id, COUNT(*) AS payments, SUM(amount) AS amount
-    FROM {payment}
-    WHERE period = %s
-    GROUP BY customer_id, channel_id
+    SELECT p.customer_id, p.channel_id, COUNT(*) AS payments, SUM(p.amount) AS amount
+    FROM {payment} p
+    WHERE p.period = %s AND {paid_by}
+    GROUP BY p.customer_id, p.channel_id
 ) p
 JOIN {customer} c ON c.id = p.customer_id
 WHERE {branch_in}

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from adoption import metrics
 from adoption.models import BranchMonth, CommuneMonth, Payment, RollupDirty
@@ -29,6 +30,12 @@ def paid(customers, channels):
         )
     metrics.refresh()
     return customers
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    with translation.override("en"):
+        yield
 
 
 def run(*args):
@@ -128,3 +135,8 @@ def test_it_shows_a_progress_bar(paid, capsys):
     call_command("refresh_adoption", "--all", stdout=StringIO())
 
     assert "2/2" in capsys.readouterr().err
+
+
+def test_it_speaks_vietnamese_by_default(paid):
+    with translation.override("vi"), pytest.raises(CommandError, match="Không có điện lực XX"):
+        run("--branch", "XX")
