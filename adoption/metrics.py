@@ -227,7 +227,7 @@ def ensure_fresh():
     when nothing is dirty."""
     cells = set(RollupDirty.objects.values_list("period", "branch_id"))
     if cells:
-        _refresh_cells(cells)
+        _refresh_cells(cells, marked=True)
 
 
 def data_as_of():
@@ -265,15 +265,20 @@ def refresh(periods=None, branch_ids=None, progress=None):
     _refresh_cells(cells, progress=progress, full=full)
 
 
-def _refresh_cells(cells, progress=None, full=False):
+def _refresh_cells(cells, progress=None, full=False, marked=False):
+    """Refill these (period, branch) cells; marked: they are the current dirty markers."""
     started = timezone.now()
     # Committed before the fill when not inside an outer transaction: if the fill dies, the
     # markers stay and the next ensure_fresh() redoes it.
     with transaction.atomic():
-        _mark_cells(cells)
+        if not marked:
+            _mark_cells(cells)
         RollupState.objects.update_or_create(name=STATE_NAME, defaults={"started_at": started})
     with transaction.atomic():
         _tune_session()
+        if marked:
+            # A fill that held the lock meanwhile may have done them already.
+            cells = set(cells) & set(RollupDirty.objects.values_list("period", "branch_id"))
         # Cleared first: a change committed while this fill runs waits on these rows and
         # leaves its own marker behind for the next fill.
         for period, branch_ids in _by_period(cells).items():
