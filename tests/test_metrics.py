@@ -404,3 +404,38 @@ def test_months_helpers():
         date(2024, 12, 1),
         date(2025, 1, 1),
     ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_payment_saved_while_a_fill_runs_leaves_its_marker(customers, branches, pay, monkeypatch):
+    import threading
+    import time
+
+    from django.db import connection
+
+    pay(customers["bq1"], JAN, "counter")
+    real_fill = metrics._fill_period
+    writers = []
+
+    def fill_with_a_concurrent_payment(*args, **kwargs):
+        if not writers:
+
+            def write():
+                try:
+                    pay(customers["bq2"], JAN, "viettelpay")
+                finally:
+                    connection.close()
+
+            writers.append(threading.Thread(target=write))
+            writers[0].start()
+            time.sleep(0.5)  # the writer is now waiting on the marker this fill cleared
+        real_fill(*args, **kwargs)
+
+    monkeypatch.setattr(metrics, "_fill_period", fill_with_a_concurrent_payment)
+    metrics.ensure_fresh()
+    writers[0].join(timeout=10)
+    monkeypatch.setattr(metrics, "_fill_period", real_fill)
+
+    assert set(RollupDirty.objects.values_list("period", "branch_id")) == {(JAN, branches["bq"].id)}
+    assert branch_row(branches["bq"], JAN)["noncash_customers"] == 1
