@@ -463,12 +463,9 @@ def _fill_period(period, branch_ids, with_rows=True):
     t = _tables()
     branch_in, branch_args = _in("branch_id", branch_ids)
     c_branch_in, _ = _in("c.branch_id", branch_ids)
-    # Only this branch's payments are summed per customer (a marked branch refills quickly).
-    customer_in, _ = _in("branch_id", branch_ids)
-    paid_by = "1 = 1"
-    if branch_ids is not None:
-        paid_by = f"p.customer_id IN (SELECT id FROM {t['customer']} WHERE {customer_in})"
-    sql = {**t, "branch_in": c_branch_in, "paid_by": paid_by}
+    # All the month's payments are summed even for one branch: read in index order they cost
+    # less than looking up that branch's customers' payments one by one.
+    sql = {**t, "branch_in": c_branch_in}
     with connection.cursor() as cur:
         for table in (t["commune_month"], t["branch_month"], t["channel_month"]):
             cur.execute(
@@ -478,10 +475,10 @@ def _fill_period(period, branch_ids, with_rows=True):
             return
         cur.execute(
             COMMUNE_MONTH_SQL.format(**sql),
-            [*_commune_month_args(period, branch_args), *branch_args],
+            [*_commune_month_args(period), *branch_args],
         )
         cur.execute(BRANCH_MONTH_SQL.format(branch_in=branch_in, **t), [period, *branch_args])
-        cur.execute(CHANNEL_MONTH_SQL.format(**sql), [period, period, *branch_args, *branch_args])
+        cur.execute(CHANNEL_MONTH_SQL.format(**sql), [period, period, *branch_args])
 
 
 # One row per (branch, commune, customer type) from one pass over the customers, joined to
@@ -516,13 +513,13 @@ LEFT JOIN (
            SUM(p.amount) AS amount,
            SUM(CASE WHEN ch.is_cash THEN 0 ELSE p.amount END) AS noncash_amount
     FROM {payment} p JOIN {channel} ch ON ch.id = p.channel_id
-    WHERE p.period = %s AND {paid_by}
+    WHERE p.period = %s
     GROUP BY p.customer_id
 ) pay ON pay.customer_id = c.id
 LEFT JOIN (
     SELECT DISTINCT p.customer_id
     FROM {payment} p JOIN {channel} ch ON ch.id = p.channel_id
-    WHERE p.period = %s AND NOT ch.is_cash AND {paid_by}
+    WHERE p.period = %s AND NOT ch.is_cash
 ) prev ON prev.customer_id = c.id
 LEFT JOIN {first} f ON f.customer_id = c.id AND f.period IN (%s, %s)
 WHERE {branch_in}
@@ -533,13 +530,12 @@ GROUP BY x.period, c.branch_id, c.commune_id, c.customer_type
 """
 
 
-def _commune_month_args(period, branch_args=()):
+def _commune_month_args(period):
     previous = add_months(period, -1)
     cohort = add_months(period, -RETENTION_MONTHS)
     return [
         *(period, month_end(period), cohort),
-        *(period, *branch_args),
-        *(previous, *branch_args),
+        *(period, previous),
         *(period, cohort),
     ]
 
@@ -562,7 +558,7 @@ SELECT %s, c.branch_id, p.channel_id, c.customer_type, SUM(p.payments), SUM(p.am
 FROM (
     SELECT p.customer_id, p.channel_id, COUNT(*) AS payments, SUM(p.amount) AS amount
     FROM {payment} p
-    WHERE p.period = %s AND {paid_by}
+    WHERE p.period = %s
     GROUP BY p.customer_id, p.channel_id
 ) p
 JOIN {customer} c ON c.id = p.customer_id
