@@ -19,9 +19,11 @@ any set of customers (a commune, a branch, the company):
   who are non-cash in P. Retention rate = retained / cohort.
 
 Every count is stored per (period, branch, commune, customer type) in CommuneMonth, by the
-customer's current branch, commune and type. Every rate is a ratio of summed counts, never an
-average of rates. The rollups cover each month from the first to the last bill period that
-has any payment; a month without payments inside that range still has its active customers.
+customer's current branch, commune and type, and summed over communes in BranchMonth (what
+branch and company figures read); ChannelMonth holds the channel mix. Every rate is a ratio
+of summed counts, never an average of rates. The rollups cover each month from the first to
+the last bill period that has any payment; a month without payments inside that range still
+has its active customers.
 
 The public API (used by views, imports, commands and benchmarks):
 - refresh(periods=None, branch_ids=None): rebuild the rollups of those periods and branches
@@ -207,11 +209,6 @@ def mark_customer_dirty(customer, old=None):
     mark_dirty(
         months(first, bounds["last"]), {customer.branch_id} | ({old.branch_id} if old else set())
     )
-
-
-def _state():
-    state, _ = RollupState.objects.get_or_create(name=STATE_NAME)
-    return state
 
 
 def fill_interrupted():
