@@ -439,3 +439,36 @@ def test_a_payment_saved_while_a_fill_runs_leaves_its_marker(customers, branches
 
     assert set(RollupDirty.objects.values_list("period", "branch_id")) == {(JAN, branches["bq"].id)}
     assert branch_row(branches["bq"], JAN)["noncash_customers"] == 1
+
+
+def test_an_admin_edit_of_a_channels_cash_flag_reaches_the_rollups(
+    customers, branches, channels, users, client_for, pay
+):
+    pay(customers["bq1"], JAN, "counter")
+    assert branch_row(branches["bq"], JAN)["noncash_customers"] == 0
+    counter = channels["counter"]
+
+    response = client_for(users["admin"]).post(
+        f"/admin/adoption/paymentchannel/{counter.pk}/change/",
+        {
+            "code": counter.code,
+            "name": counter.name,
+            "kind": counter.kind,
+            "fee_per_transaction": 0,
+            "active": "on",
+            # "is_cash" left out: unticked
+        },
+    )
+
+    assert response.status_code == 302
+    assert RollupDirty.objects.filter(period=JAN, branch=branches["bq"]).exists()
+    assert branch_row(branches["bq"], JAN)["noncash_customers"] == 1
+
+
+def test_a_refresh_with_no_payments_at_all_fills_nothing_and_records_when(branches):
+    metrics.refresh()
+
+    assert not CommuneMonth.objects.exists()
+    assert metrics.monthly_rates(start=JAN, end=MAR) == []
+    assert metrics.data_as_of() is not None
+    assert not metrics.fill_interrupted()
