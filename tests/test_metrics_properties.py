@@ -152,7 +152,8 @@ def add(period, n):
 
 
 def counts_from_raw_rows():
-    """Per (period, branch, commune): the definitions of docs/metrics.md, customer by customer."""
+    """Per (period, branch, commune, customer type): the definitions of docs/metrics.md,
+    customer by customer."""
     customers = list(Customer.objects.values())
     payments = list(Payment.objects.values("customer_id", "period", "amount", "channel__is_cash"))
     if not payments:
@@ -182,7 +183,7 @@ def counts_from_raw_rows():
             first = first_noncash.get(cid)
             if not (active or mine or first in (period, add(period, -6))):
                 continue
-            row = rows[period, c["branch_id"], c["commune_id"]]
+            row = rows[period, c["branch_id"], c["commune_id"], c["customer_type"]]
             row["active_customers"] += active
             row["paying_customers"] += bool(mine)
             row["noncash_customers"] += noncash(cid, period)
@@ -204,10 +205,11 @@ def rate(numerator, denominator):
     return numerator * 100 / denominator if denominator else None
 
 
-def expected_rows(raw, key):
+def expected_rows(raw, key, customer_type=None):
     grouped = defaultdict(Counter)
-    for (period, branch, commune), counts in raw.items():
-        grouped[key(period, branch, commune)].update(counts)
+    for (period, branch, commune, kind), counts in raw.items():
+        if customer_type in (None, kind):
+            grouped[key(period, branch, commune)].update(counts)
     result = {}
     for k, counts in grouped.items():
         row = {name: counts[name] for name in COUNTS}
@@ -220,8 +222,10 @@ def expected_rows(raw, key):
     return result
 
 
-def read_rows(group, key):
-    rows = metrics.monthly_rates(start=date(2000, 1, 1), end=date(2100, 1, 1), group=group)
+def read_rows(group, key, customer_types=None):
+    rows = metrics.monthly_rates(
+        start=date(2000, 1, 1), end=date(2100, 1, 1), group=group, customer_types=customer_types
+    )
     return {key(r): {name: r[name] for name in (*COUNTS, *metrics.RATES)} for r in rows}
 
 
