@@ -92,6 +92,61 @@ def load():
     return os.getloadavg()[0]
 
 
+def orm_month_counts(period):
+    """The same month's CommuneMonth counts written with values().annotate(), per-customer
+    facts as correlated EXISTS subqueries: the baseline that shows the raw SQL fill pays."""
+    from django.db.models import Count, Exists, OuterRef, Q, Sum
+
+    from adoption import metrics
+    from adoption.models import Customer, FirstNoncash, Payment
+
+    previous = metrics.add_months(period, -1)
+    cohort = metrics.add_months(period, -metrics.RETENTION_MONTHS)
+    mine = Payment.objects.filter(customer=OuterRef("pk"))
+    paid = Exists(mine.filter(period=period))
+    noncash = Exists(mine.filter(period=period, channel__is_cash=False))
+    noncash_before = Exists(mine.filter(period=previous, channel__is_cash=False))
+    first = FirstNoncash.objects.filter(customer=OuterRef("pk"))
+    new, in_cohort = Exists(first.filter(period=period)), Exists(first.filter(period=cohort))
+    active = Q(connected_on__lte=metrics.month_end(period)) & (
+        Q(disconnected_on__isnull=True) | Q(disconnected_on__gte=period)
+    )
+    keys = ("branch_id", "commune_id", "customer_type")
+    customers = (
+        Customer.objects.filter(active | paid | new | in_cohort)
+        .values(*keys)
+        .annotate(
+            active_customers=Count("pk", filter=active),
+            paying_customers=Count("pk", filter=paid),
+            noncash_customers=Count("pk", filter=noncash),
+            new_noncash_customers=Count("pk", filter=new),
+            back_to_cash_customers=Count("pk", filter=paid & ~noncash & noncash_before),
+            cohort_6m_customers=Count("pk", filter=in_cohort),
+            retained_6m_customers=Count("pk", filter=in_cohort & noncash),
+        )
+    )
+    cash = Q(channel__is_cash=True)
+    payments = (
+        Payment.objects.filter(period=period)
+        .values(*(f"customer__{k}" for k in keys))
+        .annotate(
+            n=Count("pk"),
+            noncash_n=Count("pk", filter=~cash),
+            vnd=Sum("amount"),
+            noncash_vnd=Sum("amount", filter=~cash),
+        )
+    )
+    rows = {tuple(r[k] for k in keys): r for r in customers}
+    for r in payments:
+        rows[tuple(r[f"customer__{k}"] for k in keys)].update(
+            payments=r["n"],
+            noncash_payments=r["noncash_n"],
+            amount=r["vnd"],
+            noncash_amount=r["noncash_vnd"] or 0,
+        )
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20, help="rollup reads to take the median of")
@@ -99,7 +154,7 @@ def main():
     args = parser.parse_args()
     setup(rebuild=args.rebuild)
 
-    from django.db import connection
+    from django.db import connection, transaction
 
     from adoption import metrics
     from adoption.models import Branch, CommuneMonth, Payment
@@ -124,6 +179,27 @@ def main():
     print(
         f"one-month refresh, past month {middle:%m/%Y} (also refills the next month's "
         f"back-to-cash): {mid:.2f} s ({mid_cpu:.2f} s CPU)"
+    )
+
+    def fill_month():
+        with transaction.atomic():
+            metrics._tune_session()
+            metrics._fill_period(middle, None)
+
+    sql_month, sql_month_cpu, _ = clock(fill_month)
+    orm_month, orm_month_cpu, orm_rows = clock(orm_month_counts, middle)
+    stored = {
+        (r["branch_id"], r["commune_id"], r["customer_type"]): r
+        for r in CommuneMonth.objects.filter(period=middle).values()
+    }
+    orm_same = all(
+        (orm_rows[k].get(f) or 0) == stored[k][f] for k in stored for f in metrics.COUNT_FIELDS
+    ) and set(orm_rows) == set(stored)
+    print(
+        f"one month's commune counts, {middle:%m/%Y}: INSERT ... SELECT ... GROUP BY (with the "
+        f"channel rollup) {sql_month:.2f} s ({sql_month_cpu:.2f} s CPU); values().annotate() "
+        f"with EXISTS subqueries (commune counts only) {orm_month:.2f} s "
+        f"({orm_month_cpu:.2f} s CPU); same counts: {'yes' if orm_same else 'NO'}"
     )
     metrics.mark_dirty([middle], [Branch.objects.order_by("code").first().id])
     marked, marked_cpu, _ = clock(metrics.ensure_fresh)
