@@ -197,17 +197,24 @@ def mark_customer_dirty(customer, old=None):
     """Mark what a new, changed or deleted customer affects: every period from the earliest of
     its old and new connection month (or its earliest payment, should one predate them)
     onward, in its old and its new branch."""
-    bounds = Payment.objects.aggregate(first=Min("period"), last=Max("period"))
-    if bounds["last"] is None:
+    # Months with payments, and months whose rollups still wait to be emptied.
+    bounds = [
+        qs.aggregate(first=Min("period"), last=Max("period"))
+        for qs in (Payment.objects.all(), CommuneMonth.objects.all())
+    ]
+    bounds = [b for b in bounds if b["last"] is not None]
+    if not bounds:
         return
+    first_month = min(b["first"] for b in bounds)
+    last_month = max(b["last"] for b in bounds)
     starts = [customer.connected_on] + ([old.connected_on] if old else [])
     if customer.pk:
         paid = Payment.objects.filter(customer_id=customer.pk).aggregate(p=Min("period"))["p"]
         starts += [paid] if paid else []
     starts = [s for s in starts if s is not None]
-    first = max(month_start(min(starts)), bounds["first"]) if starts else bounds["first"]
+    first = max(month_start(min(starts)), first_month) if starts else first_month
     mark_dirty(
-        months(first, bounds["last"]), {customer.branch_id} | ({old.branch_id} if old else set())
+        months(first, last_month), {customer.branch_id} | ({old.branch_id} if old else set())
     )
 
 
