@@ -4,7 +4,14 @@ from .customers import Customer
 from .organisation import Branch, Company, StaffProfile
 from .outreach import BARRIER_FIELDS, OutreachActivity, OutreachRegistration
 from .payments import ImportBatch, Payment
-from .rollups import ChannelMonth, CommuneMonth, RollupDirty, RollupState
+from .rollups import (
+    BranchMonth,
+    ChannelMonth,
+    CommuneMonth,
+    FirstNoncash,
+    RollupDirty,
+    RollupState,
+)
 from .targets import Target
 
 __all__ = [
@@ -12,10 +19,12 @@ __all__ = [
     "AreaSuccession",
     "BARRIER_FIELDS",
     "Branch",
+    "BranchMonth",
     "ChannelMonth",
     "Company",
     "CommuneMonth",
     "Customer",
+    "FirstNoncash",
     "ImportBatch",
     "OutreachActivity",
     "OutreachRegistration",

@@ -15,11 +15,9 @@ from .organisation import Branch
 MONTH_START = Q(period__day=1)
 
 
-class CommuneMonth(models.Model):
-    period = models.DateField(_("period"))
-    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
-    commune = models.ForeignKey(AdminArea, on_delete=models.PROTECT, related_name="+")
-    customer_type = models.CharField(max_length=20, choices=CustomerType.choices)
+class MonthCounts(models.Model):
+    """The counts every monthly rollup holds (their meaning: adoption/metrics.py)."""
+
     active_customers = models.PositiveIntegerField(default=0)
     paying_customers = models.PositiveIntegerField(default=0)
     noncash_customers = models.PositiveIntegerField(default=0)
@@ -33,6 +31,16 @@ class CommuneMonth(models.Model):
     retained_6m_customers = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class CommuneMonth(MonthCounts):
+    period = models.DateField(_("period"))
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    commune = models.ForeignKey(AdminArea, on_delete=models.PROTECT, related_name="+")
+    customer_type = models.CharField(max_length=20, choices=CustomerType.choices)
+
+    class Meta:
         verbose_name = _("commune month rollup")
         verbose_name_plural = _("commune month rollups")
         constraints = [
@@ -43,6 +51,25 @@ class CommuneMonth(models.Model):
             models.CheckConstraint(condition=MONTH_START, name="commune_month_period_start"),
         ]
         indexes = [models.Index(fields=["branch", "period"], name="commune_month_branch")]
+
+
+class BranchMonth(MonthCounts):
+    """CommuneMonth summed over communes: what branch and company figures read, a few
+    thousand rows for five years."""
+
+    period = models.DateField(_("period"))
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    customer_type = models.CharField(max_length=20, choices=CustomerType.choices)
+
+    class Meta:
+        verbose_name = _("branch month rollup")
+        verbose_name_plural = _("branch month rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "branch", "customer_type"], name="branch_month_unique"
+            ),
+            models.CheckConstraint(condition=MONTH_START, name="branch_month_period_start"),
+        ]
 
 
 class ChannelMonth(models.Model):
@@ -88,3 +115,22 @@ class RollupState(models.Model):
     finished_at = models.DateTimeField(null=True)
     # Data as of: the newest change the rollups are known to include.
     data_as_of = models.DateTimeField(null=True)
+
+
+class FirstNoncash(models.Model):
+    """The first bill period a customer paid through a non-cash channel.
+
+    Derived from the payments and kept by adoption.metrics, so the adoption flow counts of a
+    month need not scan every earlier month.
+    """
+
+    customer = models.OneToOneField(
+        "adoption.Customer", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    period = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=MONTH_START, name="first_noncash_period_start")
+        ]
+        indexes = [models.Index(fields=["period"], name="first_noncash_period")]

@@ -54,13 +54,7 @@ class Command(BaseCommand):
 
     def _refresh_rollups(self):
         started = time.perf_counter()
-        try:
-            metrics.refresh()
-        except NotImplementedError:
-            self.stdout.write(
-                self.style.WARNING("Rollups not filled: the metrics fill is missing.")
-            )
-            return
+        metrics.refresh()
         self.stdout.write(f"  {'rollups':<12} {time.perf_counter() - started:6.1f} s")
 
 

@@ -1,0 +1,274 @@
+"""Property: whatever customers, payments, edits and deletes happen (through signals, bulk
+loads with explicit markers, and refreshes in between), every count and rate read from the
+rollups equals the one computed straight from the raw rows by the plain Python below."""
+
+import os
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from adoption import metrics
+from adoption.models import Customer, Payment, PaymentChannel
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+BASE = date(2023, 9, 1)
+CHANNELS = ("viettelpay", "agribank", "counter", "collector")
+COMMUNES = {"bq": ("viet_quang", "tan_quang"), "qb": ("yen_binh",)}
+COUNTS = (
+    "active_customers",
+    "paying_customers",
+    "noncash_customers",
+    "payments",
+    "noncash_payments",
+    "amount",
+    "noncash_amount",
+    "new_noncash_customers",
+    "back_to_cash_customers",
+    "cohort_6m_customers",
+    "retained_6m_customers",
+)
+
+
+def month(offset):
+    index = BASE.month - 1 + offset
+    return date(BASE.year + index // 12, index % 12 + 1, 1)
+
+
+customer_specs = st.fixed_dictionaries(
+    {
+        "branch": st.sampled_from(["bq", "qb"]),
+        "commune": st.integers(0, 1),
+        "type": st.sampled_from(["household", "business"]),
+        "connected": st.integers(-3, 8),
+        "day": st.integers(1, 28),
+        "disconnected_after": st.none() | st.integers(0, 300),
+    }
+)
+payment_specs = st.tuples(
+    st.integers(0, 5), st.integers(0, 10), st.sampled_from(CHANNELS), st.integers(1, 9)
+)
+operations = st.one_of(
+    st.tuples(st.just("refresh")),
+    st.tuples(st.just("delete_payment"), st.integers(0, 30)),
+    st.tuples(
+        st.just("change_payment"), st.integers(0, 30), st.integers(0, 10), st.sampled_from(CHANNELS)
+    ),
+    st.tuples(st.just("edit_customer"), st.integers(0, 5), customer_specs),
+    st.tuples(st.just("bulk_add"), payment_specs),
+    st.tuples(st.just("flip_channel"), st.sampled_from(CHANNELS)),
+    st.tuples(st.just("delete_customer"), st.integers(0, 5)),
+)
+scenarios = st.fixed_dictionaries(
+    {
+        "customers": st.lists(customer_specs, min_size=1, max_size=6),
+        "payments": st.lists(payment_specs, max_size=25),
+        "operations": st.lists(operations, max_size=10),
+    }
+)
+
+
+class World:
+    def __init__(self, areas, branches, channels):
+        self.areas, self.branches, self.channels = areas, branches, channels
+        self.customers = []
+        self.references = iter(range(1, 100_000))
+
+    def customer_fields(self, spec):
+        communes = COMMUNES[spec["branch"]]
+        connected = month(spec["connected"]).replace(day=spec["day"])
+        after = spec["disconnected_after"]
+        return {
+            "branch": self.branches[spec["branch"]],
+            "commune": self.areas[communes[spec["commune"] % len(communes)]],
+            "customer_type": spec["type"],
+            "connected_on": connected,
+            "disconnected_on": None if after is None else connected + timedelta(days=after),
+        }
+
+    def add_customer(self, spec):
+        n = len(self.customers)
+        self.customers.append(
+            Customer.objects.create(
+                code=f"PA20PT{n:07d}", name=f"KH {n}", **self.customer_fields(spec)
+            )
+        )
+
+    def payment(self, spec):
+        index, offset, channel, amount = spec
+        period = month(offset)
+        return Payment(
+            customer=self.customers[index % len(self.customers)],
+            period=period,
+            channel=self.channels[channel],
+            amount=amount * 10_000,
+            paid_at=datetime(period.year, period.month, 15, tzinfo=TZ) + timedelta(days=offset),
+            reference=f"P{next(self.references)}",
+        )
+
+    def nth_payment(self, n):
+        payments = list(Payment.objects.order_by("id"))
+        return payments[n % len(payments)] if payments else None
+
+    def apply(self, operation):
+        kind, *args = operation
+        if kind == "refresh":
+            metrics.ensure_fresh()
+        elif kind == "delete_payment" and (payment := self.nth_payment(args[0])):
+            payment.delete()
+        elif kind == "change_payment" and (payment := self.nth_payment(args[0])):
+            payment.period = month(args[1])
+            payment.channel = self.channels[args[2]]
+            payment.save()
+        elif kind == "edit_customer":
+            customer = self.customers[args[0] % len(self.customers)]
+            if Customer.objects.filter(pk=customer.pk).exists():
+                for field, value in self.customer_fields(args[1]).items():
+                    setattr(customer, field, value)
+                customer.save()
+        elif kind == "bulk_add":
+            # As an import does: no signals, an explicit marker.
+            payment = self.payment(args[0])
+            if Customer.objects.filter(pk=payment.customer.pk).exists():
+                Payment.objects.bulk_create([payment])
+                metrics.mark_dirty([payment.period], [payment.customer.branch_id])
+        elif kind == "flip_channel":
+            channel = PaymentChannel.objects.get(pk=self.channels[args[0]].pk)
+            channel.is_cash = not channel.is_cash
+            channel.save()
+        elif kind == "delete_customer":
+            customer = self.customers[args[0] % len(self.customers)]
+            exists = Customer.objects.filter(pk=customer.pk)
+            if exists.exists() and not Payment.objects.filter(customer=customer).exists():
+                customer.delete()
+
+
+def add(period, n):
+    index = period.year * 12 + period.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def counts_from_raw_rows():
+    """Per (period, branch, commune, customer type): the definitions of docs/metrics.md,
+    customer by customer."""
+    customers = list(Customer.objects.values())
+    payments = list(Payment.objects.values("customer_id", "period", "amount", "channel__is_cash"))
+    if not payments:
+        return {}
+    paid = defaultdict(list)
+    for p in payments:
+        paid[p["customer_id"], p["period"]].append(p)
+    first_noncash = {}
+    for p in payments:
+        if not p["channel__is_cash"]:
+            c = p["customer_id"]
+            first_noncash[c] = min(first_noncash.get(c, p["period"]), p["period"])
+
+    def noncash(c, period):
+        return any(not p["channel__is_cash"] for p in paid[c, period])
+
+    rows = defaultdict(Counter)
+    period, last = min(p["period"] for p in payments), max(p["period"] for p in payments)
+    while period <= last:
+        month_end = add(period, 1) - timedelta(days=1)
+        for c in customers:
+            cid = c["id"]
+            active = c["connected_on"] <= month_end and (
+                c["disconnected_on"] is None or c["disconnected_on"] >= period
+            )
+            mine = paid[cid, period]
+            first = first_noncash.get(cid)
+            if not (active or mine or first in (period, add(period, -6))):
+                continue
+            row = rows[period, c["branch_id"], c["commune_id"], c["customer_type"]]
+            row["active_customers"] += active
+            row["paying_customers"] += bool(mine)
+            row["noncash_customers"] += noncash(cid, period)
+            row["payments"] += len(mine)
+            row["noncash_payments"] += sum(not p["channel__is_cash"] for p in mine)
+            row["amount"] += sum(p["amount"] for p in mine)
+            row["noncash_amount"] += sum(p["amount"] for p in mine if not p["channel__is_cash"])
+            row["new_noncash_customers"] += first == period
+            row["back_to_cash_customers"] += (
+                bool(mine) and not noncash(cid, period) and noncash(cid, add(period, -1))
+            )
+            row["cohort_6m_customers"] += first == add(period, -6)
+            row["retained_6m_customers"] += first == add(period, -6) and noncash(cid, period)
+        period = add(period, 1)
+    return rows
+
+
+def rate(numerator, denominator):
+    return numerator * 100 / denominator if denominator else None
+
+
+def expected_rows(raw, key, customer_type=None):
+    grouped = defaultdict(Counter)
+    for (period, branch, commune, kind), counts in raw.items():
+        if customer_type in (None, kind):
+            grouped[key(period, branch, commune)].update(counts)
+    result = {}
+    for k, counts in grouped.items():
+        row = {name: counts[name] for name in COUNTS}
+        row["adoption_rate"] = rate(row["noncash_customers"], row["active_customers"])
+        row["paying_rate"] = rate(row["noncash_customers"], row["paying_customers"])
+        row["payment_share"] = rate(row["noncash_payments"], row["payments"])
+        row["amount_share"] = rate(row["noncash_amount"], row["amount"])
+        row["retention_6m"] = rate(row["retained_6m_customers"], row["cohort_6m_customers"])
+        result[k] = row
+    return result
+
+
+def read_rows(group, key, customer_types=None):
+    rows = metrics.monthly_rates(
+        start=date(2000, 1, 1), end=date(2100, 1, 1), group=group, customer_types=customer_types
+    )
+    return {key(r): {name: r[name] for name in (*COUNTS, *metrics.RATES)} for r in rows}
+
+
+def channel_mix_from_raw_rows():
+    mix = defaultdict(lambda: [0, 0, set()])
+    for p in Payment.objects.values("period", "channel_id", "amount", "customer_id"):
+        entry = mix[p["period"], p["channel_id"]]
+        entry[0] += 1
+        entry[1] += p["amount"]
+        entry[2].add(p["customer_id"])
+    return {k: (n, amount, len(who)) for k, (n, amount, who) in mix.items()}
+
+
+@settings(
+    # Modest by default so the suite stays fast; METRICS_EXAMPLES=1000 for a deeper search.
+    max_examples=int(os.environ.get("METRICS_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(scenario=scenarios)
+def test_rollup_rates_equal_rates_from_the_raw_rows(areas, branches, channels, scenario):
+    with transaction.atomic():
+        world = World(areas, branches, channels)
+        for spec in scenario["customers"]:
+            world.add_customer(spec)
+        for spec in scenario["payments"]:
+            world.payment(spec).save()
+        for operation in scenario["operations"]:
+            world.apply(operation)
+
+        metrics.ensure_fresh()
+        raw = counts_from_raw_rows()
+
+        assert read_rows("commune", lambda r: (r["period"], r["branch_id"], r["commune_id"])) == (
+            expected_rows(raw, lambda p, b, c: (p, b, c))
+        )
+        assert read_rows("branch", lambda r: (r["period"], r["branch_id"])) == expected_rows(
+            raw, lambda p, b, c: (p, b)
+        )
+        assert read_rows("company", lambda r: r["period"]) == expected_rows(raw, lambda p, b, c: p)
+        mix = metrics.channel_mix(start=date(2000, 1, 1), end=date(2100, 1, 1), by="channel")
+        assert {
+            (r["period"], r["channel_id"]): (r["payments"], r["amount"], r["customers"])
+            for r in mix
+        } == channel_mix_from_raw_rows()
+        transaction.set_rollback(True)
