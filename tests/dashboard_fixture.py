@@ -25,8 +25,12 @@ ChannelMonth rows (payments, VND): 01/2025 BQ ViettelPay 40 / 12,000,000; BQ Agr
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Sum
+
 from adoption.choices import ChannelKind
+from adoption.metrics import COUNT_FIELDS
 from adoption.models import (
+    BranchMonth,
     ChannelMonth,
     CommuneMonth,
     OutreachActivity,
@@ -99,6 +103,11 @@ def make_dashboard_data(company, branches, areas, channels):
                 payments=active,
                 noncash_payments=noncash,
             )
+    # BranchMonth is CommuneMonth summed over communes, as the fill keeps it.
+    sums = CommuneMonth.objects.values("period", "branch_id", "customer_type").annotate(
+        **{name: Sum(name) for name in COUNT_FIELDS}
+    )
+    BranchMonth.objects.bulk_create(BranchMonth(**row) for row in sums)
     for period, branch, channel, customer_type, payments, amount in CHANNEL_ROWS:
         ChannelMonth.objects.create(
             period=period,
