@@ -1,0 +1,199 @@
+"""Streaming readers for CSV and XLSX files: a header, then rows, never the whole file at once.
+
+A file that cannot be read as a table raises FileRefused with a message for the user, before
+anything is written: not CSV or XLSX, empty, binary, not UTF-8, or with absurdly long lines.
+"""
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+# A payments or customers line is under 300 characters; anything this long is not one.
+MAX_LINE = 64 * 1024
+SNIFF_BYTES = 64 * 1024
+DELIMITERS = (",", ";", "\t")
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 .xls
+# Control characters other than tab, newline and carriage return do not occur in text files.
+BINARY_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+
+
+class FileRefused(Exception):
+    """The file as a whole cannot be imported; nothing was written."""
+
+
+def normalise_header(name):
+    """`Customer Code`, `customer_code` and ` CUSTOMER-CODE ` all name the same column."""
+    return re.sub(r"[\s\-]+", "_", str(name or "").strip().lower())
+
+
+@dataclass
+class Table:
+    """A header row and an iterator of (row number, cells); row 1 is the header, as in Excel."""
+
+    header: list
+    rows: object
+    format: str
+    columns: dict = field(default_factory=dict)
+
+    def match_columns(self, required, optional=()):
+        """Map each known column to its position, or refuse the file if a required one is absent."""
+        positions = {}
+        for index, name in enumerate(self.header):
+            key = normalise_header(name)
+            if key in positions and key in (*required, *optional):
+                raise FileRefused(_("The column “%s” appears twice in the header row.") % name)
+            positions.setdefault(key, index)
+        missing = [name for name in required if name not in positions]
+        if missing:
+            raise FileRefused(
+                _("Missing required column(s): %(missing)s. The header row has: %(found)s.")
+                % {
+                    "missing": ", ".join(missing),
+                    "found": ", ".join(str(h) for h in self.header if str(h or "").strip())
+                    or _("nothing"),
+                }
+            )
+        known = (*required, *optional)
+        self.columns = {name: positions[name] for name in known if name in positions}
+        return self.columns
+
+
+def open_table(path):
+    """Open a CSV or XLSX file for streaming, or raise FileRefused."""
+    with open(path, "rb") as probe:
+        head = probe.read(SNIFF_BYTES)
+    if not head.strip():
+        raise FileRefused(_("The file is empty."))
+    if head.startswith(ZIP_MAGIC):
+        return _open_xlsx(path)
+    if head.startswith(OLE2_MAGIC):
+        raise FileRefused(
+            _("Old Excel files (.xls) cannot be read. Save the file as .xlsx or as CSV UTF-8.")
+        )
+    if BINARY_BYTES.search(head):
+        raise FileRefused(_("This is not a CSV or XLSX file: it contains binary data."))
+    return _open_csv(path, head)
+
+
+def _open_csv(path, head):
+    try:
+        # The head may end inside a multibyte character: decode it incrementally.
+        codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
+    except UnicodeDecodeError:
+        raise FileRefused(
+            _(
+                "The file is not UTF-8 text. In Excel, save it as “CSV UTF-8 (Comma delimited)”; "
+                "XLSX files are read as they are."
+            )
+        ) from None
+    stream = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by _csv_rows
+    lines = _bounded_lines(stream)
+    try:
+        header_line = next(lines)
+    except StopIteration:
+        stream.close()
+        raise FileRefused(_("The file is empty.")) from None
+    except FileRefused:
+        stream.close()
+        raise
+    delimiter = max(DELIMITERS, key=header_line.count)
+    header = next(csv.reader([header_line], delimiter=delimiter))
+    if not any(cell.strip() for cell in header):
+        stream.close()
+        raise FileRefused(_("The first row is empty: it must name the columns."))
+    return Table(header, _csv_rows(stream, lines, delimiter), "csv")
+
+
+def _bounded_lines(stream):
+    """Lines of the file, refusing the first one longer than MAX_LINE and non-UTF-8 bytes."""
+    number = 0
+    try:
+        while True:
+            line = stream.readline(MAX_LINE + 1)
+            if not line:
+                return
+            number += 1
+            if len(line) > MAX_LINE:
+                raise FileRefused(
+                    _(
+                        "Line %(line)s is longer than %(max)s characters: this is not a table "
+                        "of customers or payments."
+                    )
+                    % {"line": number, "max": MAX_LINE}
+                )
+            if "\x00" in line:
+                raise FileRefused(
+                    _("This is not a CSV or XLSX file: line %s contains binary data.") % number
+                )
+            yield line
+    except UnicodeDecodeError:
+        raise FileRefused(
+            _(
+                "The file is not UTF-8 text after line %s. In Excel, save it as “CSV UTF-8 "
+                "(Comma delimited)”."
+            )
+            % number
+        ) from None
+
+
+def _csv_rows(stream, lines, delimiter):
+    with stream:
+        reader = csv.reader(lines, delimiter=delimiter, strict=False)
+        number = 1
+        try:
+            for cells in reader:
+                number += 1
+                yield number, cells
+        except csv.Error as error:
+            raise FileRefused(
+                _("Row %(row)s cannot be read as CSV: %(error)s")
+                % {"row": number + 1, "error": error}
+            ) from None
+
+
+def _open_xlsx(path):
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
+        raise FileRefused(
+            _("This is not a CSV or XLSX file (it is a ZIP archive that Excel did not write).")
+        ) from None
+    sheet = workbook.worksheets[0] if workbook.worksheets else None
+    if sheet is None:
+        workbook.close()
+        raise FileRefused(_("The file is empty."))
+    rows = sheet.iter_rows(values_only=True)
+    header = None
+    for cells in rows:
+        header = ["" if cell is None else str(cell) for cell in cells]
+        break
+    if not header or not any(cell.strip() for cell in header):
+        workbook.close()
+        raise FileRefused(
+            _("The first sheet is empty or its first row is empty: it must name the columns.")
+        )
+    return Table(header, _xlsx_rows(workbook, rows), "xlsx")
+
+
+def _xlsx_rows(workbook, rows):
+    try:
+        for number, cells in enumerate(rows, start=2):
+            yield number, list(cells)
+    finally:
+        workbook.close()
+
+
+def csv_text(rows):
+    """CSV text of the given rows, the way the rejects files are written."""
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue()

@@ -1,0 +1,229 @@
+"""Payments: check each row against customers and channels, then write them in bulk.
+
+PostgreSQL: checked rows are COPYed into a temporary staging table, then one
+INSERT … SELECT … ON CONFLICT (channel_id, reference) DO NOTHING moves them in. SQLite:
+batched bulk_create(ignore_conflicts=True). Either way a payment already present (same channel
+and reference) is skipped, so importing a file twice adds nothing the second time.
+"""
+
+import csv
+import io
+
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from ..choices import ImportKind
+from ..models import Customer, Payment, PaymentChannel
+from ..permissions import visible_branches
+from .values import BadValue, month_start, parse_amount, parse_datetime, parse_period, text
+
+COLUMNS = ("customer_code", "period", "amount", "channel_code", "paid_at", "reference")
+REFERENCE_MAX = Payment._meta.get_field("reference").max_length
+STAGING = "import_payment_staging"
+STAGED_COLUMNS = "customer_id, period, amount, channel_id, paid_at, reference"
+
+
+class PaymentImport:
+    kind = ImportKind.PAYMENTS
+    required = COLUMNS
+    optional = ()
+
+    def __init__(self, *, user, today):
+        self.current_month = month_start(today)
+        self.channels = {c.code.upper(): c for c in PaymentChannel.objects.all()}
+        self.customers = {}  # code -> (id, branch_id, first billable month) or None
+        self.customer_scope = None
+        if user is not None and not user.is_superuser:
+            self.customer_scope = list(visible_branches(user).values_list("pk", flat=True))
+        self.periods = {}  # raw cell -> date or BadValue: a file has only a few distinct months
+        self.references = {}  # channel id -> {reference: first row}
+        self.affected = set()  # (period, branch id) of the rows written
+        self.use_copy = connection.vendor == "postgresql"
+        self.batch = None
+
+    # Checking.
+
+    def _load_customers(self, codes):
+        missing = [code for code in codes if code not in self.customers]
+        if not missing:
+            return
+        self.customers.update(dict.fromkeys(missing))
+        rows = Customer.objects.filter(code__in=missing)
+        if self.customer_scope is not None:
+            rows = rows.filter(branch_id__in=self.customer_scope)
+        months = {}
+        for code, pk, branch_id, connected_on in rows.values_list(
+            "code", "pk", "branch_id", "connected_on"
+        ):
+            month = month_start(connected_on)
+            self.customers[code] = (pk, branch_id, months.setdefault(month, month))
+
+    def _period(self, cell):
+        key = cell if isinstance(cell, str) else text(cell)
+        result = self.periods.get(key)
+        if result is None:
+            try:
+                result = parse_period(cell)
+                if result > self.current_month:
+                    raise BadValue(
+                        _("%(period)s is in the future.") % {"period": f"{result:%m/%Y}"}
+                    )
+            except BadValue as error:
+                result = error
+            self.periods[key] = result
+        if isinstance(result, BadValue):
+            raise result
+        return result
+
+    def check(self, chunk):
+        """Yield (row number, cells, record or None, [(column, message)]) for each row."""
+        at = [self.columns[name] for name in COLUMNS]
+        customer_at, period_at, amount_at, channel_at, paid_at_at, reference_at = at
+        self._load_customers({text(cells[customer_at]).upper() for _, cells in chunk})
+        for number, cells in chunk:
+            problems = []
+            code = text(cells[customer_at]).upper()
+            customer = self.customers.get(code)
+            if customer is None:
+                message = (
+                    _("Unknown customer “%s”.") % code if code else _("This value is required.")
+                )
+                problems.append(("customer_code", message))
+
+            try:
+                period = self._period(cells[period_at])
+            except BadValue as error:
+                period = None
+                problems.append(("period", str(error)))
+            else:
+                if customer is not None and period < customer[2]:
+                    problems.append(
+                        (
+                            "period",
+                            _("%(period)s is before the customer was connected (%(month)s).")
+                            % {"period": f"{period:%m/%Y}", "month": f"{customer[2]:%m/%Y}"},
+                        )
+                    )
+
+            try:
+                amount = parse_amount(cells[amount_at])
+            except BadValue as error:
+                problems.append(("amount", str(error)))
+
+            channel_code = text(cells[channel_at]).upper()
+            channel = self.channels.get(channel_code)
+            if channel is None:
+                message = (
+                    _("Unknown channel “%s”.") % channel_code
+                    if channel_code
+                    else _("This value is required.")
+                )
+                problems.append(("channel_code", message))
+            elif not channel.active:
+                problems.append(("channel_code", _("The channel “%s” is inactive.") % channel_code))
+
+            try:
+                paid_at = parse_datetime(cells[paid_at_at])
+            except BadValue as error:
+                problems.append(("paid_at", str(error)))
+
+            reference = text(cells[reference_at])
+            if not reference:
+                problems.append(("reference", _("This value is required.")))
+            elif len(reference) > REFERENCE_MAX:
+                problems.append(
+                    (
+                        "reference",
+                        _("A reference has at most %s characters.") % REFERENCE_MAX,
+                    )
+                )
+            elif channel is not None:
+                seen = self.references.setdefault(channel.pk, {})
+                first = seen.setdefault(reference, number)
+                if first != number:
+                    problems.append(
+                        (
+                            "reference",
+                            _("Duplicate of row %(row)s: same channel and reference “%(ref)s”.")
+                            % {"row": first, "ref": reference},
+                        )
+                    )
+
+            if problems:
+                yield number, cells, None, problems
+            else:
+                record = (customer[0], period, amount, channel.pk, paid_at, reference)
+                self.affected.add((period, customer[1]))
+                yield number, cells, record, problems
+
+    # Writing.
+
+    def start(self, batch):
+        self.batch = batch
+        if self.use_copy:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE {STAGING} (customer_id bigint, period date, "
+                    "amount bigint, channel_id bigint, paid_at timestamptz, "
+                    "reference varchar(64)) ON COMMIT DROP"
+                )
+
+    def write(self, records):
+        if self.use_copy:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerows(
+                (customer, period.isoformat(), amount, channel, paid_at.isoformat(), reference)
+                for customer, period, amount, channel, paid_at, reference in records
+            )
+            buffer.seek(0)
+            with connection.cursor() as cursor:
+                cursor.copy_expert(
+                    f"COPY {STAGING} ({STAGED_COLUMNS}) FROM STDIN WITH (FORMAT csv)", buffer
+                )
+        else:
+            batch_id = self.batch.pk
+            Payment.objects.bulk_create(
+                (
+                    Payment(
+                        customer_id=customer,
+                        period=period,
+                        amount=amount,
+                        channel_id=channel,
+                        paid_at=paid_at,
+                        reference=reference,
+                        import_batch_id=batch_id,
+                    )
+                    for customer, period, amount, channel, paid_at, reference in records
+                ),
+                batch_size=500,
+                ignore_conflicts=True,
+            )
+
+    def finish(self, *, dry_run=False):
+        """Move the staged rows in; return how many were new (would be, for a dry run)."""
+        if not self.use_copy:
+            return Payment.objects.filter(import_batch=self.batch).count()
+        with connection.cursor() as cursor:
+            if dry_run:
+                # Counting is enough: the dry run's transaction is rolled back anyway.
+                cursor.execute(
+                    f"SELECT count(*) FROM {STAGING} s WHERE NOT EXISTS (SELECT 1 FROM "
+                    f"{Payment._meta.db_table} p WHERE p.channel_id = s.channel_id "
+                    "AND p.reference = s.reference)"
+                )
+                imported = cursor.fetchone()[0]
+            else:
+                cursor.execute(
+                    f"INSERT INTO {Payment._meta.db_table} ({STAGED_COLUMNS}, import_batch_id) "
+                    f"SELECT {STAGED_COLUMNS}, %s FROM {STAGING} "
+                    "ON CONFLICT (channel_id, reference) DO NOTHING",
+                    [self.batch.pk],
+                )
+                imported = cursor.rowcount
+            cursor.execute(f"DROP TABLE {STAGING}")
+        return imported
+
+    def refresh_scope(self):
+        """Periods and branches whose rollups the written rows change."""
+        return self.affected
