@@ -138,6 +138,8 @@ def _load(importer, table, outcome, batch, rejects, progress, preview_rows):
             importer.write(good)
         if progress is not None:
             progress(len(chunk))
+    if not outcome.rows_read:
+        raise FileRefused(_("The file has a header row but no rows below it."))
     if outcome.rows_rejected and not outcome.skip_invalid:
         outcome.refused = ngettext(
             "%(count)s row has problems: nothing was imported.",
