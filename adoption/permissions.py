@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from .choices import Role
+from .choices import ImportKind, Role
 from .models import Branch
 
 
@@ -49,3 +49,10 @@ def get_branch_for_user(user, code):
 def require_branch(user, branch):
     if not visible_branches(user).filter(pk=branch.pk).exists():
         raise PermissionDenied
+
+
+def may_import(user, kind):
+    """Payments come from partners' files (channel admins); customers only from billing (admins)."""
+    if kind == ImportKind.PAYMENTS:
+        return is_channel_admin(user)
+    return user.is_superuser

@@ -8,3 +8,6 @@ from . import areas, channels, customers, organisation, outreach, payments, targ
 admin.site.site_header = _("powerco administration")
 admin.site.site_title = _("powerco")
 admin.site.index_title = _("Reference data and partners")
+
+# Registers the import record and its upload pages (kept apart: they are not reference data).
+from . import imports  # noqa: E402, F401
