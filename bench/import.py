@@ -282,33 +282,35 @@ def end_to_end(url, path):
     from adoption.choices import ImportKind
     from adoption.importers.payments import PaymentImport
 
-    timings = {"refresh": None, "insert": None}
-    refresh, finish = metrics.refresh, PaymentImport.finish
+    timings = {"refresh": None, "insert": 0.0, "customers": 0.0, "stage": 0.0}
 
-    def timed_refresh(**kwargs):
-        started = time.perf_counter()
-        result = refresh(**kwargs)
-        timings["refresh"] = time.perf_counter() - started
-        timings["refresh_scope"] = [len(kwargs["periods"]), len(kwargs["branch_ids"])]
-        return result
+    def timed(owner, name, key, scope=False):
+        original = getattr(owner, name)
 
-    def timed_finish(self, **kwargs):
-        started = time.perf_counter()
-        result = finish(self, **kwargs)
-        timings["insert"] = time.perf_counter() - started
-        return result
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            result = original(*args, **kwargs)
+            timings[key] = (timings[key] or 0.0) + time.perf_counter() - started
+            if scope:
+                timings["refresh_scope"] = [len(kwargs["periods"]), len(kwargs["branch_ids"])]
+            return result
 
-    metrics.refresh = timed_refresh
-    PaymentImport.finish = timed_finish
+        setattr(owner, name, wrapper)
+
+    timed(metrics, "refresh", "refresh", scope=True)
+    timed(PaymentImport, "finish", "insert")
+    timed(PaymentImport, "_load_customers", "customers")
+    timed(PaymentImport, "write", "stage")
     with tempfile.TemporaryDirectory() as reports:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         outcome = importers.run(ImportKind.PAYMENTS, path, reports_dir=reports)
-        total = time.perf_counter() - started
+        total, cpu = time.perf_counter() - started, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(
         json.dumps(
             {
                 "total": total,
+                "cpu": cpu,
                 "rows_read": outcome.rows_read,
                 "rows_imported": outcome.rows_imported,
                 "refused": outcome.refused,
@@ -410,11 +412,15 @@ def main():
         if e2e["refresh"] is not None
         else "rollup refresh NOT MEASURED: adoption.metrics.refresh is not implemented here"
     )
+    check = e2e["total"] - e2e["insert"] - (e2e["refresh"] or 0) - e2e["stage"] - e2e["customers"]
     print(
         f"end to end    : {e2e['total']:6.1f} s  {e2e_rate:9,.0f} rows/s  "
-        f"(read+check+stage {e2e['total'] - (e2e['insert'] or 0) - (e2e['refresh'] or 0):.1f} s, "
-        f"INSERT … ON CONFLICT {e2e['insert'] or 0:.1f} s, {refresh}; "
-        f"{e2e['rows_imported']:,} rows in)"
+        f"({e2e['rows_imported']:,} rows in; the import process used {e2e['cpu']:.1f} s of CPU)"
+    )
+    print(
+        f"  read+check {check:.1f} s, customer lookups {e2e['customers']:.1f} s, "
+        f"COPY to staging {e2e['stage']:.1f} s, INSERT … ON CONFLICT {e2e['insert']:.1f} s, "
+        f"{refresh}"
     )
     if e2e["refused"]:
         print(f"  import refused: {e2e['refused']}")

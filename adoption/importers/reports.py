@@ -64,7 +64,8 @@ class Outcome:
             self.spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
         self.spool.write(f"{problem}\n")
 
-    def summary(self):
+    def counts(self):
+        """One line: rows read, imported, skipped and rejected."""
         counts = {
             "read": self.rows_read,
             "imported": self.rows_imported,
@@ -81,8 +82,12 @@ class Outcome:
                 "%(read)s rows read, %(imported)s imported, %(skipped)s skipped as already "
                 "present, %(rejected)s rejected."
             )
+        return line % counts
+
+    def summary(self):
+        """Why the file was refused (if it was), the counts, and any warning."""
         lines = [self.refused] if self.refused else []
-        return "\n".join([*lines, line % counts, *self.warnings])
+        return "\n".join([*lines, self.counts(), *self.warnings])
 
     def message(self, limit=20):
         """The summary and the first problems, as stored on the import record."""

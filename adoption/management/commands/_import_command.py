@@ -59,8 +59,11 @@ class ImportCommand(BaseCommand):
             self.stdout.write(
                 _("… and %s more problems.") % (outcome.problem_count - PRINTED_PROBLEMS)
             )
+        # A refusal is said once, by the CommandError.
         style = self.style.SUCCESS if outcome.ok else self.style.ERROR
-        self.stdout.write(style(outcome.summary()))
+        self.stdout.write(style(outcome.counts()))
+        for warning in outcome.warnings:
+            self.stdout.write(self.style.WARNING(warning))
         if outcome.report_path:
             self.stdout.write(_("Report: %s") % outcome.report_path)
         if outcome.rejects_path:
