@@ -218,3 +218,24 @@ def test_a_tampered_confirmation_is_refused(as_user):
 
     assert response.status_code == 403
     assert ImportBatch.objects.count() == 0
+
+
+def test_the_rejected_rows_can_be_downloaded_by_who_may_import_them(as_user, client, users):
+    admin_client = as_user("channel_admin")
+    preview = upload(admin_client, "payments", PAYMENTS + BAD_ROW, skip_invalid=True)
+    admin_client.post(confirm_url("payments"), preview.context["confirm"].initial)
+    batch = ImportBatch.objects.get()
+    url = f"/admin/adoption/importbatch/{batch.pk}/rejects/"
+    assert (
+        url in admin_client.get(f"/admin/adoption/importbatch/{batch.pk}/change/").content.decode()
+    )
+
+    response = admin_client.get(url)
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert response.status_code == 200
+    assert "PA20BQ0009999" in body
+    assert "VTP-1" not in body
+
+    for role in ["manager", "staff_bq"]:
+        client.force_login(users[role])
+        assert client.get(url).status_code == 403

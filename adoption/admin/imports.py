@@ -14,10 +14,11 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from django.shortcuts import redirect
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -98,6 +99,15 @@ class ImportBatchAdmin(admin.ModelAdmin):
     search_fields = ["file_name", "sha256"]
     date_hierarchy = "started_at"
     list_select_related = ["imported_by"]
+    readonly_fields = ["rejects"]
+    exclude = ["rejects_file"]
+
+    @admin.display(description=gettext_lazy("rejected rows file"))
+    def rejects(self, batch):
+        if not batch.rejects_file:
+            return "-"
+        url = reverse("admin:adoption_importbatch_rejects", args=[batch.pk])
+        return format_html('<a href="{}">{}</a>', url, Path(batch.rejects_file).name)
 
     # The record is written by the import itself; nobody edits or deletes it.
     def has_add_permission(self, request):
@@ -132,6 +142,11 @@ class ImportBatchAdmin(admin.ModelAdmin):
                 "confirm/<str:kind>/",
                 view(self.confirm_view),
                 name="adoption_importbatch_confirm",
+            ),
+            path(
+                "<int:pk>/rejects/",
+                view(self.rejects_view),
+                name="adoption_importbatch_rejects",
             ),
             *super().get_urls(),
         ]
@@ -219,3 +234,16 @@ class ImportBatchAdmin(admin.ModelAdmin):
         level = messages.SUCCESS if outcome.ok else messages.ERROR
         messages.add_message(request, level, outcome.summary())
         return redirect("admin:adoption_importbatch_change", outcome.batch.pk)
+
+    def rejects_view(self, request, pk):
+        """The rejected rows of an import, for whoever may run that kind of import."""
+        batch = get_object_or_404(ImportBatch, pk=pk)
+        self._check_kind(request, batch.kind)
+        if not batch.rejects_file or not Path(batch.rejects_file).is_file():
+            raise Http404
+        return FileResponse(
+            open(batch.rejects_file, "rb"),  # noqa: SIM115 - FileResponse closes it
+            as_attachment=True,
+            filename=f"{Path(batch.file_name).stem}-rejects.csv",
+            content_type="text/csv; charset=utf-8",
+        )
