@@ -121,7 +121,13 @@ def run(
 
 def _load(importer, table, outcome, batch, rejects, progress, preview_rows):
     importer.start(batch)
-    for chunk in _chunks(table, outcome, preview_rows):
+    for chunk in table.chunks(CHUNK_ROWS):
+        outcome.rows_read += len(chunk)
+        if len(outcome.preview) < preview_rows:
+            outcome.preview += [
+                (number, [text(cell) for cell in cells[: len(table.header)]])
+                for number, cells in chunk[: preview_rows - len(outcome.preview)]
+            ]
         good = []
         for number, cells, record, problems in importer.check(chunk):
             if record is not None:
@@ -149,26 +155,6 @@ def _load(importer, table, outcome, batch, rejects, progress, preview_rows):
         return
     outcome.rows_imported = importer.finish(dry_run=outcome.dry_run)
     outcome.rows_skipped = outcome.rows_valid - outcome.rows_imported
-
-
-def _chunks(table, outcome, preview_rows):
-    """Non-blank rows, padded to the header's width, in lists of CHUNK_ROWS."""
-    width = len(table.header)
-    chunk = []
-    for number, cells in table.rows:
-        if not any(cells):
-            continue  # Spreadsheets leave empty rows (or ;;;;;) at the end.
-        if len(cells) < width:
-            cells = [*cells, *([""] * (width - len(cells)))]
-        outcome.rows_read += 1
-        if len(outcome.preview) < preview_rows:
-            outcome.preview.append((number, [text(cell) for cell in cells[:width]]))
-        chunk.append((number, cells))
-        if len(chunk) == CHUNK_ROWS:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _refresh_rollups(scope, outcome):

@@ -6,7 +6,6 @@ anything is written: not CSV or XLSX, empty, binary, not UTF-8, or with absurdly
 
 import codecs
 import csv
-import io
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -41,7 +40,34 @@ class Table:
     header: list
     rows: object
     format: str
+    close: object
+    line_number: object = None  # where a CSV reader stopped, for its errors
     columns: dict = field(default_factory=dict)
+
+    def chunks(self, size):
+        """Lists of up to `size` (row number, cells): non-blank rows, padded to the header."""
+        width = len(self.header)
+        chunk = []
+        try:
+            for row in self.rows:
+                cells = row[1]
+                if not any(cells):
+                    continue  # Spreadsheets leave empty rows (or ;;;;;) at the end.
+                if len(cells) < width:
+                    row = (row[0], [*cells, *([""] * (width - len(cells)))])
+                chunk.append(row)
+                if len(chunk) == size:
+                    yield chunk
+                    chunk = []
+        except csv.Error as error:
+            raise FileRefused(
+                _("Line %(line)s cannot be read as CSV: %(error)s")
+                % {"line": self.line_number(), "error": error}
+            ) from None
+        finally:
+            self.close()
+        if chunk:
+            yield chunk
 
     def match_columns(self, required, optional=()):
         """Map each known column to its position, or refuse the file if a required one is absent."""
@@ -109,7 +135,15 @@ def _open_csv(path, head):
     if not any(cell.strip() for cell in header):
         stream.close()
         raise FileRefused(_("The first row is empty: it must name the columns."))
-    return Table(header, _csv_rows(stream, lines, delimiter), "csv")
+    reader = csv.reader(lines, delimiter=delimiter, strict=False)
+    # Row 1 is the header, already read.
+    return Table(
+        header,
+        enumerate(reader, start=2),
+        "csv",
+        close=stream.close,
+        line_number=lambda: reader.line_num + 1,
+    )
 
 
 def _too_long(number):
@@ -159,19 +193,6 @@ def _bounded_lines(stream):
         ) from None
 
 
-def _csv_rows(stream, lines, delimiter):
-    with stream:
-        reader = csv.reader(lines, delimiter=delimiter, strict=False)
-        try:
-            # Row 1 is the header, already read.
-            yield from enumerate(reader, start=2)
-        except csv.Error as error:
-            raise FileRefused(
-                _("Line %(line)s cannot be read as CSV: %(error)s")
-                % {"line": reader.line_num + 1, "error": error}
-            ) from None
-
-
 def _open_xlsx(path):
     from openpyxl import load_workbook
 
@@ -195,19 +216,4 @@ def _open_xlsx(path):
         raise FileRefused(
             _("The first sheet is empty or its first row is empty: it must name the columns.")
         )
-    return Table(header, _xlsx_rows(workbook, rows), "xlsx")
-
-
-def _xlsx_rows(workbook, rows):
-    try:
-        for number, cells in enumerate(rows, start=2):
-            yield number, list(cells)
-    finally:
-        workbook.close()
-
-
-def csv_text(rows):
-    """CSV text of the given rows, the way the rejects files are written."""
-    out = io.StringIO()
-    csv.writer(out).writerows(rows)
-    return out.getvalue()
+    return Table(header, enumerate(rows, start=2), "xlsx", close=workbook.close)

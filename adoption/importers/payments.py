@@ -16,11 +16,26 @@ from django.utils.translation import gettext as _
 from ..choices import ImportKind
 from ..models import Customer, Payment, PaymentChannel
 from ..permissions import visible_branches
-from .values import VIETNAM, BadValue, month_start, parse_amount, parse_datetime, parse_period, text
+from .values import (
+    BadValue,
+    as_vietnam,
+    month_start,
+    parse_amount,
+    parse_datetime,
+    parse_period,
+    text,
+)
 
 COLUMNS = ("customer_code", "period", "amount", "channel_code", "paid_at", "reference")
 REFERENCE_MAX = Payment._meta.get_field("reference").max_length
 STAGING = "import_payment_staging"
+
+
+def _plain_moment(text):
+    """YYYY-MM-DD hh:mm[:ss] (space or T): the form both databases read with an offset added."""
+    return len(text) in (16, 19) and text[4] == text[7] == "-" and text[10] in " T"
+
+
 STAGED_COLUMNS = "customer_id, period, amount, channel_id, paid_at, reference"
 
 
@@ -86,10 +101,13 @@ class PaymentImport:
     def check(self, chunk):
         """Yield (row number, cells, record or None, [(column, message)]) for each row.
 
-        A record is (customer id, period, amount, channel id, paid_at, reference, branch id).
+        A record is (customer id, period, amount, channel id, paid_at, reference, branch id),
+        with paid_at as ISO 8601 text with its offset, ready for COPY.
         """
         self.at = [self.columns[name] for name in COLUMNS]
-        self._load_customers({text(cells[self.at[0]]).upper() for _, cells in chunk})
+        codes = {cells[self.at[0]] for _, cells in chunk}
+        if not codes <= self.customers.keys():
+            self._load_customers({text(code).upper() for code in codes})
         fast, affected = self._check_fast, self.affected
         for number, cells in chunk:
             record = fast(number, cells)
@@ -126,15 +144,17 @@ class PaymentImport:
             ):
                 return None
             amount = int(amount)
-            paid_at = datetime.fromisoformat(paid_at)
+            moment = datetime.fromisoformat(paid_at)
         except (KeyError, AttributeError, ValueError):
             return None
         seen = self.references[channel]
         if amount <= 0 or reference in seen:
             return None
         seen[reference] = number
-        if paid_at.tzinfo is None:
-            paid_at = paid_at.replace(tzinfo=VIETNAM)
+        if moment.tzinfo is None and _plain_moment(paid_at):
+            paid_at += "+07:00"  # Vietnam time, written as PostgreSQL and Python both read it
+        else:
+            paid_at = as_vietnam(moment).isoformat()
         return (customer[0], period, amount, channel, paid_at, reference, customer[1])
 
     def _check_row(self, number, cells):
@@ -180,7 +200,7 @@ class PaymentImport:
             problems.append(("channel_code", _("The channel “%s” is inactive.") % channel_code))
 
         try:
-            paid_at = parse_datetime(cells[paid_at_at])
+            paid_at = parse_datetime(cells[paid_at_at]).isoformat()
         except BadValue as error:
             problems.append(("paid_at", str(error)))
 
@@ -228,7 +248,7 @@ class PaymentImport:
             buffer = io.StringIO()
             writer = csv.writer(buffer)
             writer.writerows(
-                (customer, period.isoformat(), amount, channel, paid_at.isoformat(), reference)
+                (customer, period.isoformat(), amount, channel, paid_at, reference)
                 for customer, period, amount, channel, paid_at, reference, _branch in records
             )
             buffer.seek(0)
@@ -245,7 +265,7 @@ class PaymentImport:
                         period=period,
                         amount=amount,
                         channel_id=channel,
-                        paid_at=paid_at,
+                        paid_at=datetime.fromisoformat(paid_at),
                         reference=reference,
                         import_batch_id=batch_id,
                     )

@@ -131,6 +131,9 @@ def parse_datetime(value):
                     _("“%s” is not a date and time; write dd/mm/yyyy hh:mm or YYYY-MM-DD hh:mm:ss.")
                     % raw
                 ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=VIETNAM)
-    return moment
+    return as_vietnam(moment)
+
+
+def as_vietnam(moment):
+    """An aware datetime: one without a zone is Vietnam time."""
+    return moment.replace(tzinfo=VIETNAM) if moment.tzinfo is None else moment
