@@ -383,6 +383,11 @@ def main():
     )
     e2e_url = copy_database(url, db_name(url) + "_import_e2e")
     bare_url = copy_database(url, db_name(url) + "_import_bare")
+    # The copies are gigabytes of fresh writes: flush them before timing anything.
+    with maintenance(url) as cur:
+        cur.execute("CHECKPOINT")
+    os.sync()
+    load_before = os.getloadavg()[0]
     try:
         bare = bare_path(bare_url, path)
         child = subprocess.run(
@@ -398,9 +403,14 @@ def main():
             drop_database(e2e_url)
             drop_database(bare_url)
 
+    load_after = os.getloadavg()[0]
     bare_rate = args.rows / bare["total"]
     e2e_rate = args.rows / e2e["total"]
     print(f"database: {note}")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {load_before:.1f} before and "
+        f"{load_after:.1f} after the timed runs"
+    )
     print(
         f"bare path     : {bare['total']:6.1f} s  {bare_rate:9,.0f} rows/s  "
         f"(COPY {bare['copy']:.1f} s, INSERT … ON CONFLICT {bare['total'] - bare['copy']:.1f} s, "
