@@ -10,11 +10,12 @@ bare database path measured in the same run.
    bench/data/, the way a billing system exports it (YYYY-MM, whole VND, Vietnam time).
 3. The database is copied twice (CREATE DATABASE … TEMPLATE); the original is never written.
 4. End to end, on the first copy, in a child process whose peak RSS is the memory figure:
-   adoption.importers.run() — read, check, COPY to staging, one INSERT … ON CONFLICT, and
-   the rollup refresh of the months and branches touched (when this checkout has one).
+   adoption.importers.run() — read, check, COPY to staging and INSERT … ON CONFLICT chunk by
+   chunk (in a writer thread, overlapping the checks), then the rollup refresh of the months
+   and branches touched (when this checkout has one).
 5. The bare database path, on the second copy: COPY of the same file into a temporary
    staging table, then one INSERT … SELECT … ON CONFLICT DO NOTHING into the real, indexed
-   payments table (joining customer and channel codes to their ids).
+   payments table (joining customer and channel codes to their ids, by hash).
 
 Targets: end to end at least half the bare path's rows/s; peak memory at most 300 MB.
 """
@@ -282,7 +283,7 @@ def end_to_end(url, path):
     from adoption.choices import ImportKind
     from adoption.importers.payments import PaymentImport
 
-    timings = {"refresh": None, "insert": 0.0, "customers": 0.0, "stage": 0.0}
+    timings = {"refresh": None, "wait": 0.0, "customers": 0.0, "db": 0.0}
 
     def timed(owner, name, key, scope=False):
         original = getattr(owner, name)
@@ -298,9 +299,9 @@ def end_to_end(url, path):
         setattr(owner, name, wrapper)
 
     timed(metrics, "refresh", "refresh", scope=True)
-    timed(PaymentImport, "finish", "insert")
+    timed(PaymentImport, "finish", "wait")
     timed(PaymentImport, "_load_customers", "customers")
-    timed(PaymentImport, "write", "stage")
+    timed(PaymentImport, "_copy_chunk", "db")
     with tempfile.TemporaryDirectory() as reports:
         started, cpu = time.perf_counter(), time.process_time()
         outcome = importers.run(ImportKind.PAYMENTS, path, reports_dir=reports)
@@ -340,6 +341,8 @@ def bare_path(url, path):
         )
         with open(path, encoding="utf-8") as file:
             cur.copy_expert("COPY bare_staging FROM STDIN WITH (FORMAT csv, HEADER true)", file)
+        # Statistics, so the planner joins the codes by hash rather than row by row.
+        cur.execute("ANALYZE bare_staging")
         timings["copy"] = time.perf_counter() - started
         cur.execute(
             """
@@ -417,21 +420,22 @@ def main():
         f"{bare['inserted']:,} rows in)"
     )
     refresh = (
-        f"rollup refresh {e2e['refresh']:.1f} s for {e2e['refresh_scope'][0]} months x "
+        f"then the rollup refresh {e2e['refresh']:.1f} s for {e2e['refresh_scope'][0]} months x "
         f"{e2e['refresh_scope'][1]} branches"
         if e2e["refresh"] is not None
         else "rollup refresh NOT MEASURED: adoption.metrics.refresh is not implemented here"
     )
-    check = e2e["total"] - e2e["insert"] - (e2e["refresh"] or 0) - e2e["stage"] - e2e["customers"]
+    loading = e2e["total"] - (e2e["refresh"] or 0)
     print(
         f"end to end    : {e2e['total']:6.1f} s  {e2e_rate:9,.0f} rows/s  "
         f"({e2e['rows_imported']:,} rows in; the import process used {e2e['cpu']:.1f} s of CPU)"
     )
     print(
-        f"  read+check {check:.1f} s, customer lookups {e2e['customers']:.1f} s, "
-        f"COPY to staging {e2e['stage']:.1f} s, INSERT … ON CONFLICT {e2e['insert']:.1f} s, "
-        f"{refresh}"
+        f"  read, check and write {loading:.1f} s: customer lookups {e2e['customers']:.1f} s; "
+        f"COPY + INSERT … ON CONFLICT per chunk {e2e['db']:.1f} s in the writer thread, "
+        f"overlapping the checks, {e2e['wait']:.1f} s of it after the last row was read"
     )
+    print(f"  {refresh}")
     if e2e["refused"]:
         print(f"  import refused: {e2e['refused']}")
     print(f"ratio         : end to end / bare = {e2e_rate / bare_rate:.2f} (target >= 0.50)")

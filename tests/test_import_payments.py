@@ -1,6 +1,7 @@
 """import_payments: good files go in once, every bad row is named, and bad files change nothing."""
 
 import csv
+import threading
 from datetime import date, datetime
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from django.utils import translation
 
 from adoption import importers
 from adoption.choices import ImportKind, ImportStatus
+from adoption.importers.payments import PaymentImport
 from adoption.importers.values import VIETNAM
 from adoption.models import ImportBatch, Payment
 
@@ -410,6 +412,31 @@ def test_a_failing_rollup_refresh_does_not_undo_the_import(write, customers, cha
     batch = ImportBatch.objects.get()
     assert batch.rows_imported == 3
     assert "the dashboard figures could not be refreshed" in batch.message
+
+
+@pytest.mark.postgres
+def test_a_database_error_while_writing_refuses_the_file_and_writes_nothing(
+    write, existing, monkeypatch
+):
+    monkeypatch.setattr("adoption.importers.CHUNK_ROWS", 1)
+    copy_chunk = PaymentImport._copy_chunk
+    chunks = []
+
+    def failing_second_chunk(self, cursor, buffer):
+        chunks.append(buffer)
+        if len(chunks) == 2:
+            cursor.execute("SELECT 1 / 0")
+        return copy_chunk(self, cursor, buffer)
+
+    monkeypatch.setattr(PaymentImport, "_copy_chunk", failing_second_chunk)
+    before = snapshot()
+
+    error = refused(write(HEADER, *GOOD))
+
+    assert error.startswith("The database refused the rows, nothing was imported: division by zero")
+    assert snapshot() == before
+    assert ImportBatch.objects.get().status == ImportStatus.FAILED
+    assert not [t for t in threading.enumerate() if t.name == "import-writer"]
 
 
 # Round trip through export_payments.

@@ -28,7 +28,7 @@ from .values import text
 logger = logging.getLogger(__name__)
 
 IMPORTS = {ImportKind.PAYMENTS: PaymentImport, ImportKind.CUSTOMERS: CustomerImport}
-CHUNK_ROWS = 5000
+CHUNK_ROWS = 10_000
 
 __all__ = ["IMPORTS", "FileRefused", "Outcome", "Problem", "checksum", "run"]
 
@@ -105,7 +105,9 @@ def run(
             rejects.close()
 
     if outcome.ok and not dry_run and outcome.rows_imported:
-        _refresh_rollups(importer.refresh_scope(), outcome)
+        scope = importer.refresh_scope()
+        importer = None  # its lookup tables are big: free them before the refresh runs
+        _refresh_rollups(scope, outcome)
     if rejects is not None:
         if outcome.rows_rejected and outcome.ok:
             outcome.rejects_path = rejects.path
@@ -120,7 +122,25 @@ def run(
 
 
 def _load(importer, table, outcome, batch, rejects, progress, preview_rows):
-    importer.start(batch)
+    importer.start(batch, dry_run=outcome.dry_run)
+    try:
+        _check_and_write(importer, table, outcome, rejects, progress, preview_rows)
+        if not outcome.rows_read:
+            raise FileRefused(_("The file has a header row but no rows below it."))
+        if outcome.rows_rejected and not outcome.skip_invalid:
+            outcome.refused = ngettext(
+                "%(count)s row has problems: nothing was imported.",
+                "%(count)s rows have problems: nothing was imported.",
+                outcome.rows_rejected,
+            ) % {"count": outcome.rows_rejected}
+            return
+        outcome.rows_imported = importer.finish()
+        outcome.rows_skipped = outcome.rows_valid - outcome.rows_imported
+    finally:
+        importer.stop()
+
+
+def _check_and_write(importer, table, outcome, rejects, progress, preview_rows):
     for chunk in table.chunks(CHUNK_ROWS):
         outcome.rows_read += len(chunk)
         if len(outcome.preview) < preview_rows:
@@ -144,17 +164,6 @@ def _load(importer, table, outcome, batch, rejects, progress, preview_rows):
             importer.write(good)
         if progress is not None:
             progress(len(chunk))
-    if not outcome.rows_read:
-        raise FileRefused(_("The file has a header row but no rows below it."))
-    if outcome.rows_rejected and not outcome.skip_invalid:
-        outcome.refused = ngettext(
-            "%(count)s row has problems: nothing was imported.",
-            "%(count)s rows have problems: nothing was imported.",
-            outcome.rows_rejected,
-        ) % {"count": outcome.rows_rejected}
-        return
-    outcome.rows_imported = importer.finish(dry_run=outcome.dry_run)
-    outcome.rows_skipped = outcome.rows_valid - outcome.rows_imported
 
 
 def _refresh_rollups(scope, outcome):

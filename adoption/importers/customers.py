@@ -202,7 +202,7 @@ class CustomerImport:
                 )
                 yield number, cells, record, problems
 
-    def start(self, batch):
+    def start(self, batch, *, dry_run=False):
         self.batch = batch
 
     def write(self, records):
@@ -228,8 +228,11 @@ class CustomerImport:
             if self.first_month is None or month < self.first_month:
                 self.first_month = month
 
-    def finish(self, *, dry_run=False):
+    def finish(self):
         return self.created
+
+    def stop(self):
+        pass
 
     def refresh_scope(self):
         """Every month from the earliest new connection to now, in the branches concerned."""
