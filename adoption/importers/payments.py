@@ -8,10 +8,8 @@ bulk_create(ignore_conflicts=True). Either way a payment already present (same c
 reference) is skipped, so importing a file twice adds nothing the second time.
 """
 
-import contextlib
 import csv
 import io
-import threading
 from datetime import datetime
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -52,41 +50,34 @@ class PaymentImport:
     def __init__(self, *, user, today):
         self.current_month = month_start(today)
         self.channels = {c.code.upper(): c for c in PaymentChannel.objects.all()}
-        self.customers = {}  # code -> (id, branch_id, first billable month) or None
-        self.customer_scope = None
-        if user is not None and not user.is_superuser:
-            self.customer_scope = list(visible_branches(user).values_list("pk", flat=True))
+        self.customers = self._load_customers(user)
         # A file has only a few distinct months: each is parsed once.
         self.periods = {}  # raw cell -> date or BadValue
         self.good_periods = {}  # raw text -> date, for the months that are fine
         self.good_channels = {code: c.pk for code, c in self.channels.items() if c.active}
         self.references = {c.pk: {} for c in self.channels.values()}  # {reference: first row}
-        self.months = {}
         self.affected = set()  # (period, branch id) of the rows written
         self.use_copy = connection.vendor == "postgresql"
         self.batch = None
         self.writer = None
-        # Customer lookups share the connection with the writer thread.
-        self.db_lock = threading.Lock() if self.use_copy else contextlib.nullcontext()
 
     # Checking.
 
-    def _load_customers(self, codes):
-        missing = [code for code in codes if code not in self.customers]
-        if not missing:
-            return
-        self.customers.update(dict.fromkeys(missing))
-        rows = Customer.objects.filter(code__in=missing)
-        if self.customer_scope is not None:
-            rows = rows.filter(branch_id__in=self.customer_scope)
-        with self.db_lock:
-            if self.writer is not None and self.writer.error is not None:
-                raise self.writer.error  # the transaction is aborted: say why
-            found = list(rows.values_list("code", "pk", "branch_id", "connected_on"))
-        months = self.months
-        for code, pk, branch_id, connected_on in found:
+    @staticmethod
+    def _load_customers(user):
+        """code -> (id, branch id, first billable month) for every customer the user may import
+        for, in one query: a few hundred thousand small tuples fit easily, and no lookup needs
+        the connection while the writer thread uses it."""
+        rows = Customer.objects.all()
+        if user is not None and not user.is_superuser:
+            rows = rows.filter(branch__in=visible_branches(user))
+        customers, months = {}, {}
+        for code, pk, branch_id, connected_on in rows.values_list(
+            "code", "pk", "branch_id", "connected_on"
+        ).iterator(chunk_size=20_000):
             month = month_start(connected_on)
-            self.customers[code] = (pk, branch_id, months.setdefault(month, month))
+            customers[code] = (pk, branch_id, months.setdefault(month, month))
+        return customers
 
     def _period(self, cell):
         key = cell if isinstance(cell, str) else text(cell)
@@ -115,9 +106,6 @@ class PaymentImport:
         with paid_at as ISO 8601 text with its offset, ready for COPY.
         """
         self.at = [self.columns[name] for name in COLUMNS]
-        codes = {cells[self.at[0]] for _, cells in chunk}
-        if not codes <= self.customers.keys():
-            self._load_customers({text(code).upper() for code in codes})
         fast, affected = self._check_fast, self.affected
         for number, cells in chunk:
             record = fast(number, cells)
@@ -253,9 +241,7 @@ class PaymentImport:
                     "amount bigint, channel_id bigint, paid_at timestamptz, "
                     "reference varchar(64)) ON COMMIT DROP"
                 )
-            self.writer = BackgroundWriter(
-                connections[DEFAULT_DB_ALIAS], self.db_lock, self._copy_chunk
-            )
+            self.writer = BackgroundWriter(connections[DEFAULT_DB_ALIAS], self._copy_chunk)
 
     def write(self, records):
         if self.use_copy:

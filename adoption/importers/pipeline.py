@@ -1,9 +1,10 @@
 """A second thread that writes one chunk while the importer checks the next.
 
 The writer thread runs its statements on the import's own database connection, so they belong
-to the import's transaction and all-or-nothing still holds. The two threads never use the
-connection at the same time: each takes `lock` around it. At most two chunks wait in the queue,
-so memory stays flat however fast the file is read.
+to the import's transaction and all-or-nothing still holds. The checking thread must leave the
+connection alone until stop() returns (the payments import looks everything up before it
+starts). At most two chunks wait in the queue, so memory stays flat however fast the file is
+read.
 """
 
 import queue
@@ -13,10 +14,9 @@ _DONE = object()
 
 
 class BackgroundWriter:
-    def __init__(self, connection, lock, write_chunk):
+    def __init__(self, connection, write_chunk):
         """write_chunk(cursor, chunk) -> rows written; runs in the writer thread."""
         self.connection = connection
-        self.lock = lock
         self.write_chunk = write_chunk
         self.queue = queue.Queue(maxsize=2)
         self.written = 0
@@ -30,7 +30,7 @@ class BackgroundWriter:
             if self.error is not None:
                 continue  # Drain the queue so the checking thread is never stuck on put().
             try:
-                with self.lock, self.connection.cursor() as cursor:
+                with self.connection.cursor() as cursor:
                     self.written += self.write_chunk(cursor, chunk)
             except BaseException as error:  # re-raised in the checking thread
                 self.error = error
