@@ -1,10 +1,11 @@
 """Bulk import of customers and payments from CSV or XLSX files.
 
 `run()` is the one entry point, for the commands and the admin pages alike. It streams the
-file in chunks: each chunk is checked (one query for its customers), and its good rows are
-written at once inside one transaction. By default one bad row rolls everything back, so an
-import is all or nothing; with skip_invalid the good rows stay and the bad ones go to a
-rejects CSV. Memory holds one chunk plus the references seen so far (to find duplicates).
+file in chunks: each chunk is checked against lookups loaded once (codes to ids), and its good
+rows are written at once, all inside one transaction. By default one bad row rolls everything
+back, so an import is all or nothing; with skip_invalid the good rows stay and the bad ones go
+to a rejects CSV. Memory holds the lookups, a few chunks, and the references seen so far (to
+find duplicates within the file): it does not grow with the rest of the file.
 """
 
 import hashlib
