@@ -1,10 +1,13 @@
 """Admin import pages: who may upload what, and upload → preview → confirm."""
 
+import io
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
 
 from adoption.choices import ImportStatus
 from adoption.models import Customer, ImportBatch, Payment
@@ -239,3 +242,22 @@ def test_the_rejected_rows_can_be_downloaded_by_who_may_import_them(as_user, cli
     for role in ["manager", "staff_bq"]:
         client.force_login(users[role])
         assert client.get(url).status_code == 403
+
+
+def test_an_xlsx_upload_is_previewed_and_imported(as_user):
+    book = Workbook()
+    book.active.append(["Customer_Code", "Name", "Branch_Code", "Area_Code", "Customer_Type"])
+    book.active.append(["PA20BQ0000111", "Hoàng Văn Bình", "BQ", "00910", "household"])
+    book.active["F1"] = "Connected_On"
+    book.active["F2"] = datetime(2024, 5, 2)
+    content = io.BytesIO()
+    book.save(content)
+    client = as_user("admin")
+    upload_file = SimpleUploadedFile("khach-hang.xlsx", content.getvalue())
+
+    preview = client.post(upload_url("customers"), {"file": upload_file})
+    assert "Hoàng Văn Bình" in preview.content.decode()
+    client.post(confirm_url("customers"), preview.context["confirm"].initial)
+
+    customer = Customer.objects.get(code="PA20BQ0000111")
+    assert customer.connected_on == date(2024, 5, 2)

@@ -337,3 +337,33 @@ def test_a_column_named_twice_is_refused(cast, tmp_path):
 def test_a_missing_file_is_a_clear_command_error(db, tmp_path):
     with pytest.raises(CommandError, match="Cannot open"):
         import_file(tmp_path / "nowhere.csv")
+
+
+def test_an_xlsx_file_damaged_inside_is_refused(cast, tmp_path):
+    book = Workbook()
+    book.active.append(HEADER)
+    for i in range(50):
+        book.active.append(["PA20BQ0000001", "2025-01", 150000, "VTP", "2025-01-20", f"R{i}"])
+    good = tmp_path / "good.xlsx"
+    book.save(good)
+    path = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2] + b"<<<"
+            target.writestr(item, data)
+
+    assert "The XLSX file is damaged after row" in refused(path)
+
+
+def test_an_xlsx_file_is_read_whatever_its_name(cast, tmp_path):
+    book = Workbook()
+    book.active.append(HEADER)
+    book.active.append(["PA20BQ0000001", "2025-01", 150000, "VTP", "2025-01-20", "R1"])
+    path = tmp_path / "upload-without-extension"
+    book.save(path)
+
+    import_file(path)
+
+    assert payments()[0][-1] == "R1"

@@ -8,7 +8,9 @@ import codecs
 import csv
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
+from xml.etree.ElementTree import ParseError
 
 from django.utils.translation import gettext as _
 
@@ -20,6 +22,8 @@ DELIMITERS = (",", ";", "\t")
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 .xls
+# What openpyxl raises, while streaming rows, for a workbook damaged inside.
+XLSX_ERRORS = (ParseError, zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError)
 # Control characters other than tab, newline and carriage return do not occur in text files.
 BINARY_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
@@ -42,27 +46,32 @@ class Table:
     format: str
     close: object
     line_number: object = None  # where a CSV reader stopped, for its errors
+    errors: tuple = (csv.Error,)  # what the reader raises for a damaged file
     columns: dict = field(default_factory=dict)
 
     def chunks(self, size):
         """Lists of up to `size` (row number, cells): non-blank rows, padded to the header."""
         width = len(self.header)
         chunk = []
+        number = 1
         try:
-            for row in self.rows:
-                cells = row[1]
+            for number, cells in self.rows:
                 if not any(cells):
                     continue  # Spreadsheets leave empty rows (or ;;;;;) at the end.
                 if len(cells) < width:
-                    row = (row[0], [*cells, *([""] * (width - len(cells)))])
-                chunk.append(row)
+                    cells = [*cells, *([""] * (width - len(cells)))]
+                chunk.append((number, cells))
                 if len(chunk) == size:
                     yield chunk
                     chunk = []
-        except csv.Error as error:
+        except self.errors as error:
+            if self.format == "csv":
+                raise FileRefused(
+                    _("Line %(line)s cannot be read as CSV: %(error)s")
+                    % {"line": self.line_number(), "error": error}
+                ) from None
             raise FileRefused(
-                _("Line %(line)s cannot be read as CSV: %(error)s")
-                % {"line": self.line_number(), "error": error}
+                _("The XLSX file is damaged after row %s: save it again from Excel.") % number
             ) from None
         finally:
             self.close()
@@ -196,24 +205,29 @@ def _bounded_lines(stream):
 def _open_xlsx(path):
     from openpyxl import load_workbook
 
+    # A file object, not a path: openpyxl judges a path by its extension, and uploads have none.
+    file = open(path, "rb")  # noqa: SIM115 - closed with the table
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
+        workbook = load_workbook(file, read_only=True, data_only=True)
+    except Exception:
+        # openpyxl raises anything from BadZipFile to KeyError for a ZIP that is not a workbook.
+        file.close()
         raise FileRefused(
             _("This is not a CSV or XLSX file (it is a ZIP archive that Excel did not write).")
         ) from None
-    sheet = workbook.worksheets[0] if workbook.worksheets else None
-    if sheet is None:
+
+    def close():
         workbook.close()
-        raise FileRefused(_("The file is empty."))
-    rows = sheet.iter_rows(values_only=True)
-    header = None
-    for cells in rows:
-        header = ["" if cell is None else str(cell) for cell in cells]
-        break
-    if not header or not any(cell.strip() for cell in header):
-        workbook.close()
+        file.close()
+
+    rows = enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1)
+    try:
+        header = ["" if cell is None else str(cell) for cell in next(rows)[1]]
+    except (StopIteration, *XLSX_ERRORS):
+        header = []
+    if not any(cell.strip() for cell in header):
+        close()
         raise FileRefused(
             _("The first sheet is empty or its first row is empty: it must name the columns.")
         )
-    return Table(header, enumerate(rows, start=2), "xlsx", close=workbook.close)
+    return Table(header, rows, "xlsx", close=close, errors=XLSX_ERRORS)
