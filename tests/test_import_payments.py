@@ -439,6 +439,20 @@ def test_a_database_error_while_writing_refuses_the_file_and_writes_nothing(
     assert not [t for t in threading.enumerate() if t.name == "import-writer"]
 
 
+def test_an_unexpected_error_fails_the_record_and_writes_nothing(write, existing, monkeypatch):
+    def broken(self, chunk):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(PaymentImport, "check", broken)
+    before = snapshot()
+
+    with pytest.raises(RuntimeError):
+        importers.run(ImportKind.PAYMENTS, write(HEADER, *GOOD))
+
+    assert ImportBatch.objects.get().status == ImportStatus.FAILED
+    assert snapshot() == before
+
+
 # Round trip through export_payments.
 
 

@@ -75,14 +75,40 @@ def run(
             kind=kind, file_name=outcome.file_name, sha256=outcome.sha256, imported_by=user
         )
         outcome.batch = batch
-    rejects = None
-    importer = None
+    try:
+        importer = _import(kind, path, outcome, batch, user, reports_dir, progress, preview_rows)
+    except BaseException:
+        if batch is not None:  # a bug, or an interrupt: the record must not say "running"
+            batch.status = ImportStatus.FAILED
+            batch.finished_at = timezone.now()
+            batch.save(update_fields=["status", "finished_at"])
+        raise
+
+    if outcome.ok and not dry_run and outcome.rows_imported:
+        scope = importer.refresh_scope()
+        importer = None  # its lookup tables are big: free them before the refresh runs
+        _refresh_rollups(scope, outcome)
+    if outcome.rejects_path and not (outcome.rows_rejected and outcome.ok):
+        Path(outcome.rejects_path).unlink(missing_ok=True)
+        outcome.rejects_path = ""
+    if batch is not None:
+        if reports_dir:
+            outcome.write_report(_report_path(reports_dir, batch, "report.txt"))
+        _finish_batch(batch, outcome)
+    outcome.close()
+    return outcome
+
+
+def _import(kind, path, outcome, batch, user, reports_dir, progress, preview_rows):
+    """Read, check and write inside one transaction; return the importer (for its scope)."""
+    table = rejects = importer = None
     try:
         table = open_table(path)
         table.match_columns(IMPORTS[kind].required, IMPORTS[kind].optional)
         outcome.header = [text(name) for name in table.header]
-        if skip_invalid and record and not dry_run and reports_dir:
+        if outcome.skip_invalid and batch is not None and not outcome.dry_run and reports_dir:
             rejects = RejectsWriter(_report_path(reports_dir, batch, "rejects.csv"), table.header)
+            outcome.rejects_path = rejects.path
         with transaction.atomic():
             importer = IMPORTS[kind](user=user, today=timezone.localdate())
             importer.columns = table.columns
@@ -92,7 +118,7 @@ def run(
             )
             try:
                 _load(importer, table, outcome, batch_for_rows, rejects, progress, preview_rows)
-                if outcome.refused or dry_run:
+                if outcome.refused or outcome.dry_run:
                     raise _RollBack
             except _RollBack:
                 transaction.set_rollback(True)
@@ -104,22 +130,9 @@ def run(
     finally:
         if rejects is not None:
             rejects.close()
-
-    if outcome.ok and not dry_run and outcome.rows_imported:
-        scope = importer.refresh_scope()
-        importer = None  # its lookup tables are big: free them before the refresh runs
-        _refresh_rollups(scope, outcome)
-    if rejects is not None:
-        if outcome.rows_rejected and outcome.ok:
-            outcome.rejects_path = rejects.path
-        else:
-            Path(rejects.path).unlink(missing_ok=True)
-    if batch is not None:
-        if reports_dir:
-            outcome.write_report(_report_path(reports_dir, batch, "report.txt"))
-        _finish_batch(batch, outcome)
-    outcome.close()
-    return outcome
+        if table is not None:
+            table.close()
+    return importer
 
 
 def _load(importer, table, outcome, batch, rejects, progress, preview_rows):
