@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .choices import AreaLevel, Role
+from .choices import AreaLevel, ImportKind, Role
 from .models import AdminArea, Branch, Company, Customer, OutreachActivity
 
 
@@ -173,3 +173,10 @@ def dashboard_branches(user):
     if not branches and not (sees_whole_company(user) or user.is_superuser):
         raise PermissionDenied
     return branches
+
+
+def may_import(user, kind):
+    """Payments come from partners' files (channel admins); customers only from billing (admins)."""
+    if kind == ImportKind.PAYMENTS:
+        return is_channel_admin(user)
+    return user.is_superuser

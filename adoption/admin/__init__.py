@@ -3,7 +3,16 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from . import areas, channels, customers, organisation, outreach, payments, targets  # noqa: F401
+from . import (  # noqa: F401
+    areas,
+    channels,
+    customers,
+    imports,
+    organisation,
+    outreach,
+    payments,
+    targets,
+)
 
 admin.site.site_header = _("powerco administration")
 admin.site.site_title = _("powerco")

@@ -1,8 +1,7 @@
-"""Admin for payments and the imports that brought them in.
+"""Admin for payments.
 
 Imported payments are read-only: the partner's file is the record, and a correction is a
-new import. Uploading files is not done here but on the import pages
-(adoption.admin.imports), which build on ImportBatchAdmin.
+new import. Import records and the upload pages are in adoption.admin.imports.
 """
 
 import re
@@ -10,39 +9,9 @@ import re
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from ..models import ImportBatch, Payment
+from ..models import Payment
 from ..models.customers import CUSTOMER_CODE_PATTERN
 from .scoping import BranchScopedAdmin
-
-
-@admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
-    list_display = [
-        "started_at",
-        "kind",
-        "status",
-        "file_name",
-        "imported_by",
-        "rows_read",
-        "rows_imported",
-        "rows_skipped",
-        "rows_rejected",
-        "finished_at",
-    ]
-    list_filter = ["kind", "status"]
-    list_select_related = ["imported_by"]
-    search_fields = ["file_name", "sha256", "imported_by__username"]
-    date_hierarchy = "started_at"
-
-    # A batch is the trace of what an import did; nobody edits that trace by hand.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Payment)

@@ -1,0 +1,230 @@
+"""Bulk import of customers and payments from CSV or XLSX files.
+
+`run()` is the one entry point, for the commands and the admin pages alike. It streams the
+file in chunks: each chunk is checked against lookups loaded once (codes to ids), and its good
+rows are written at once, all inside one transaction. By default one bad row rolls everything
+back, so an import is all or nothing; with skip_invalid the good rows stay and the bad ones go
+to a rejects CSV. Memory holds the lookups, a few chunks, and the references seen so far (to
+find duplicates within the file): it does not grow with the rest of the file.
+"""
+
+import hashlib
+import logging
+from pathlib import Path
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .. import metrics
+from ..choices import ImportKind, ImportStatus
+from ..models import ImportBatch
+from .customers import CustomerImport
+from .files import FileRefused, open_table
+from .payments import PaymentImport
+from .reports import Outcome, Problem, RejectsWriter
+from .values import text
+
+logger = logging.getLogger(__name__)
+
+IMPORTS = {ImportKind.PAYMENTS: PaymentImport, ImportKind.CUSTOMERS: CustomerImport}
+CHUNK_ROWS = 10_000
+
+__all__ = ["IMPORTS", "FileRefused", "Outcome", "Problem", "checksum", "run"]
+
+
+class _RollBack(Exception):
+    """Leaves the import's transaction without keeping anything."""
+
+
+def checksum(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while block := file.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def run(
+    kind,
+    path,
+    *,
+    file_name=None,
+    user=None,
+    skip_invalid=False,
+    dry_run=False,
+    record=True,
+    reports_dir=None,
+    progress=None,
+    preview_rows=0,
+):
+    """Import the file at `path`; return an Outcome. Never raises for a bad file.
+
+    record=False checks the file without leaving any trace (the admin preview): it is always
+    a dry run. reports_dir receives the report and, with skip_invalid, the rejected rows.
+    """
+    dry_run = dry_run or not record
+    outcome = Outcome(
+        file_name=file_name or Path(path).name, dry_run=dry_run, skip_invalid=skip_invalid
+    )
+    outcome.sha256 = checksum(path)
+    batch = None
+    if record:
+        batch = ImportBatch.objects.create(
+            kind=kind, file_name=outcome.file_name, sha256=outcome.sha256, imported_by=user
+        )
+        outcome.batch = batch
+    try:
+        importer = _import(kind, path, outcome, batch, user, reports_dir, progress, preview_rows)
+    except BaseException:
+        if batch is not None:  # a bug, or an interrupt: the record must not say "running"
+            batch.status = ImportStatus.FAILED
+            batch.finished_at = timezone.now()
+            batch.save(update_fields=["status", "finished_at"])
+        raise
+
+    if outcome.ok and not dry_run and outcome.rows_imported:
+        scope = importer.refresh_scope()
+        importer = None  # its lookup tables are big: free them before the refresh runs
+        _refresh_rollups(scope, outcome)
+    if outcome.rejects_path and not (outcome.rows_rejected and outcome.ok):
+        Path(outcome.rejects_path).unlink(missing_ok=True)
+        outcome.rejects_path = ""
+    if batch is not None:
+        if reports_dir:
+            outcome.write_report(_report_path(reports_dir, batch, "report.txt"))
+        _finish_batch(batch, outcome)
+    outcome.close()
+    return outcome
+
+
+def _import(kind, path, outcome, batch, user, reports_dir, progress, preview_rows):
+    """Read, check and write inside one transaction; return the importer (for its scope)."""
+    table = rejects = importer = None
+    try:
+        table = open_table(path)
+        table.match_columns(IMPORTS[kind].required, IMPORTS[kind].optional)
+        outcome.header = [text(name) for name in table.header]
+        if outcome.skip_invalid and batch is not None and not outcome.dry_run and reports_dir:
+            rejects = RejectsWriter(_report_path(reports_dir, batch, "rejects.csv"), table.header)
+            outcome.rejects_path = rejects.path
+        with transaction.atomic():
+            importer = IMPORTS[kind](user=user, today=timezone.localdate())
+            importer.columns = table.columns
+            # SQLite counts what was written by batch, so a preview uses a batch it throws away.
+            batch_for_rows = batch or ImportBatch.objects.create(
+                kind=kind, file_name=outcome.file_name, sha256=outcome.sha256
+            )
+            try:
+                _load(importer, table, outcome, batch_for_rows, rejects, progress, preview_rows)
+                if outcome.refused or outcome.dry_run:
+                    raise _RollBack
+                # Committed with the rows: should the refresh after the commit fail, the next
+                # dashboard read finds the markers and catches up (metrics.ensure_fresh).
+                periods, branch_ids = _periods_and_branches(importer.refresh_scope())
+                if periods:
+                    metrics.mark_dirty(periods, branch_ids)
+            except _RollBack:
+                transaction.set_rollback(True)
+    except FileRefused as error:
+        outcome.refused = str(error)
+    except DatabaseError as error:
+        logger.exception("Import of %s refused by the database", outcome.file_name)
+        outcome.refused = _("The database refused the rows, nothing was imported: %s") % error
+    finally:
+        if rejects is not None:
+            rejects.close()
+        if table is not None:
+            table.close()
+    return importer
+
+
+def _load(importer, table, outcome, batch, rejects, progress, preview_rows):
+    importer.start(batch, dry_run=outcome.dry_run)
+    try:
+        _check_and_write(importer, table, outcome, rejects, progress, preview_rows)
+        if not outcome.rows_read:
+            raise FileRefused(_("The file has a header row but no rows below it."))
+        if outcome.rows_rejected and not outcome.skip_invalid:
+            outcome.refused = ngettext(
+                "%(count)s row has problems: nothing was imported.",
+                "%(count)s rows have problems: nothing was imported.",
+                outcome.rows_rejected,
+            ) % {"count": outcome.rows_rejected}
+            return
+        outcome.rows_imported = importer.finish()
+        outcome.rows_skipped = outcome.rows_valid - outcome.rows_imported
+    finally:
+        importer.stop()
+
+
+def _check_and_write(importer, table, outcome, rejects, progress, preview_rows):
+    for chunk in table.chunks(CHUNK_ROWS):
+        outcome.rows_read += len(chunk)
+        if len(outcome.preview) < preview_rows:
+            outcome.preview += [
+                (number, [text(cell) for cell in cells[: len(table.header)]])
+                for number, cells in chunk[: preview_rows - len(outcome.preview)]
+            ]
+        good = []
+        for number, cells, record, problems in importer.check(chunk):
+            if record is not None:
+                good.append(record)
+                continue
+            outcome.rows_rejected += 1
+            for column, message in problems:
+                outcome.add_problem(Problem(number, column, message))
+            if rejects is not None:
+                rejects.write(cells, problems)
+        outcome.rows_valid += len(good)
+        # Once a row is bad an all-or-nothing import will roll back: stop writing, keep checking.
+        if good and (outcome.skip_invalid or not outcome.rows_rejected):
+            importer.write(good)
+        if progress is not None:
+            progress(len(chunk))
+
+
+def _periods_and_branches(scope):
+    return sorted({period for period, _branch in scope}), sorted({b for _p, b in scope})
+
+
+def _refresh_rollups(scope, outcome):
+    """Bring the dashboard's monthly figures up to date with the rows just written."""
+    if not scope:
+        return
+    periods, branch_ids = _periods_and_branches(scope)
+    try:
+        metrics.refresh(periods=periods, branch_ids=branch_ids)
+    except Exception:
+        # The rows are in; only the figures lag. Say so rather than fail the import.
+        logger.exception("Rollup refresh after the import of %s failed", outcome.file_name)
+        outcome.warnings.append(
+            _(
+                "The rows are imported, but the dashboard figures could not be refreshed; "
+                "they will catch up at the next refresh."
+            )
+        )
+
+
+def _report_path(reports_dir, batch, suffix):
+    directory = Path(reports_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory / f"import-{batch.pk}-{batch.kind}-{suffix}"
+
+
+def _finish_batch(batch, outcome):
+    if outcome.dry_run:
+        batch.status = ImportStatus.DRY_RUN
+    elif outcome.refused:
+        batch.status = ImportStatus.FAILED
+    else:
+        batch.status = ImportStatus.DONE
+    batch.finished_at = timezone.now()
+    batch.rows_read = outcome.rows_read
+    batch.rows_imported = outcome.rows_imported
+    batch.rows_skipped = outcome.rows_skipped
+    batch.rows_rejected = outcome.rows_rejected
+    batch.message = outcome.message()
+    batch.rejects_file = outcome.rejects_path
+    batch.save()

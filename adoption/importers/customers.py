@@ -1,0 +1,246 @@
+"""Customers: check each row against branches and communes, then create the new ones in bulk.
+
+`area_code` is the official (General Statistics Office) code of the customer's commune;
+villages have no official code, so they are not imported here. A customer whose code is
+already known is skipped, never overwritten: the billing system's file can be imported again.
+"""
+
+import re
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from ..choices import AreaLevel, CustomerType, ImportKind
+from ..models import AdminArea, Branch, Customer
+from ..models.customers import CUSTOMER_CODE_PATTERN
+from .values import BadValue, month_start, parse_date, text
+
+REQUIRED = ("customer_code", "name", "branch_code", "area_code", "customer_type", "connected_on")
+OPTIONAL = ("disconnected_on",)
+CODE = re.compile(CUSTOMER_CODE_PATTERN)
+NAME_MAX = Customer._meta.get_field("name").max_length
+
+
+def _next(month):
+    return (
+        month.replace(year=month.year + 1, month=1)
+        if month.month == 12
+        else month.replace(month=month.month + 1)
+    )
+
+
+class CustomerImport:
+    kind = ImportKind.CUSTOMERS
+    required = REQUIRED
+    optional = OPTIONAL
+
+    def __init__(self, *, user, today):
+        self.user = user
+        self.today = today
+        self.branches = {
+            b.code.upper(): b for b in Branch.objects.select_related("company", "district")
+        }
+        self.communes = {}
+        for area in (
+            AdminArea.objects.filter(level=AreaLevel.COMMUNE)
+            .exclude(code="")
+            .only("pk", "code", "name", "parent_id", "valid_from", "valid_to")
+        ):
+            self.communes.setdefault(area.code, []).append(area)
+        # Communes created by the 2025 reform hang under the province: no district to check.
+        self.districts = set(
+            AdminArea.objects.filter(level=AreaLevel.DISTRICT).values_list("pk", flat=True)
+        )
+        # A type is written as its value or its label, in English or in the user's language.
+        with translation.override("en"):
+            self.types = {str(label).lower(): value for value, label in CustomerType.choices}
+        self.types.update({str(label).lower(): value for value, label in CustomerType.choices})
+        self.types.update({value: value for value in CustomerType.values})
+        self.codes = {}  # code -> first row, for duplicates within the file
+        self.created = 0
+        self.affected_branches = set()
+        self.first_month = None
+        self.batch = None
+
+    def _commune(self, code, on):
+        """The commune with this code valid on the date (codes were reused in 2025)."""
+        candidates = self.communes.get(code, [])
+        if len(candidates) > 1:
+            valid = [
+                a
+                for a in candidates
+                if (a.valid_from is None or a.valid_from <= on)
+                and (a.valid_to is None or on <= a.valid_to)
+            ]
+            candidates = valid or [a for a in candidates if a.valid_to is None]
+        return candidates[0] if len(candidates) == 1 else None
+
+    def check(self, chunk):
+        at = self.columns
+        for number, cells in chunk:
+            problems = []
+            cell = {name: cells[index] for name, index in at.items()}.get
+            code = text(cell("customer_code")).upper()
+            branch_code = text(cell("branch_code")).upper()
+            branch = self.branches.get(branch_code)
+            if not code:
+                problems.append(("customer_code", _("This value is required.")))
+            elif not CODE.fullmatch(code):
+                problems.append(
+                    (
+                        "customer_code",
+                        _(
+                            "“%s” is not a customer code: 13 capital letters or digits starting "
+                            "with PA and two digits, e.g. PA20BQ0001234."
+                        )
+                        % code,
+                    )
+                )
+            elif branch is not None and not code.startswith(branch.company.customer_code_prefix):
+                problems.append(
+                    (
+                        "customer_code",
+                        _("Customer codes of %(company)s start with %(prefix)s.")
+                        % {
+                            "company": branch.company.name,
+                            "prefix": branch.company.customer_code_prefix,
+                        },
+                    )
+                )
+            else:
+                first = self.codes.setdefault(code, number)
+                if first != number:
+                    problems.append(
+                        ("customer_code", _("Duplicate of row %s: same customer code.") % first)
+                    )
+
+            name = text(cell("name"))
+            if not name:
+                problems.append(("name", _("This value is required.")))
+            elif len(name) > NAME_MAX:
+                problems.append(("name", _("A name has at most %s characters.") % NAME_MAX))
+
+            if branch is None:
+                problems.append(
+                    (
+                        "branch_code",
+                        _("Unknown branch “%s”.") % branch_code
+                        if branch_code
+                        else _("This value is required."),
+                    )
+                )
+
+            customer_type = text(cell("customer_type"))
+            type_value = self.types.get(customer_type.lower())
+            if type_value is None:
+                problems.append(
+                    (
+                        "customer_type",
+                        _("Unknown customer type “%(type)s”; use one of: %(types)s.")
+                        % {"type": customer_type, "types": ", ".join(CustomerType.values)}
+                        if customer_type
+                        else _("This value is required."),
+                    )
+                )
+
+            connected_on = disconnected_on = None
+            try:
+                connected_on = parse_date(cell("connected_on"))
+                if connected_on > self.today:
+                    raise BadValue(_("%s is in the future.") % f"{connected_on:%d/%m/%Y}")
+            except BadValue as error:
+                connected_on = None
+                problems.append(("connected_on", str(error)))
+            try:
+                disconnected_on = parse_date(cell("disconnected_on"), required=False)
+                if disconnected_on and disconnected_on > self.today:
+                    raise BadValue(_("%s is in the future.") % f"{disconnected_on:%d/%m/%Y}")
+                if disconnected_on and connected_on and disconnected_on < connected_on:
+                    raise BadValue(_("A customer cannot be disconnected before connection."))
+            except BadValue as error:
+                problems.append(("disconnected_on", str(error)))
+
+            area_code = text(cell("area_code"))
+            commune = None
+            if not area_code:
+                problems.append(("area_code", _("This value is required.")))
+            else:
+                commune = self._commune(area_code, connected_on or self.today)
+                if commune is None:
+                    problems.append(
+                        (
+                            "area_code",
+                            _("Unknown commune code “%s” (use the official code of the commune).")
+                            % area_code,
+                        )
+                    )
+                elif (
+                    branch is not None
+                    and commune.parent_id != branch.district_id
+                    and commune.parent_id in self.districts
+                ):
+                    problems.append(
+                        (
+                            "area_code",
+                            _("%(commune)s is not in the district served by %(branch)s.")
+                            % {"commune": commune.name, "branch": branch.name},
+                        )
+                    )
+
+            if problems:
+                yield number, cells, None, problems
+            else:
+                record = Customer(
+                    code=code,
+                    name=name,
+                    branch=branch,
+                    commune_id=commune.pk,
+                    customer_type=type_value,
+                    connected_on=connected_on,
+                    disconnected_on=disconnected_on,
+                )
+                yield number, cells, record, problems
+
+    def start(self, batch, *, dry_run=False):
+        self.batch = batch
+
+    def write(self, records):
+        known = set(
+            Customer.objects.filter(code__in=[r.code for r in records]).values_list(
+                "code", flat=True
+            )
+        )
+        new = [r for r in records if r.code not in known]
+        if not new:
+            return
+        bulk_create_with_history(
+            new,
+            Customer,
+            batch_size=500,
+            default_user=self.user,
+            default_change_reason=_("Imported from a file"),
+        )
+        self.created += len(new)
+        for customer in new:
+            self.affected_branches.add(customer.branch_id)
+            month = month_start(customer.connected_on)
+            if self.first_month is None or month < self.first_month:
+                self.first_month = month
+
+    def finish(self):
+        return self.created
+
+    def stop(self):
+        pass
+
+    def refresh_scope(self):
+        """Every month from the earliest new connection to now, in the branches concerned."""
+        if self.first_month is None:
+            return set()
+        months = []
+        month, last = self.first_month, month_start(self.today)
+        while month <= last:
+            months.append(month)
+            month = _next(month)
+        return {(m, b) for m in months for b in self.affected_branches}

@@ -1,0 +1,450 @@
+"""Payments import at provincial scale: a million rows of new months, end to end, against the
+bare database path measured in the same run.
+
+    python -m bench.import [--rows 1000000] [--keep-copies]
+
+1. The benchmark database (12 million payments) is made ready by bench.common when this
+   checkout has it. Without bench.common, an already built database at BENCH_DATABASE_URL is
+   used as it is; failing that, a smaller stand-in is built here and the figures say so.
+2. A CSV of `rows` payments for the months after the last one in the database is written to
+   bench/data/, the way a billing system exports it (YYYY-MM, whole VND, Vietnam time).
+3. The database is copied twice (CREATE DATABASE … TEMPLATE); the original is never written.
+4. End to end, on the first copy, in a child process whose peak RSS is the memory figure:
+   adoption.importers.run() — read, check, COPY to staging and INSERT … ON CONFLICT chunk by
+   chunk (in a writer thread, overlapping the checks), then the rollup refresh of the months
+   and branches touched (when this checkout has one).
+5. The bare database path, on the second copy: COPY of the same file into a temporary
+   staging table, then one INSERT … SELECT … ON CONFLICT DO NOTHING into the real, indexed
+   payments table (joining customer and channel codes to their ids, by hash).
+
+Targets: end to end at least half the bare path's rows/s; peak memory at most 300 MB.
+"""
+
+import argparse
+import csv
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/powerco_bench"
+DATA = ROOT / "bench" / "data"
+NONCASH_SHARE = 0.7
+STANDIN = {"customers": 20_000, "months": 24}
+
+
+def bench_url():
+    try:
+        from bench import common
+    except ImportError:
+        return os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    return common.database_url()
+
+
+def with_name(url, name):
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def db_name(url):
+    return urlsplit(url).path.lstrip("/")
+
+
+@contextmanager
+def maintenance(url):
+    """A cursor on the server's maintenance database, outside any transaction."""
+    import psycopg2
+
+    conn = psycopg2.connect(with_name(url, "postgres"))
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            yield cur
+    finally:
+        conn.close()
+
+
+def is_built(url):
+    import psycopg2
+
+    try:
+        conn = psycopg2.connect(url)
+    except psycopg2.OperationalError:
+        return False
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT to_regclass('bench_built') IS NOT NULL")
+        built = cur.fetchone()[0]
+    conn.close()
+    return built
+
+
+# 1. The database.
+
+
+def prepare_database():
+    """Returns (url, note): the database to copy, and what it is."""
+    try:
+        import bench.common  # noqa: F401
+    except ImportError:
+        url = bench_url()
+        if is_built(url):
+            return url, "benchmark database (built earlier by bench.common)"
+        url = with_name(url, db_name(url) + "_import_standin")
+        if not is_built(url):
+            build_standin(url)
+        return url, (
+            f"STAND-IN database ({STANDIN['customers']:,} customers x {STANDIN['months']} months)"
+            ": bench.common is not in this checkout; figures are not at provincial scale"
+        )
+    subprocess.run([sys.executable, "-m", "bench.common"], cwd=ROOT, check=True)
+    return bench_url(), "benchmark database (bench.common)"
+
+
+def build_standin(url):
+    """A smaller database of the same shape, for checkouts without bench.common."""
+    print(f"building a stand-in database {db_name(url)}...", flush=True)
+    with maintenance(url) as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{db_name(url)}"')
+        cur.execute(f'CREATE DATABASE "{db_name(url)}"')
+    script = Path(__file__).resolve()
+    subprocess.run([sys.executable, str(script), "--build-standin", url], cwd=ROOT, check=True)
+
+
+def fill_standin(url):
+    """Runs in a child: Django on the new database, then organisation, customers, payments."""
+    setup_django(url)
+    from django.core.management import call_command
+    from django.db import connection
+
+    from adoption.models import AdminArea, Branch, Company, Customer, PaymentChannel
+
+    call_command("migrate", verbosity=0)
+    province = AdminArea.objects.create(level="province", code="02", name="Tỉnh Hà Giang")
+    company = Company.objects.create(
+        code="PCHG", name="PC Hà Giang", customer_code_prefix="PA20", province=province
+    )
+    places = []
+    for i in range(11):
+        district = AdminArea.objects.create(
+            level="district", code=f"{24 + i:03d}", name=f"Huyện {i}", parent=province
+        )
+        branch = Branch.objects.create(
+            company=company, code=f"B{i}", name=f"Điện lực {i}", district=district
+        )
+        for n in range(18):
+            commune = AdminArea.objects.create(
+                level="commune", code=f"{700 + i * 18 + n:05d}", name=f"Xã {i}-{n}", parent=district
+            )
+            places.append((branch, commune))
+    for code, kind, cash in [
+        ("QUAY", "company_counter", True),
+        ("THU", "collector", True),
+        ("AGR", "bank", False),
+        ("MOMO", "ewallet", False),
+        ("VTM", "mobile_money", False),
+        ("VNPOST", "agent_counter", False),
+    ]:
+        PaymentChannel.objects.create(code=code, name=code, kind=kind, is_cash=cash)
+    Customer.objects.bulk_create(
+        (
+            Customer(
+                code=f"PA20{i:09d}",
+                name=f"Khách hàng {i}",
+                branch=places[i % len(places)][0],
+                commune=places[i % len(places)][1],
+                connected_on=date(2005, 1, 1) + timedelta(days=i % 5000),
+            )
+            for i in range(1, STANDIN["customers"] + 1)
+        ),
+        batch_size=5000,
+    )
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            INSERT INTO adoption_payment
+                (customer_id, period, amount, channel_id, paid_at, reference)
+            SELECT c.id, p.period, 40000 + c.id %% 900 * 1000, ch.ids[1 + (c.id + m) %% 6],
+                   p.period + interval '1 month 9 hours', 'R' || c.id || '-' || m
+            FROM adoption_customer c
+            CROSS JOIN generate_series(0, %s - 1) m
+            CROSS JOIN LATERAL (SELECT (date '2022-01-01' + m * interval '1 month')::date
+                                AS period) p
+            CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids
+                        FROM adoption_paymentchannel) ch
+            """,
+            [STANDIN["months"]],
+        )
+        cur.execute("CREATE TABLE bench_built AS SELECT now() AS built_at")
+        cur.execute("VACUUM ANALYZE")
+
+
+def setup_django(url):
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "powerco.settings"
+    os.environ.setdefault("LOG_LEVEL", "ERROR")
+    import django
+
+    django.setup()
+
+
+# 2. The file.
+
+
+def write_file(url, rows, path):
+    """Payments of every active customer, month after month after the database's last one."""
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT max(period) FROM adoption_payment")
+        last = cur.fetchone()[0]
+        cur.execute("SELECT code, is_cash FROM adoption_paymentchannel WHERE active ORDER BY id")
+        channels = cur.fetchall()
+        cur.execute("SELECT code, connected_on, disconnected_on FROM adoption_customer ORDER BY id")
+        customers = cur.fetchall()
+    conn.close()
+    cash = [code for code, is_cash in channels if is_cash]
+    noncash = [code for code, is_cash in channels if not is_cash]
+    rng = random.Random(2026)
+    written = 0
+    month = last
+    months = []
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(
+            ["customer_code", "period", "amount", "channel_code", "paid_at", "reference"]
+        )
+        while written < rows:
+            month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+            months.append(month)
+            due = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+            for code, connected_on, disconnected_on in customers:
+                if connected_on >= due or (disconnected_on and disconnected_on < month):
+                    continue
+                channel = rng.choice(noncash if rng.random() < NONCASH_SHARE else cash)
+                paid = due + timedelta(days=rng.randrange(25))
+                writer.writerow(
+                    [
+                        code,
+                        f"{month:%Y-%m}",
+                        rng.randrange(40, 900) * 1000,
+                        channel,
+                        f"{paid:%Y-%m-%d} {rng.randrange(7, 19):02d}:{rng.randrange(60):02d}:00",
+                        f"{channel}-{month:%Y%m}-{code}",
+                    ]
+                )
+                written += 1
+                if written == rows:
+                    break
+    return months
+
+
+# 3. The copies.
+
+
+def copy_database(url, name):
+    """CREATE DATABASE … TEMPLATE waits for other sessions to leave the template."""
+    with maintenance(url) as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        for attempt in range(60):
+            try:
+                cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{db_name(url)}"')
+                break
+            except Exception as error:  # the template is in use: wait and retry
+                if "being accessed by other users" not in str(error) or attempt == 59:
+                    raise
+                time.sleep(5)
+    return with_name(url, name)
+
+
+def drop_database(url):
+    with maintenance(url) as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{db_name(url)}"')
+
+
+# 4. End to end, in a child process.
+
+
+def end_to_end(url, path):
+    """Runs in the child: configure Django on the copy, import, report timings as JSON."""
+    setup_django(url)
+    from adoption import importers, metrics
+    from adoption.choices import ImportKind
+    from adoption.importers.payments import PaymentImport
+
+    timings = {"refresh": None, "wait": 0.0, "customers": 0.0, "db": 0.0}
+
+    def timed(owner, name, key, scope=False):
+        original = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            result = original(*args, **kwargs)
+            timings[key] = (timings[key] or 0.0) + time.perf_counter() - started
+            if scope:
+                timings["refresh_scope"] = [len(kwargs["periods"]), len(kwargs["branch_ids"])]
+            return result
+
+        setattr(owner, name, wrapper)
+
+    timed(metrics, "refresh", "refresh", scope=True)
+    timed(PaymentImport, "finish", "wait")
+    timed(PaymentImport, "__init__", "customers")
+    timed(PaymentImport, "_copy_chunk", "db")
+    with tempfile.TemporaryDirectory() as reports:
+        started, cpu = time.perf_counter(), time.process_time()
+        outcome = importers.run(ImportKind.PAYMENTS, path, reports_dir=reports)
+        total, cpu = time.perf_counter() - started, time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(
+        json.dumps(
+            {
+                "total": total,
+                "cpu": cpu,
+                "rows_read": outcome.rows_read,
+                "rows_imported": outcome.rows_imported,
+                "refused": outcome.refused,
+                "warnings": outcome.warnings,
+                "peak_rss": peak,
+                **timings,
+            }
+        )
+    )
+
+
+# 5. The bare database path.
+
+
+def bare_path(url, path):
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    timings = {}
+    with conn, conn.cursor() as cur:
+        cur.execute("SET TimeZone = 'Asia/Ho_Chi_Minh'")
+        started = time.perf_counter()
+        cur.execute(
+            "CREATE TEMPORARY TABLE bare_staging (customer_code text, period text, "
+            "amount bigint, channel_code text, paid_at timestamptz, reference text) "
+            "ON COMMIT DROP"
+        )
+        with open(path, encoding="utf-8") as file:
+            cur.copy_expert("COPY bare_staging FROM STDIN WITH (FORMAT csv, HEADER true)", file)
+        # Statistics, so the planner joins the codes by hash rather than row by row.
+        cur.execute("ANALYZE bare_staging")
+        timings["copy"] = time.perf_counter() - started
+        cur.execute(
+            """
+            INSERT INTO adoption_payment (customer_id, period, amount, channel_id, paid_at,
+                                          reference)
+            SELECT c.id, to_date(s.period, 'YYYY-MM'), s.amount, ch.id, s.paid_at, s.reference
+            FROM bare_staging s
+            JOIN adoption_customer c ON c.code = s.customer_code
+            JOIN adoption_paymentchannel ch ON ch.code = s.channel_code
+            ON CONFLICT (channel_id, reference) DO NOTHING
+            """
+        )
+        timings["inserted"] = cur.rowcount
+    timings["total"] = time.perf_counter() - started
+    conn.close()
+    return timings
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--keep-copies", action="store_true")
+    parser.add_argument("--child", nargs=2, metavar=("URL", "FILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--build-standin", metavar="URL", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        end_to_end(*args.child)
+        return
+    if args.build_standin:
+        fill_standin(args.build_standin)
+        return
+
+    url, note = prepare_database()
+    DATA.mkdir(parents=True, exist_ok=True)
+    path = DATA / f"payments-{args.rows}.csv"
+    started = time.perf_counter()
+    months = write_file(url, args.rows, path)
+    print(
+        f"file: {path} ({path.stat().st_size / 1e6:.0f} MB, {args.rows:,} rows, "
+        f"{months[0]:%m/%Y}..{months[-1]:%m/%Y}) written in {time.perf_counter() - started:.0f} s"
+    )
+    e2e_url = copy_database(url, db_name(url) + "_import_e2e")
+    bare_url = copy_database(url, db_name(url) + "_import_bare")
+    # The copies are gigabytes of fresh writes: flush them before timing anything.
+    with maintenance(url) as cur:
+        cur.execute("CHECKPOINT")
+    os.sync()
+    load_before = os.getloadavg()[0]
+    try:
+        bare = bare_path(bare_url, path)
+        child = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--child", e2e_url, str(path)],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        e2e = json.loads(child.stdout.strip().splitlines()[-1])
+    finally:
+        if not args.keep_copies:
+            drop_database(e2e_url)
+            drop_database(bare_url)
+
+    load_after = os.getloadavg()[0]
+    bare_rate = args.rows / bare["total"]
+    e2e_rate = args.rows / e2e["total"]
+    print(f"database: {note}")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {load_before:.1f} before and "
+        f"{load_after:.1f} after the timed runs"
+    )
+    print(
+        f"bare path     : {bare['total']:6.1f} s  {bare_rate:9,.0f} rows/s  "
+        f"(COPY {bare['copy']:.1f} s, INSERT … ON CONFLICT {bare['total'] - bare['copy']:.1f} s, "
+        f"{bare['inserted']:,} rows in)"
+    )
+    refresh = (
+        f"then the rollup refresh {e2e['refresh']:.1f} s for {e2e['refresh_scope'][0]} months x "
+        f"{e2e['refresh_scope'][1]} branches"
+        if e2e["refresh"] is not None
+        else "rollup refresh NOT MEASURED: adoption.metrics.refresh is not implemented here"
+    )
+    loading = e2e["total"] - (e2e["refresh"] or 0)
+    print(
+        f"end to end    : {e2e['total']:6.1f} s  {e2e_rate:9,.0f} rows/s  "
+        f"({e2e['rows_imported']:,} rows in; the import process used {e2e['cpu']:.1f} s of CPU)"
+    )
+    print(
+        f"  read, check and write {loading:.1f} s: "
+        f"loading customers and channels {e2e['customers']:.1f} s; "
+        f"COPY + INSERT … ON CONFLICT per chunk {e2e['db']:.1f} s in the writer thread, "
+        f"overlapping the checks, {e2e['wait']:.1f} s of it after the last row was read"
+    )
+    print(f"  {refresh}")
+    if e2e["refused"]:
+        print(f"  import refused: {e2e['refused']}")
+    print(f"ratio         : end to end / bare = {e2e_rate / bare_rate:.2f} (target >= 0.50)")
+    print(
+        f"peak memory   : {e2e['peak_rss'] / 2**20:.0f} MB RSS of the import process "
+        "(target <= 300 MB)"
+    )
+
+
+if __name__ == "__main__":
+    main()

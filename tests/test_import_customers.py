@@ -1,0 +1,277 @@
+"""import_customers: new customers go in once, every bad row is named, bad files change nothing."""
+
+import csv
+from datetime import date
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone, translation
+
+from adoption.choices import CustomerType, ImportKind, ImportStatus
+from adoption.models import AdminArea, Customer, ImportBatch
+
+HEADER = "customer_code,name,branch_code,area_code,customer_type,connected_on,disconnected_on"
+GOOD = [
+    "PA20BQ0000101,Nguyễn Văn An,BQ,00910,household,15/03/2024,",
+    "PA20BQ0000102,Trường Tiểu học Tân Quang,BQ,00925,public,2024-04-01,",
+    "PA20QB0000101,Lò Thị Hoa,QB,00970,Household,01/02/2025,30/06/2025",
+]
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def reports_dir(settings, tmp_path):
+    settings.IMPORT_REPORTS_DIR = tmp_path / "reports"
+    return settings.IMPORT_REPORTS_DIR
+
+
+@pytest.fixture(autouse=True)
+def refreshes(monkeypatch):
+    calls = []
+    monkeypatch.setattr(
+        "adoption.metrics.refresh",
+        lambda periods=None, branch_ids=None: calls.append((periods, branch_ids)),
+    )
+    return calls
+
+
+@pytest.fixture
+def write(tmp_path):
+    def write(*lines, name="customers.csv"):
+        path = tmp_path / name
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+    return write
+
+
+def snapshot():
+    return sorted(
+        Customer.objects.values_list(
+            "code",
+            "name",
+            "branch__code",
+            "commune__code",
+            "customer_type",
+            "connected_on",
+            "disconnected_on",
+        )
+    )
+
+
+def import_file(path, *args):
+    call_command("import_customers", str(path), *args, verbosity=0)
+
+
+def test_it_imports_new_customers_and_records_the_batch(write, customers, areas):
+    import_file(write(HEADER, *GOOD))
+
+    batch = ImportBatch.objects.get()
+    assert (batch.kind, batch.status) == (ImportKind.CUSTOMERS, ImportStatus.DONE)
+    assert (batch.rows_read, batch.rows_imported, batch.rows_skipped) == (3, 3, 0)
+    school = Customer.objects.get(code="PA20BQ0000102")
+    assert school.name == "Trường Tiểu học Tân Quang"
+    assert school.commune == areas["tan_quang"]
+    assert school.customer_type == CustomerType.PUBLIC
+    assert school.connected_on == date(2024, 4, 1)
+    hoa = Customer.objects.get(code="PA20QB0000101")
+    assert (hoa.connected_on, hoa.disconnected_on) == (date(2025, 2, 1), date(2025, 6, 30))
+    assert school.history.count() == 1
+
+
+def test_it_refreshes_every_month_since_the_first_new_connection(
+    write, customers, refreshes, branches
+):
+    import_file(write(HEADER, GOOD[0]))
+
+    ((periods, branch_ids),) = refreshes
+    assert branch_ids == [branches["bq"].pk]
+    assert periods[0] == date(2024, 3, 1)
+    assert periods[-1] == timezone.localdate().replace(day=1)
+    assert len(periods) == len(set(periods))
+
+
+def test_importing_the_same_customers_again_skips_them(write, customers):
+    path = write(HEADER, *GOOD)
+    import_file(path)
+    before = snapshot()
+
+    import_file(path)
+
+    second = ImportBatch.objects.latest("pk")
+    assert (second.rows_read, second.rows_imported, second.rows_skipped) == (3, 0, 3)
+    assert snapshot() == before
+
+
+def test_a_known_customer_is_skipped_not_overwritten(write, customers):
+    import_file(write(HEADER, "PA20BQ0000001,Someone Else,BQ,00910,business,2020-01-01,"))
+
+    customer = Customer.objects.get(code="PA20BQ0000001")
+    assert customer.name == "Khách hàng 0001"
+    assert ImportBatch.objects.get().rows_skipped == 1
+
+
+def test_a_type_can_be_written_as_its_label(write, customers):
+    import_file(write(HEADER, "PA20BQ0000201,Cửa hàng,BQ,00910,Business,2020-01-01,"))
+
+    assert Customer.objects.get(code="PA20BQ0000201").customer_type == CustomerType.BUSINESS
+
+
+def test_a_reused_commune_code_means_the_commune_valid_at_connection(write, customers, areas):
+    areas["viet_quang"].valid_to = date(2025, 6, 30)
+    areas["viet_quang"].save()
+    merged = AdminArea.objects.create(
+        level="commune",
+        code="00910",
+        name="Xã Việt Quang (2025)",
+        parent=areas["province"],
+        valid_from=date(2025, 7, 1),
+    )
+
+    import_file(
+        write(
+            HEADER,
+            "PA20BQ0000301,Before,BQ,00910,household,2024-01-01,",
+            "PA20BQ0000302,After,BQ,00910,household,2025-08-01,",
+        )
+    )
+
+    assert Customer.objects.get(code="PA20BQ0000301").commune == areas["viet_quang"]
+    assert Customer.objects.get(code="PA20BQ0000302").commune == merged
+
+
+BAD_ROWS = [
+    (
+        "PA20BQ00001,Short,BQ,00910,household,2024-01-01,",
+        "Row 3, customer_code: “PA20BQ00001” is not a customer code",
+    ),
+    (
+        "PA21BQ0000109,Wrong company,BQ,00910,household,2024-01-01,",
+        "Row 3, customer_code: Customer codes of Công ty Điện lực Hà Giang start with PA20.",
+    ),
+    (
+        ",No code,BQ,00910,household,2024-01-01,",
+        "Row 3, customer_code: This value is required.",
+    ),
+    (
+        "PA20BQ0000101,Twice,BQ,00910,household,2024-01-01,",
+        "Row 3, customer_code: Duplicate of row 2: same customer code.",
+    ),
+    (
+        "PA20BQ0000109,,BQ,00910,household,2024-01-01,",
+        "Row 3, name: This value is required.",
+    ),
+    (
+        "PA20BQ0000109,Nobody,XX,00910,household,2024-01-01,",
+        "Row 3, branch_code: Unknown branch “XX”.",
+    ),
+    (
+        "PA20BQ0000109,Nobody,BQ,99999,household,2024-01-01,",
+        "Row 3, area_code: Unknown commune code “99999” (use the official code of the commune).",
+    ),
+    (
+        "PA20BQ0000109,Nobody,BQ,034,household,2024-01-01,",
+        "Row 3, area_code: Unknown commune code “034”",
+    ),
+    (
+        "PA20BQ0000109,Nobody,BQ,00970,household,2024-01-01,",
+        "Row 3, area_code: Thị trấn Yên Bình is not in the district served by Điện lực Bắc Quang.",
+    ),
+    (
+        "PA20BQ0000109,Nobody,BQ,00910,farmer,2024-01-01,",
+        "Row 3, customer_type: Unknown customer type “farmer”; use one of: household,",
+    ),
+    (
+        "PA20BQ0000109,Nobody,BQ,00910,household,31/02/2024,",
+        "Row 3, connected_on: “31/02/2024” is not a date; write dd/mm/yyyy or YYYY-MM-DD.",
+    ),
+    (
+        "PA20BQ0000109,Nobody,BQ,00910,household,,",
+        "Row 3, connected_on: This value is required.",
+    ),
+    (
+        "PA20BQ0000109,Nobody,BQ,00910,household,01/01/2099,",
+        "Row 3, connected_on: 01/01/2099 is in the future.",
+    ),
+    (
+        "PA20BQ0000109,Nobody,BQ,00910,household,2024-01-01,2023-12-31",
+        "Row 3, disconnected_on: A customer cannot be disconnected before connection.",
+    ),
+    (
+        "PA20BQ0000109,Nobody,BQ,00910,household,2024-01-01,soon",
+        "Row 3, disconnected_on: “soon” is not a date",
+    ),
+]
+
+
+@pytest.mark.parametrize(("line", "message"), BAD_ROWS)
+def test_it_refuses_a_file_with_a_bad_row_and_changes_nothing(
+    write, customers, refreshes, line, message
+):
+    before = snapshot()
+
+    with pytest.raises(CommandError, match="1 row has problems: nothing was imported."):
+        import_file(write(HEADER, GOOD[0], line, GOOD[2]))
+
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportStatus.FAILED
+    assert message in batch.message
+    assert snapshot() == before
+    assert refreshes == []
+
+
+def test_a_missing_column_is_refused_before_any_row(write, customers):
+    before = snapshot()
+
+    with pytest.raises(CommandError, match=r"Missing required column\(s\): area_code\."):
+        import_file(write("customer_code,name,branch_code,customer_type,connected_on", "x,,,,"))
+
+    assert ImportBatch.objects.get().rows_read == 0
+    assert snapshot() == before
+
+
+def test_disconnected_on_is_an_optional_column(write, customers):
+    import_file(
+        write(
+            "customer_code,name,branch_code,area_code,customer_type,connected_on",
+            "PA20BQ0000401,An,BQ,00910,household,2024-01-01",
+        )
+    )
+
+    assert Customer.objects.get(code="PA20BQ0000401").disconnected_on is None
+
+
+def test_skip_invalid_imports_the_good_rows_and_writes_the_bad_ones(write, customers):
+    bad = [
+        "PA20BQ0000109,Nobody,XX,00910,household,2024-01-01,",
+        "PA20BQ0000110,Nobody,BQ,00910,farmer,2024-01-01,",
+    ]
+    before = snapshot()
+
+    import_file(write(HEADER, GOOD[0], bad[0], GOOD[1], bad[1], GOOD[2]), "--skip-invalid")
+
+    batch = ImportBatch.objects.get()
+    assert (batch.rows_imported, batch.rows_rejected) == (3, 2)
+    new = {row[0] for row in snapshot()} - {row[0] for row in before}
+    assert new == {"PA20BQ0000101", "PA20BQ0000102", "PA20QB0000101"}
+    with open(batch.rejects_file, encoding="utf-8-sig", newline="") as file:
+        rows = list(csv.reader(file))
+    assert rows[0] == [*HEADER.split(","), "error"]
+    assert [row[:-1] for row in rows[1:]] == [line.split(",") for line in bad]
+    assert rows[2][-1].startswith("customer_type: Unknown customer type “farmer”")
+
+
+def test_a_dry_run_writes_no_customers(write, customers, refreshes):
+    before = snapshot()
+
+    import_file(write(HEADER, *GOOD), "--dry-run")
+
+    assert snapshot() == before
+    batch = ImportBatch.objects.get()
+    assert (batch.status, batch.rows_imported) == (ImportStatus.DRY_RUN, 3)
+    assert refreshes == []
