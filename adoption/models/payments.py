@@ -82,7 +82,8 @@ class Payment(models.Model):
     class Meta:
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
-        ordering = ["-paid_at"]
+        # No default ordering: on millions of rows an ORDER BY paid_at (unindexed) would sort
+        # the whole table for every unsorted query. Lists choose their own order.
         constraints = [
             # A partner's reference identifies a payment, so re-imports cannot double count.
             models.UniqueConstraint(
