@@ -1,6 +1,7 @@
 """Chart JSON views: their shape, nothing leaked, numbers equal the hand-worked fixture."""
 
 import pytest
+from django.conf import settings
 
 from tests.dashboard_fixture import RANGE, make_dashboard_data
 
@@ -17,7 +18,7 @@ def fast_passwords(settings):
 @pytest.fixture(autouse=True)
 def in_english(client):
     # Series labels are translated; the English ones read best in assertions.
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
 @pytest.fixture
@@ -234,7 +235,7 @@ def test_each_json_view_runs_a_handful_of_queries(
 
 
 def test_series_labels_are_translated(client, client_for, users, data):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "vi"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
     series = by_label(get_json(client_for(users["manager"]), "/charts/adoption/"))
     assert "Toàn công ty" in series and "Mục tiêu" in series
 

@@ -71,7 +71,6 @@ def test_the_lockout_page_is_translated(client):
         "/accounts/login/",
         {"username": "someone", "password": "x"},
         REMOTE_ADDR="10.0.0.1",
-        HTTP_ACCEPT_LANGUAGE="en",
         HTTP_COOKIE="django_language=en",
     )
     assert response.status_code == 429
