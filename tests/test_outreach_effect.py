@@ -317,3 +317,18 @@ def test_outreach_exports_neutralise_formula_cells(client_for, users, branches, 
     response = client_for(users["manager"]).get("/outreach/totals/?_export=csv")
     assert response.status_code == 200
     assert ",\"'=HYPERLINK(" in response.content.decode()
+
+
+def test_reports_open_on_the_twelve_months_up_to_the_latest_activity(
+    client_for, users, branches, areas
+):
+    from datetime import date
+
+    from adoption.models import OutreachActivity
+
+    OutreachActivity.objects.create(
+        branch=branches["bq"], date=date(2021, 10, 15), commune=areas["tan_quang"], gifts=100
+    )
+    response = client_for(users["manager"]).get("/outreach/totals/?_export=csv")
+    rows = response.content.decode().splitlines()
+    assert len(rows) == 2 and rows[1].startswith("2021-10-01,")

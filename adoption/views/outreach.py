@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -168,8 +168,11 @@ def activity_edit(request, pk):
 def _report_scope(request):
     """The activities a report covers: the user's branches, narrowed by the period form."""
     require_outreach_viewer(request.user)
-    this_month = month_start(timezone.localdate())
-    defaults = {"start": add_months(this_month, -11), "end": this_month}
+    # The 12 months up to the latest activity: after a quiet spell (or on archived data) the
+    # report opens on outreach, not on empty months.
+    latest = outreach_activities(request.user).aggregate(latest=Max("date"))["latest"]
+    last_month = month_start(latest or timezone.localdate())
+    defaults = {"start": add_months(last_month, -11), "end": last_month}
     data = request.GET.copy()
     for name, month in defaults.items():
         if not data.get(name):
