@@ -55,7 +55,6 @@ INSTALLED_APPS = [
     # django-chartjs is used for its view classes only; "chartjs" stays out of this list so
     # its bundled Chart.js 2.9.3 (CVE-2020-7746) and Highcharts never reach collectstatic.
     "django_tables2",
-    "django_filters",
     "simple_history",
     "axes",
     "csp",
