@@ -51,6 +51,9 @@ test: install lint
 	scripts/system-deps.sh browser messages deploy
 	$(PY) scripts/check_messages.py
 	scripts/test-db.sh $(VENV)/bin/pytest --screenshot=only-on-failure --output=test-results $(PYTEST_ARGS)
+	@echo "Portable pass on SQLite (the code paths PostgreSQL's fast paths stand in for):"
+	PORTABLE_PASS=1 DATABASE_URL=sqlite:///$(CURDIR)/test-results/portable.sqlite3 \
+		$(VENV)/bin/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .tools test-results staticfiles .pytest_cache powerco.sqlite3
