@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.db import connection
+from django.utils import translation
 
 from adoption.choices import ChannelKind, CustomerType, Role
 from adoption.models import (
@@ -309,3 +310,42 @@ def scratch_database():
 def empty_database():
     with scratch_database() as url:
         yield url
+
+
+# Imports.
+
+
+@pytest.fixture
+def in_english():
+    """Messages asserted in English, whatever the default language."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def import_reports_dir(settings, tmp_path):
+    settings.IMPORT_REPORTS_DIR = tmp_path / "reports"
+    return settings.IMPORT_REPORTS_DIR
+
+
+@pytest.fixture
+def refreshes(monkeypatch):
+    """Records each call of the rollup refresh instead of running it."""
+    calls = []
+    monkeypatch.setattr(
+        "adoption.metrics.refresh",
+        lambda periods=None, branch_ids=None: calls.append((periods, branch_ids)),
+    )
+    return calls
+
+
+@pytest.fixture
+def write_lines(tmp_path):
+    """Writes lines to a UTF-8 file under tmp_path and returns its path."""
+
+    def write(*lines, name):
+        path = tmp_path / name
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+    return write

@@ -1,11 +1,12 @@
 """import_customers: new customers go in once, every bad row is named, bad files change nothing."""
 
 import csv
+import functools
 from datetime import date
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from adoption.choices import CustomerType, ImportKind, ImportStatus
 from adoption.models import AdminArea, Customer, ImportBatch
@@ -18,36 +19,12 @@ GOOD = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def reports_dir(settings, tmp_path):
-    settings.IMPORT_REPORTS_DIR = tmp_path / "reports"
-    return settings.IMPORT_REPORTS_DIR
-
-
-@pytest.fixture(autouse=True)
-def refreshes(monkeypatch):
-    calls = []
-    monkeypatch.setattr(
-        "adoption.metrics.refresh",
-        lambda periods=None, branch_ids=None: calls.append((periods, branch_ids)),
-    )
-    return calls
+pytestmark = pytest.mark.usefixtures("in_english", "import_reports_dir", "refreshes")
 
 
 @pytest.fixture
-def write(tmp_path):
-    def write(*lines, name="customers.csv"):
-        path = tmp_path / name
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        return path
-
-    return write
+def write(write_lines):
+    return functools.partial(write_lines, name="customers.csv")
 
 
 def snapshot():

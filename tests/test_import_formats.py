@@ -5,7 +5,6 @@ from datetime import date, datetime
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
 from openpyxl import Workbook
 
 from adoption.choices import ImportStatus
@@ -23,16 +22,7 @@ from adoption.models import ImportBatch, Payment
 HEADER = ["customer_code", "period", "amount", "channel_code", "paid_at", "reference"]
 
 
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def setup(settings, tmp_path, monkeypatch):
-    settings.IMPORT_REPORTS_DIR = tmp_path / "reports"
-    monkeypatch.setattr("adoption.metrics.refresh", lambda periods=None, branch_ids=None: None)
+pytestmark = pytest.mark.usefixtures("in_english", "import_reports_dir", "refreshes")
 
 
 @pytest.fixture

@@ -1,13 +1,13 @@
 """import_payments: good files go in once, every bad row is named, and bad files change nothing."""
 
 import csv
+import functools
 import threading
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
 
 from adoption import importers
 from adoption.choices import ImportKind, ImportStatus
@@ -23,37 +23,12 @@ GOOD = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def reports_dir(settings, tmp_path):
-    settings.IMPORT_REPORTS_DIR = tmp_path / "reports"
-    return settings.IMPORT_REPORTS_DIR
-
-
-@pytest.fixture(autouse=True)
-def refreshes(monkeypatch):
-    """Records each call of the rollup refresh instead of running it."""
-    calls = []
-    monkeypatch.setattr(
-        "adoption.metrics.refresh",
-        lambda periods=None, branch_ids=None: calls.append((periods, branch_ids)),
-    )
-    return calls
+pytestmark = pytest.mark.usefixtures("in_english", "import_reports_dir", "refreshes")
 
 
 @pytest.fixture
-def write(tmp_path):
-    def write(*lines, name="payments.csv"):
-        path = tmp_path / name
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        return path
-
-    return write
+def write(write_lines):
+    return functools.partial(write_lines, name="payments.csv")
 
 
 @pytest.fixture
@@ -317,13 +292,13 @@ def test_it_reports_every_problem_of_every_row(write, existing, capsys):
     assert "2 rows have problems: nothing was imported." in report
 
 
-def test_the_report_file_lists_every_problem(write, existing, reports_dir, monkeypatch):
+def test_the_report_file_lists_every_problem(write, existing, import_reports_dir, monkeypatch):
     monkeypatch.setattr("adoption.importers.reports.KEPT_PROBLEMS", 2)
     lines = [f"PA20BQ0009999,2025-01,150000,VTP,2025-01-20 09:30,R{i}" for i in range(30)]
 
     refused(write(HEADER, *lines))
 
-    (report,) = reports_dir.glob("*-report.txt")
+    (report,) = import_reports_dir.glob("*-report.txt")
     text = report.read_text(encoding="utf-8")
     assert text.count("Unknown customer") == 30
     assert "Row 31, customer_code" in text
@@ -350,7 +325,7 @@ def test_a_missing_column_is_refused_before_any_row(write, existing):
 
 
 def test_skip_invalid_imports_exactly_the_good_rows_and_writes_the_bad_ones(
-    write, existing, reports_dir, refreshes, branches
+    write, existing, import_reports_dir, refreshes, branches
 ):
     bad = [
         "PA20BQ0009999,2025-01,150000,VTP,2025-01-20 09:30,B1",
