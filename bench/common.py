@@ -360,11 +360,7 @@ def _fill_rollups(log):
     from adoption import metrics
 
     t = time.perf_counter()
-    try:
-        metrics.refresh()
-    except NotImplementedError:
-        log("  rollups: not filled (this checkout has no rollup fill)")
-        return
+    metrics.refresh()
     _step(log, "rollups", t)
 
 

@@ -3,16 +3,14 @@ bare database path measured in the same run.
 
     python -m bench.import [--rows 1000000] [--keep-copies]
 
-1. The benchmark database (12 million payments) is made ready by bench.common when this
-   checkout has it. Without bench.common, an already built database at BENCH_DATABASE_URL is
-   used as it is; failing that, a smaller stand-in is built here and the figures say so.
+1. The benchmark database (12 million payments) is made ready by bench.common.
 2. A CSV of `rows` payments for the months after the last one in the database is written to
    bench/data/, the way a billing system exports it (YYYY-MM, whole VND, Vietnam time).
 3. The database is copied twice (CREATE DATABASE … TEMPLATE); the original is never written.
 4. End to end, on the first copy, in a child process whose peak RSS is the memory figure:
    adoption.importers.run() — read, check, COPY to staging and INSERT … ON CONFLICT chunk by
    chunk (in a writer thread, overlapping the checks), then the rollup refresh of the months
-   and branches touched (when this checkout has one).
+   and branches touched.
 5. The bare database path, on the second copy: COPY of the same file into a temporary
    staging table, then one INSERT … SELECT … ON CONFLICT DO NOTHING into the real, indexed
    payments table (joining customer and channel codes to their ids, by hash).
@@ -31,7 +29,7 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -42,7 +40,6 @@ if str(ROOT) not in sys.path:
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/powerco_bench"
 DATA = ROOT / "bench" / "data"
 NONCASH_SHARE = 0.7
-STANDIN = {"customers": 20_000, "months": 24}
 
 
 def bench_url():
@@ -75,118 +72,13 @@ def maintenance(url):
         conn.close()
 
 
-def is_built(url):
-    import psycopg2
-
-    try:
-        conn = psycopg2.connect(url)
-    except psycopg2.OperationalError:
-        return False
-    with conn, conn.cursor() as cur:
-        cur.execute("SELECT to_regclass('bench_built') IS NOT NULL")
-        built = cur.fetchone()[0]
-    conn.close()
-    return built
-
-
 # 1. The database.
 
 
 def prepare_database():
-    """Returns (url, note): the database to copy, and what it is."""
-    try:
-        import bench.common  # noqa: F401
-    except ImportError:
-        url = bench_url()
-        if is_built(url):
-            return url, "benchmark database (built earlier by bench.common)"
-        url = with_name(url, db_name(url) + "_import_standin")
-        if not is_built(url):
-            build_standin(url)
-        return url, (
-            f"STAND-IN database ({STANDIN['customers']:,} customers x {STANDIN['months']} months)"
-            ": bench.common is not in this checkout; figures are not at provincial scale"
-        )
+    """Returns (url, note): the benchmark database, built by bench.common when missing."""
     subprocess.run([sys.executable, "-m", "bench.common"], cwd=ROOT, check=True)
     return bench_url(), "benchmark database (bench.common)"
-
-
-def build_standin(url):
-    """A smaller database of the same shape, for checkouts without bench.common."""
-    print(f"building a stand-in database {db_name(url)}...", flush=True)
-    with maintenance(url) as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{db_name(url)}"')
-        cur.execute(f'CREATE DATABASE "{db_name(url)}"')
-    script = Path(__file__).resolve()
-    subprocess.run([sys.executable, str(script), "--build-standin", url], cwd=ROOT, check=True)
-
-
-def fill_standin(url):
-    """Runs in a child: Django on the new database, then organisation, customers, payments."""
-    setup_django(url)
-    from django.core.management import call_command
-    from django.db import connection
-
-    from adoption.models import AdminArea, Branch, Company, Customer, PaymentChannel
-
-    call_command("migrate", verbosity=0)
-    province = AdminArea.objects.create(level="province", code="02", name="Tỉnh Hà Giang")
-    company = Company.objects.create(
-        code="PCHG", name="PC Hà Giang", customer_code_prefix="PA20", province=province
-    )
-    places = []
-    for i in range(11):
-        district = AdminArea.objects.create(
-            level="district", code=f"{24 + i:03d}", name=f"Huyện {i}", parent=province
-        )
-        branch = Branch.objects.create(
-            company=company, code=f"B{i}", name=f"Điện lực {i}", district=district
-        )
-        for n in range(18):
-            commune = AdminArea.objects.create(
-                level="commune", code=f"{700 + i * 18 + n:05d}", name=f"Xã {i}-{n}", parent=district
-            )
-            places.append((branch, commune))
-    for code, kind, cash in [
-        ("QUAY", "company_counter", True),
-        ("THU", "collector", True),
-        ("AGR", "bank", False),
-        ("MOMO", "ewallet", False),
-        ("VTM", "mobile_money", False),
-        ("VNPOST", "agent_counter", False),
-    ]:
-        PaymentChannel.objects.create(code=code, name=code, kind=kind, is_cash=cash)
-    Customer.objects.bulk_create(
-        (
-            Customer(
-                code=f"PA20{i:09d}",
-                name=f"Khách hàng {i}",
-                branch=places[i % len(places)][0],
-                commune=places[i % len(places)][1],
-                connected_on=date(2005, 1, 1) + timedelta(days=i % 5000),
-            )
-            for i in range(1, STANDIN["customers"] + 1)
-        ),
-        batch_size=5000,
-    )
-    with connection.cursor() as cur:
-        cur.execute(
-            """
-            INSERT INTO adoption_payment
-                (customer_id, period, amount, channel_id, paid_at, reference)
-            SELECT c.id, p.period, 40000 + c.id %% 900 * 1000, ch.ids[1 + (c.id + m) %% 6],
-                   p.period + interval '1 month 9 hours', 'R' || c.id || '-' || m
-            FROM adoption_customer c
-            CROSS JOIN generate_series(0, %s - 1) m
-            CROSS JOIN LATERAL (SELECT (date '2022-01-01' + m * interval '1 month')::date
-                                AS period) p
-            CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids
-                        FROM adoption_paymentchannel) ch
-            """,
-            [STANDIN["months"]],
-        )
-        cur.execute("CREATE TABLE bench_built AS SELECT now() AS built_at")
-        cur.execute("VACUUM ANALYZE")
 
 
 def setup_django(url):
@@ -366,13 +258,9 @@ def main():
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep-copies", action="store_true")
     parser.add_argument("--child", nargs=2, metavar=("URL", "FILE"), help=argparse.SUPPRESS)
-    parser.add_argument("--build-standin", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         end_to_end(*args.child)
-        return
-    if args.build_standin:
-        fill_standin(args.build_standin)
         return
 
     url, note = prepare_database()
@@ -423,7 +311,7 @@ def main():
         f"then the rollup refresh {e2e['refresh']:.1f} s for {e2e['refresh_scope'][0]} months x "
         f"{e2e['refresh_scope'][1]} branches"
         if e2e["refresh"] is not None
-        else "rollup refresh NOT MEASURED: adoption.metrics.refresh is not implemented here"
+        else "no rollup refresh: nothing was imported"
     )
     loading = e2e["total"] - (e2e["refresh"] or 0)
     print(
