@@ -1,9 +1,7 @@
 """The one place that answers "which branches may this user see?" and "what may they do?"."""
 
 from datetime import timedelta
-from functools import wraps
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
@@ -38,24 +36,6 @@ def is_branch_staff(user):
     return _in_group(user, Role.BRANCH_STAFF)
 
 
-def has_role(user):
-    """Whether the user holds any powerco role; a bare account sees nothing at all."""
-    return user.is_authenticated and (user.is_superuser or bool(_roles(user) & set(Role.values)))
-
-
-def role_required(view):
-    """login_required, then 403 for an account that holds no role."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not has_role(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 def staff_branch(user):
     """The branch a branch-staff user works for, or None."""
     profile = getattr(user, "staff_profile", None)
@@ -77,11 +57,6 @@ def visible_branches(user):
 def get_branch_for_user(user, code):
     """The branch with this code, or 404 when it does not exist or the user may not see it."""
     return get_object_or_404(visible_branches(user).select_related("district"), code=code)
-
-
-def require_branch(user, branch):
-    if not visible_branches(user).filter(pk=branch.pk).exists():
-        raise PermissionDenied
 
 
 # Field outreach. Branch staff record and correct their own branch's activities; managers and
