@@ -91,3 +91,14 @@ def test_a_refused_user_is_refused_even_when_an_answer_is_cached(client_for, use
     assert client_for(users["staff_bq"]).get("/charts/adoption/", RANGE).status_code == 403
     response = client_for(users["outsider"]).get("/charts/adoption/", RANGE)
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("role, queries", [("manager", 5), ("admin", 4)])
+def test_a_cached_answer_costs_a_few_queries(
+    client_for, users, data, role, queries, django_assert_max_num_queries
+):
+    # Session, user, data version (with the dirty check), roles (not for a superuser), branches.
+    client = client_for(users[role])
+    first = chart(client)
+    with django_assert_max_num_queries(queries):
+        assert chart(client) == first
