@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from . import metrics
+from . import chart_cache, metrics
 from .choices import ChannelKind
 from .filters import DashboardFilterForm
 from .models import AdminArea
@@ -182,18 +182,27 @@ class DashboardChartView(LoginRequiredMixin, BaseLineChartView):
 
     raise_exception = True  # JSON callers get 403, not a login page.
 
+    def permit(self, user):
+        """Raise PermissionDenied for a user who may not have this chart (before the cache)."""
+
     def get(self, request, *args, **kwargs):
-        metrics.ensure_fresh()
+        version = chart_cache.data_version()
         self.branches = dashboard_branches(request.user)
+        self.permit(request.user)
         if not self.branches:
             return JsonResponse({"labels": [], "datasets": []})
         ids = [b.pk for b in self.branches]
-        form = DashboardFilterForm(request.GET, latest=lambda: metrics.latest_period(ids))
-        if not form.is_valid():
-            return JsonResponse({"errors": form.errors}, status=400)
-        self.scope = form.scope()
-        self.months = month_range(self.scope.start, self.scope.end)
-        return super().get(request, *args, **kwargs)
+        key = chart_cache.key(self, version, ids)
+        data = chart_cache.get(key)
+        if data is None:
+            form = DashboardFilterForm(request.GET, latest=lambda: metrics.latest_period(ids))
+            if not form.is_valid():
+                return JsonResponse({"errors": form.errors}, status=400)
+            self.scope = form.scope()
+            self.months = month_range(self.scope.start, self.scope.end)
+            data = self.get_context_data()
+            chart_cache.put(key, data)
+        return self.render_to_response(data)
 
     @cached_property
     def chart(self):
@@ -229,9 +238,11 @@ class InvalidOption(Exception):
 
 
 class AdoptionChartView(DashboardChartView):
-    def build(self, scope):
-        if not sees_whole_company(self.request.user):
+    def permit(self, user):
+        if not sees_whole_company(user):
             raise PermissionDenied
+
+    def build(self, scope):
         ids = [b.pk for b in self.branches]
         branch_rows = metrics.monthly_rates(
             start=scope.start,

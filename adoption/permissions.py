@@ -3,12 +3,12 @@
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from .choices import AreaLevel, ImportKind, Role
-from .models import AdminArea, Branch, Company, Customer, OutreachActivity
+from .models import AdminArea, Branch, Company, Customer, OutreachActivity, StaffProfile
 
 
 def _roles(user):
@@ -46,10 +46,15 @@ def visible_branches(user):
     """Branches whose data the user may see: all for company-wide roles, one for branch staff."""
     if not user.is_authenticated:
         return Branch.objects.none()
-    if user.is_superuser or is_manager(user) or is_channel_admin(user):
-        profile = getattr(user, "staff_profile", None)
-        qs = Branch.objects.all()
-        return qs.filter(company_id=profile.company_id) if profile and not user.is_superuser else qs
+    if user.is_superuser:
+        return Branch.objects.all()
+    if is_manager(user) or is_channel_admin(user):
+        # Their company's branches, or every branch without a profile: the profile is read in
+        # the same query as the branches (every dashboard request asks).
+        profile = StaffProfile.objects.filter(user_id=user.pk)
+        return Branch.objects.filter(
+            Q(company_id__in=profile.values("company_id")) | ~Exists(profile)
+        )
     branch = staff_branch(user)
     return Branch.objects.filter(pk=branch.pk) if branch else Branch.objects.none()
 

@@ -105,6 +105,17 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Each worker process keeps its own cache: what is cached (chart JSON) is keyed by the data
+# version read from the database, so workers never disagree about what is current.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", "2000")},
+    }
+}
+# Chart JSON (adoption.chart_cache): an entry is dropped after this many seconds at the latest.
+CHART_CACHE_SECONDS = envint("CHART_CACHE_SECONDS", "600")
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
