@@ -97,10 +97,16 @@ def with_rates(row):
     return row
 
 
-def monthly_rates(*, start, end, group="branch", branch_ids=None, customer_types=None):
-    """Summed counts and rates per period (and per branch or commune), start..end inclusive."""
+def monthly_rates(
+    *, start=None, end=None, periods=None, group="branch", branch_ids=None, customer_types=None
+):
+    """Summed counts and rates per period (and per branch or commune), start..end inclusive,
+    or only the months listed in `periods`."""
     rollup = CommuneMonth if group == "commune" else BranchMonth
-    qs = rollup.objects.filter(period__gte=start, period__lte=end)
+    if periods is not None:
+        qs = rollup.objects.filter(period__in=periods)
+    else:
+        qs = rollup.objects.filter(period__gte=start, period__lte=end)
     if branch_ids is not None:
         qs = qs.filter(branch_id__in=branch_ids)
     if customer_types:

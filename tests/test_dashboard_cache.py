@@ -1,0 +1,163 @@
+"""The dashboard cache (chart JSON, page tables): an answer is reused only for the same data,
+branches, query and language."""
+
+import re
+from datetime import date
+from decimal import Decimal
+from html import unescape
+
+import pytest
+from django.conf import settings
+
+from adoption import metrics
+from adoption.models import AdminArea, BranchMonth, CommuneMonth, Target
+from tests.dashboard_fixture import RANGE, make_dashboard_data
+
+JAN = 12  # 01/2025 in the 01/2024 .. 01/2025 labels
+
+
+@pytest.fixture
+def data(company, branches, areas, channels):
+    return make_dashboard_data(company, branches, areas, channels)
+
+
+def chart(client, url="/charts/adoption/", language="en", **params):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.get(url, {**RANGE, **params})
+    assert response.status_code == 200, response.content[:300]
+    return {d["label"]: d["data"] for d in response.json()["datasets"]}
+
+
+def test_it_answers_from_the_cache_until_the_rollups_are_refreshed(client_for, users, data):
+    client = client_for(users["manager"])
+    before = chart(client)
+    assert before["Huyện Bắc Quang"][JAN] == 46.0
+    # A change behind the rollups' back (no fill, no marker): the cached answer stands.
+    BranchMonth.objects.update(noncash_customers=0)
+    CommuneMonth.objects.update(noncash_customers=0)
+    assert chart(client) == before
+    # A fill (here: of a database without payments, so every month empties) is a new version.
+    metrics.refresh()
+    after = chart(client)
+    assert after != before
+    assert after["Huyện Bắc Quang"][JAN] is None
+
+
+def test_a_dirty_marker_is_filled_before_the_cache_is_read(client_for, users, data, branches):
+    client = client_for(users["manager"])
+    before = chart(client)
+    BranchMonth.objects.update(noncash_customers=0)
+    CommuneMonth.objects.update(noncash_customers=0)
+    metrics.mark_dirty([date(2025, 1, 1)], [branches["bq"].pk])
+    assert chart(client) != before
+
+
+def test_users_with_different_branches_never_share_an_entry(client_for, users, data):
+    bq = chart(client_for(users["staff_bq"]), "/charts/partners/")
+    qb = chart(client_for(users["staff_qb"]), "/charts/partners/")
+    assert qb["Viettel"][JAN] == 40  # Quang Bình's own 40, not Bắc Quang's cached answer
+    assert bq != qb
+    assert "Agribank" in bq and "Agribank" not in qb
+
+
+def test_the_language_is_part_of_the_key(client_for, users, data):
+    client = client_for(users["manager"])
+    assert "Whole company" in chart(client, language="en")
+    assert "Toàn công ty" in chart(client, language="vi")
+    assert "Whole company" in chart(client, language="en")
+
+
+def test_the_query_string_is_part_of_the_key_in_any_order(client_for, users, data):
+    client = client_for(users["manager"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    whole = client.get("/charts/adoption/?start=2024-01&end=2025-01").json()
+    business = client.get("/charts/adoption/?start=2024-01&end=2025-01&customer_type=business")
+    assert business.json() != whole
+    reordered = client.get("/charts/adoption/?customer_type=business&end=2025-01&start=2024-01")
+    assert reordered.json() == business.json()
+
+
+def test_an_edited_target_shows_at_once(client_for, users, data, company):
+    client = client_for(users["manager"])
+    before = chart(client)["Target"]
+    Target.objects.filter(company=company, branch=None).update(rate=Decimal("1.00"))
+    # QuerySet.update sends no signal: still the cached answer.
+    assert chart(client)["Target"] == before
+    target = Target.objects.get(company=company, branch=None)
+    target.rate = Decimal("55.00")
+    target.save()
+    assert chart(client)["Target"][JAN] == 55.0
+
+
+def test_a_refused_user_is_refused_even_when_an_answer_is_cached(client_for, users, data):
+    assert chart(client_for(users["manager"]))
+    assert client_for(users["staff_bq"]).get("/charts/adoption/", RANGE).status_code == 403
+    response = client_for(users["outsider"]).get("/charts/adoption/", RANGE)
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("role, queries", [("manager", 5), ("admin", 4)])
+def test_a_cached_answer_costs_a_few_queries(
+    client_for, users, data, role, queries, django_assert_max_num_queries
+):
+    # Session, user, data version (with the dirty check), roles (not for a superuser), branches.
+    client = client_for(users[role])
+    first = chart(client)
+    with django_assert_max_num_queries(queries):
+        assert chart(client) == first
+
+
+# The pages' tables.
+
+
+def table(client, url="/", language="en", **params):
+    """The rows of the page's table, as lists of cell texts."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.get(url, {**RANGE, **params})
+    assert response.status_code == 200
+    page = unescape(response.content.decode())
+    html = re.search(r'<table[^>]*id="(area|partner)-table".*?</table>', page, re.S)[0]
+    return [
+        [
+            re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+        ]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S)
+    ]
+
+
+def test_a_table_is_drawn_once_per_data_version(client_for, users, data):
+    client = client_for(users["manager"])
+    before = table(client)
+    assert ["Huyện Bắc Quang", "200", "92", "46.0%"] == [
+        c.replace("\xa0", "") for c in before[1][:4]
+    ]
+    BranchMonth.objects.update(noncash_customers=0)  # behind the rollups' back: still cached
+    assert table(client) == before
+    metrics.refresh()  # a new version
+    assert table(client) != before
+
+
+def test_sort_page_and_language_each_have_their_table(client_for, users, data):
+    client = client_for(users["manager"])
+    by_rate = [row[0] for row in table(client, sort="rate")[1:]]
+    assert by_rate == ["Huyện Quang Bình", "Huyện Bắc Quang"]
+    assert [row[0] for row in table(client, sort="-rate")[1:]] == by_rate[::-1]
+    assert table(client, language="vi")[0][0] == "Huyện"
+    assert table(client, language="en")[0][0] == "District"
+
+
+def test_users_with_different_branches_never_share_a_table(client_for, users, data):
+    bq = table(client_for(users["staff_bq"]), "/channels/")
+    qb = table(client_for(users["staff_qb"]), "/channels/")
+    agribank_payments = [next(row[3] for row in rows if row[0] == "Agribank") for rows in (bq, qb)]
+    assert agribank_payments == ["30", "0"]  # Quang Bình's own table, not Bắc Quang's
+
+
+def test_a_renamed_district_shows_at_once(client_for, users, data, branches):
+    client = client_for(users["manager"])
+    assert table(client)[1][0] == "Huyện Bắc Quang"
+    district = AdminArea.objects.get(pk=branches["bq"].district_id)
+    district.name = "Huyện Bắc Quang mới"
+    district.save()
+    assert "Huyện Bắc Quang mới" in [row[0] for row in table(client)]
