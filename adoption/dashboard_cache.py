@@ -96,3 +96,19 @@ def get(key):
 
 def put(key, content):
     cache.set(key, content, settings.DASHBOARD_CACHE_SECONDS)
+
+
+class PageCache:
+    """The parts of one dashboard page drawn from the rollups, cached under the page's key."""
+
+    def __init__(self, name, request, version, branch_ids):
+        self.key = key(name, request, version, branch_ids)
+
+    def remember(self, part, compute):
+        """compute()'s value (plain data), computed once per key."""
+        part_key = f"{self.key}:{part}"
+        value = get(part_key)
+        if value is None:
+            value = compute()
+            put(part_key, value)
+        return value

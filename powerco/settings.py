@@ -105,7 +105,7 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Each worker process keeps its own cache: what is cached (chart JSON) is keyed by the data
+# Each worker process keeps its own cache: what is cached (charts, tables) is keyed by the data
 # version read from the database, so workers never disagree about what is current.
 CACHES = {
     "default": {
@@ -113,8 +113,12 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", "2000")},
     }
 }
-# Chart JSON (adoption.chart_cache): an entry is dropped after this many seconds at the latest.
-CHART_CACHE_SECONDS = envint("CHART_CACHE_SECONDS", "600")
+# Chart JSON and dashboard tables (adoption.dashboard_cache): an entry is dropped after this
+# many seconds at the latest.
+DASHBOARD_CACHE_SECONDS = envint("DASHBOARD_CACHE_SECONDS", "600")
+# How long a page's signed chart links (adoption.chart_links) skip the session and database
+# checks: also the longest a logged-out user's browser could still read that page's charts.
+CHART_LINK_SECONDS = envint("CHART_LINK_SECONDS", "300")
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

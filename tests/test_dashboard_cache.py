@@ -126,16 +126,34 @@ def table(client, url="/", language="en", **params):
     ]
 
 
-def test_a_table_is_drawn_once_per_data_version(client_for, users, data):
+def headline_rate(client):
+    html = client.get("/", RANGE).content.decode()
+    return re.search(r'data-stat="rate">([^<]*)<', html)[1].strip()
+
+
+def test_a_pages_figures_and_table_are_read_once_per_data_version(
+    client_for, users, data, django_assert_max_num_queries
+):
     client = client_for(users["manager"])
     before = table(client)
-    assert ["Huyện Bắc Quang", "200", "92", "46.0%"] == [
-        c.replace("\xa0", "") for c in before[1][:4]
+    assert [c.replace("\xa0", "") for c in before[1][:4]] == [
+        "Huyện Bắc Quang",
+        "200",
+        "92",
+        "46.0%",
     ]
+    assert headline_rate(client) == "33.0\xa0%"
     BranchMonth.objects.update(noncash_customers=0)  # behind the rollups' back: still cached
     assert table(client) == before
+    assert headline_rate(client) == "33.0\xa0%"
+    # Seen before: session, user, data version, roles, branches, data as of (2), permissions
+    # of the menu (2); nothing read from the rollups.
+    with django_assert_max_num_queries(9) as context:
+        client.get("/", RANGE)
+    assert not any("month" in q["sql"] for q in context.captured_queries)
     metrics.refresh()  # a new version
     assert table(client) != before
+    assert headline_rate(client) == "–"
 
 
 def test_sort_page_and_language_each_have_their_table(client_for, users, data):

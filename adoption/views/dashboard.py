@@ -2,9 +2,13 @@
 
 The pages read only what their headline figures and tables need (a few months of the rollups,
 through adoption.metrics); the charts, and the plain tables that stand in for them, are drawn
-in the browser from the JSON endpoints named in data- attributes (adoption.charts).
+in the browser from the JSON endpoints named in data- attributes (adoption.charts), through
+links the page signs (adoption.chart_links). What a page reads from the rollups, and its
+table's HTML, are cached per data version (adoption.dashboard_cache): a page seen before costs
+its permission checks and the rendering of what is particular to the user.
 """
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +16,9 @@ from django.utils import timezone
 from django_tables2 import RequestConfig
 
 from .. import metrics
+from ..chart_links import ChartLinks
 from ..charts import MEASURES, MIX_KEYS, commune_names, district_name
+from ..dashboard_cache import PageCache, data_version
 from ..exports import export_response
 from ..filters import DashboardFilterForm
 from ..permissions import dashboard_branches, get_branch_for_user, sees_whole_company
@@ -34,9 +40,11 @@ from ..tables import CommuneTable, DistrictTable, PartnerTable
 PER_PAGE = 25
 
 
-def _filter(request, branches):
-    ids = [b.pk for b in branches]
-    form = DashboardFilterForm(request.GET, latest=lambda: metrics.latest_period(ids))
+def _filter(request, ids, cached):
+    def latest():
+        return cached.remember("latest", lambda: metrics.latest_period(ids))
+
+    form = DashboardFilterForm(request.GET, latest=latest)
     return form, form.scope()
 
 
@@ -45,8 +53,18 @@ def _choice(request, name, allowed):
     return value if value in allowed else allowed[0]
 
 
-def _page(request, template, context, scope, form, keep=()):
+def _table(request, table_class, rows, filename):
+    """The page's table, sorted and paged as the URL asks; or the response that exports it."""
+    table = table_class(rows)
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    return table, export_response(request, table, filename)
+
+
+def _page(request, template, context, scope, form, cached, keep=()):
     context.update(
+        # The table is the costliest part to draw: drawn once per data version and query.
+        table_key=cached.key,
+        table_seconds=settings.DASHBOARD_CACHE_SECONDS,
         keep=keep,
         form=form,
         scope=scope,
@@ -59,7 +77,7 @@ def _page(request, template, context, scope, form, keep=()):
 
 @login_required
 def overview(request):
-    metrics.ensure_fresh()
+    version = data_version()
     branches = dashboard_branches(request.user)
     if not branches:
         return render(request, "adoption/empty.html")
@@ -69,94 +87,122 @@ def overview(request):
         url = reverse("dashboard:branch", args=[branches[0].code])
         query = request.GET.urlencode()
         return redirect(f"{url}?{query}" if query else url)
-    form, scope = _filter(request, branches)
-    targets = Targets(branches[0].company_id)
-    branch_rows = rates_at(
-        snapshot_months(scope.end),
-        group="branch",
-        branch_ids=[b.pk for b in branches],
-        customer_types=scope.customer_types,
-    )
-    areas = [{"id": b.pk, "code": b.code, "name": district_name(b)} for b in branches]
-    table = DistrictTable(
-        area_rows(
-            branch_rows, "branch_id", areas, scope.end, lambda pk: targets.for_month(scope.end, pk)
+    ids = [b.pk for b in branches]
+    cached = PageCache("overview", request, version, ids)
+    form, scope = _filter(request, ids, cached)
+
+    def read():
+        targets = Targets(branches[0].company_id)
+        rows = rates_at(
+            snapshot_months(scope.end),
+            group="branch",
+            branch_ids=ids,
+            customer_types=scope.customer_types,
         )
-    )
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
-    export = export_response(request, table, f"districts-{scope.end:%Y-%m}")
+        areas = [{"id": b.pk, "code": b.code, "name": district_name(b)} for b in branches]
+        company = rates_by_key(totals_by_period(rows), None).get(None, {})
+        return {
+            "rows": area_rows(
+                rows, "branch_id", areas, scope.end, lambda pk: targets.for_month(scope.end, pk)
+            ),
+            "headline": area_summary(company, scope.end, targets.for_month(scope.end)),
+        }
+
+    data = cached.remember("data", read)
+    table, export = _table(request, DistrictTable, data["rows"], f"districts-{scope.end:%Y-%m}")
     if export:
         return export
     mix = _choice(request, "mix", MIX_KEYS)
+    links = ChartLinks(request, scope, ids, version)
     context = {
-        "headline": area_summary(
-            rates_by_key(totals_by_period(branch_rows), None).get(None, {}),
-            scope.end,
-            targets.for_month(scope.end),
-        ),
+        "adoption_url": links.url("dashboard:chart-adoption"),
+        "mix_url": links.url("dashboard:chart-channel-mix", by=mix),
+        "headline": data["headline"],
         "mix": mix,
         "table": table,
     }
-    return _page(request, "adoption/overview.html", context, scope, form, [("mix", mix)])
+    return _page(request, "adoption/overview.html", context, scope, form, cached, [("mix", mix)])
 
 
 @login_required
 def branch(request, code):
-    metrics.ensure_fresh()
-    dashboard_branches(request.user)  # refuses users without a role before any lookup
+    version = data_version()
+    branches = dashboard_branches(request.user)  # refuses users without a role before any lookup
     branch = get_branch_for_user(request.user, code)
-    form, scope = _filter(request, [branch])
-    target = Targets(branch.company_id).for_month(scope.end, branch.pk)
-    commune_rows = rates_at(
-        snapshot_months(scope.end),
-        group="commune",
-        branch_ids=[branch.pk],
-        customer_types=scope.customer_types,
-    )
-    names = commune_names(commune_rows)
-    areas = [{"id": pk, "name": name} for pk, name in sorted(names.items(), key=lambda i: i[1])]
-    table = CommuneTable(
-        furthest_behind_first(
-            area_rows(commune_rows, "commune_id", areas, scope.end, lambda pk: target)
+    ids = [b.pk for b in branches]
+    cached = PageCache("branch", request, version, ids)
+    form, scope = _filter(request, [branch.pk], cached)
+
+    def read():
+        target = Targets(branch.company_id).for_month(scope.end, branch.pk)
+        rows = rates_at(
+            snapshot_months(scope.end),
+            group="commune",
+            branch_ids=[branch.pk],
+            customer_types=scope.customer_types,
         )
+        names = commune_names(rows)
+        areas = [{"id": pk, "name": name} for pk, name in sorted(names.items(), key=lambda i: i[1])]
+        branch_total = rates_by_key(totals_by_period(rows), None).get(None, {})
+        return {
+            "rows": furthest_behind_first(
+                area_rows(rows, "commune_id", areas, scope.end, lambda pk: target)
+            ),
+            "headline": area_summary(branch_total, scope.end, target),
+            "activities": outreach_activities(branch, scope.start, scope.end),
+        }
+
+    data = cached.remember("data", read)
+    table, export = _table(
+        request, CommuneTable, data["rows"], f"communes-{branch.code}-{scope.end:%Y-%m}"
     )
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
-    export = export_response(request, table, f"communes-{branch.code}-{scope.end:%Y-%m}")
     if export:
         return export
+    links = ChartLinks(request, scope, ids, version)
     context = {
+        "branch_url": links.url("dashboard:chart-branch", branch.code),
+        "mix_url": links.url("dashboard:chart-channel-mix", by="kind", branch=branch.code),
         "branch": branch,
         "district": district_name(branch),
-        "headline": area_summary(
-            rates_by_key(totals_by_period(commune_rows), None).get(None, {}), scope.end, target
-        ),
-        "activities": outreach_activities(branch, scope.start, scope.end),
+        "headline": data["headline"],
+        "activities": data["activities"],
         "table": table,
     }
-    return _page(request, "adoption/branch.html", context, scope, form)
+    return _page(request, "adoption/branch.html", context, scope, form, cached)
 
 
 @login_required
 def channels(request):
-    metrics.ensure_fresh()
+    version = data_version()
     branches = dashboard_branches(request.user)
     if not branches:
         return render(request, "adoption/empty.html")
-    form, scope = _filter(request, branches)
-    payee_of = payees(timezone.localdate())
-    rows = metrics.channel_mix(
-        start=scope.start,
-        end=scope.end,
-        by="channel",
-        branch_ids=[b.pk for b in branches],
-        customer_types=scope.customer_types,
-        channel_kinds=scope.channel_kinds,
-    )
-    table = PartnerTable(payee_rows(rows, payee_of, scope.end))
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
-    export = export_response(request, table, f"partners-{scope.end:%Y-%m}")
+    ids = [b.pk for b in branches]
+    cached = PageCache("channels", request, version, ids)
+    form, scope = _filter(request, ids, cached)
+
+    def read():
+        rows = metrics.channel_mix(
+            start=scope.start,
+            end=scope.end,
+            by="channel",
+            branch_ids=ids,
+            customer_types=scope.customer_types,
+            channel_kinds=scope.channel_kinds,
+        )
+        return payee_rows(rows, payees(timezone.localdate()), scope.end)
+
+    rows = cached.remember("rows", read)
+    table, export = _table(request, PartnerTable, rows, f"partners-{scope.end:%Y-%m}")
     if export:
         return export
     measure = _choice(request, "measure", MEASURES)
-    context = {"measure": measure, "table": table}
-    return _page(request, "adoption/channels.html", context, scope, form, [("measure", measure)])
+    links = ChartLinks(request, scope, ids, version)
+    context = {
+        "partner_url": links.url("dashboard:chart-partners", measure=measure),
+        "measure": measure,
+        "table": table,
+    }
+    return _page(
+        request, "adoption/channels.html", context, scope, form, cached, [("measure", measure)]
+    )
