@@ -14,6 +14,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -203,6 +204,13 @@ class DashboardChartView(LoginRequiredMixin, BaseLineChartView):
             content = self.convert_context_to_json(self.get_context_data()).encode()
             dashboard_cache.put(key, content)
         return self.get_json_response(content)
+
+    def get_json_response(self, content, **kwargs):
+        response = super().get_json_response(content, **kwargs)
+        # One user's figures: never kept by a shared cache, whichever path answered.
+        patch_cache_control(response, private=True)
+        patch_vary_headers(response, ["Cookie"])
+        return response
 
     @cached_property
     def chart(self):
