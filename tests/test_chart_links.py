@@ -16,11 +16,6 @@ from adoption.choices import Role
 from tests.dashboard_fixture import RANGE, make_dashboard_data
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def data(company, branches, areas, channels):
     return make_dashboard_data(company, branches, areas, channels)
