@@ -4,6 +4,7 @@
 #
 #   bench/load.sh                      # the benchmark database built by bench/metrics.py
 #   BENCH_DATABASE_URL=postgres://... bench/load.sh
+#   LOAD_ROLE=manager bench/load.sh    # logged in as a manager instead of a superuser
 #
 # Prints requests/s, p50 and p99 latency and errors per URL, and each URL's requests/s as a
 # ratio of the constant view's (/healthz: no database, no session, the framework's ceiling).
@@ -87,14 +88,21 @@ done
 
 # Log in through the real login form as a dedicated account (created on first use).
 session=$("$PY" - "$base" <<'PY'
-import http.cookiejar, re, secrets, sys, urllib.parse, urllib.request
+import http.cookiejar, os, re, secrets, sys, urllib.parse, urllib.request
 import django
 django.setup()
 from django.contrib.auth.models import User
 
 password = secrets.token_urlsafe(24)
-user, _ = User.objects.get_or_create(username="load-bench", defaults={"is_superuser": True})
-user.is_superuser = user.is_active = True
+from django.contrib.auth.models import Group
+from adoption.choices import Role
+
+user, _ = User.objects.get_or_create(username="load-bench")
+user.is_active = True
+# A superuser by default; LOAD_ROLE=manager measures a manager, whose pages also check roles
+# and permissions.
+user.is_superuser = os.environ.get("LOAD_ROLE", "superuser") != "manager"
+user.groups.set([] if user.is_superuser else [Group.objects.get(name=Role.MANAGERS)])
 user.set_password(password)
 user.save()
 
