@@ -1,6 +1,7 @@
-"""The dashboard's cached answers: chart JSON, and the tables of the dashboard pages.
+"""The dashboard's cached answers: chart JSON, and what the pages read from the rollups and
+their tables' HTML.
 
-Both are the costly part of a dashboard request and depend only on what the key names: what
+These are the costly part of a dashboard request and depend only on what the key names: what
 is asked for (a chart view or a page, the URL: a branch chart names its branch there, the
 normalised query string with its filters, sort and page), the active language, today's date
 (a partner's contract may lapse), the ids of the branches the user may see, and the data
