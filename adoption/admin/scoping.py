@@ -17,7 +17,22 @@ class ScopedChoicesMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class BranchScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+class ObjectScopeMixin:
+    """Object-level checks: they guard the URLs the queryset does not cover (history, revert).
+
+    The admin class says in _may_see(request, obj) whether the user may see this object."""
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self._may_see(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_see(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_see(request, obj)
+
+
+class BranchScopedAdmin(ObjectScopeMixin, ScopedChoicesMixin, admin.ModelAdmin):
     # Lookup path from the model to its Branch.
     branch_path = "branch"
 
@@ -32,16 +47,6 @@ class BranchScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
 
     def _may_see(self, request, obj):
         return obj is None or permissions.may_see_branch(request.user, self.branch_id_of(obj))
-
-    # Object-level checks guard the URLs the queryset does not cover (history, revert).
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) and self._may_see(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._may_see(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._may_see(request, obj)
 
 
 def accent_insensitive(*fields):

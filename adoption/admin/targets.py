@@ -6,11 +6,11 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .. import permissions
 from ..models import Target
-from .scoping import ScopedChoicesMixin, accent_insensitive
+from .scoping import ObjectScopeMixin, ScopedChoicesMixin, accent_insensitive
 
 
 @admin.register(Target)
-class TargetAdmin(ScopedChoicesMixin, SimpleHistoryAdmin):
+class TargetAdmin(ObjectScopeMixin, ScopedChoicesMixin, SimpleHistoryAdmin):
     list_display = ["period", "company", "branch", "rate"]
     list_filter = [
         ("company", admin.RelatedOnlyFieldListFilter),
@@ -32,15 +32,6 @@ class TargetAdmin(ScopedChoicesMixin, SimpleHistoryAdmin):
 
     def _may_see(self, request, obj):
         return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
-
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) and self._may_see(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._may_see(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._may_see(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "company":
