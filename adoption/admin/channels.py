@@ -2,21 +2,21 @@
 
 from django.contrib import admin
 from django.db import models
-from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import Partner, PaymentChannel
+from .history import HistoryAdmin
 from .scoping import accent_insensitive
 
 
 @admin.register(Partner)
-class PartnerAdmin(SimpleHistoryAdmin):
+class PartnerAdmin(HistoryAdmin):
     list_display = ["code", "name", "website"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     search_fields = ["code", *accent_insensitive("name")]
 
 
 @admin.register(PaymentChannel)
-class PaymentChannelAdmin(SimpleHistoryAdmin):
+class PaymentChannelAdmin(HistoryAdmin):
     list_display = [
         "code",
         "name",
