@@ -13,6 +13,7 @@ import io
 from datetime import datetime
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..choices import ImportKind
@@ -20,6 +21,10 @@ from ..models import Customer, Payment, PaymentChannel
 from ..permissions import visible_branches
 from .pipeline import BackgroundWriter
 from .values import (
+    EARLIEST_PAID_AT,
+    MAX_AMOUNT,
+    PAID_AT_AHEAD,
+    VIETNAM,
     BadValue,
     as_vietnam,
     month_start,
@@ -49,6 +54,12 @@ class PaymentImport:
 
     def __init__(self, *, user, today):
         self.current_month = month_start(today)
+        self.now = timezone.now().astimezone(VIETNAM)
+        # The same bounds as parse_datetime, as naive Vietnam time for the fast path.
+        self.paid_at_range = (
+            EARLIEST_PAID_AT.replace(tzinfo=None),
+            (self.now + PAID_AT_AHEAD).replace(tzinfo=None),
+        )
         self.channels = {c.code.upper(): c for c in PaymentChannel.objects.all()}
         self.customers = self._load_customers(user)
         # A file has only a few distinct months: each is parsed once.
@@ -65,18 +76,28 @@ class PaymentImport:
 
     @staticmethod
     def _load_customers(user):
-        """code -> (id, branch id, first billable month) for every customer the user may import
-        for, in one query: a few hundred thousand small tuples fit easily, and no lookup needs
-        the connection while the writer thread uses it."""
+        """code -> (id, branch id, first billable month, last billable month or None) for every
+        customer the user may import for, in one query: a few hundred thousand small tuples fit
+        easily, and no lookup needs the connection while the writer thread uses it.
+
+        A customer is billed from the month of connection to the month of disconnection: a
+        payment for a month outside that range, or paid before the month of connection, is
+        refused (docs/metrics.md), or the rates would count more payers than customers."""
         rows = Customer.objects.all()
         if user is not None and not user.is_superuser:
             rows = rows.filter(branch__in=visible_branches(user))
         customers, months = {}, {}
-        for code, pk, branch_id, connected_on in rows.values_list(
-            "code", "pk", "branch_id", "connected_on"
+        for code, pk, branch_id, connected_on, disconnected_on in rows.values_list(
+            "code", "pk", "branch_id", "connected_on", "disconnected_on"
         ).iterator(chunk_size=20_000):
             month = month_start(connected_on)
-            customers[code] = (pk, branch_id, months.setdefault(month, month))
+            last = month_start(disconnected_on) if disconnected_on else None
+            customers[code] = (
+                pk,
+                branch_id,
+                months.setdefault(month, month),
+                last and months.setdefault(last, last),
+            )
         return customers
 
     def _period(self, cell):
@@ -135,6 +156,7 @@ class PaymentImport:
             if (
                 customer is None
                 or period < customer[2]
+                or (customer[3] is not None and period > customer[3])
                 or not (amount.isascii() and amount.isdigit() and len(amount) < 19)
                 or "/" in paid_at
                 or not reference
@@ -146,13 +168,25 @@ class PaymentImport:
         except (KeyError, AttributeError, ValueError):
             return None
         seen = self.references[channel]
-        if amount <= 0 or reference in seen:
+        if not 0 < amount <= MAX_AMOUNT or reference in seen:
             return None
-        seen[reference] = number
         if moment.tzinfo is None and _plain_moment(paid_at):
+            earliest, latest = self.paid_at_range
+            if not earliest <= moment <= latest or moment.date() < customer[2]:
+                return None
             paid_at += "+07:00"  # Vietnam time, written as PostgreSQL and Python both read it
         else:
-            paid_at = as_vietnam(moment).isoformat()
+            try:
+                moment = as_vietnam(moment)
+                local = moment.astimezone(VIETNAM)
+            except (OverflowError, ValueError):
+                return None  # the edge of the calendar: the detailed check says so
+            if not EARLIEST_PAID_AT <= moment <= self.now + PAID_AT_AHEAD or (
+                local.date() < customer[2]
+            ):
+                return None
+            paid_at = moment.isoformat()
+        seen[reference] = number
         return (customer[0], period, amount, channel, paid_at, reference, customer[1])
 
     def _check_row(self, number, cells):
@@ -179,6 +213,14 @@ class PaymentImport:
                         % {"period": f"{period:%m/%Y}", "month": f"{customer[2]:%m/%Y}"},
                     )
                 )
+            elif customer is not None and customer[3] is not None and period > customer[3]:
+                problems.append(
+                    (
+                        "period",
+                        _("%(period)s is after the customer was disconnected (%(month)s).")
+                        % {"period": f"{period:%m/%Y}", "month": f"{customer[3]:%m/%Y}"},
+                    )
+                )
 
         try:
             amount = parse_amount(cells[amount_at])
@@ -198,9 +240,22 @@ class PaymentImport:
             problems.append(("channel_code", _("The channel “%s” is inactive.") % channel_code))
 
         try:
-            paid_at = parse_datetime(cells[paid_at_at]).isoformat()
+            moment = parse_datetime(cells[paid_at_at], now=self.now)
         except BadValue as error:
             problems.append(("paid_at", str(error)))
+        else:
+            paid_at = moment.isoformat()
+            if customer is not None and moment.astimezone(VIETNAM).date() < customer[2]:
+                problems.append(
+                    (
+                        "paid_at",
+                        _("%(date)s is before the customer was connected (%(month)s).")
+                        % {
+                            "date": f"{moment.astimezone(VIETNAM):%d/%m/%Y}",
+                            "month": f"{customer[2]:%m/%Y}",
+                        },
+                    )
+                )
 
         reference = text(cells[reference_at])
         if not reference:
