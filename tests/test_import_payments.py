@@ -543,3 +543,43 @@ def test_the_rejects_file_is_safe_to_open_in_a_spreadsheet(write, customers, cha
         "'-1+1",
     ]
     assert not any(cell.startswith(("=", "+", "@")) for cell in [*header, *row])
+
+
+def test_a_reference_repeated_in_a_later_chunk_is_rejected_and_the_first_row_kept(
+    write, customers, channels, monkeypatch
+):
+    # The duplicate check works on disk and reports after every row is read: across chunks too.
+    monkeypatch.setattr("adoption.importers.CHUNK_ROWS", 2)
+    repeat = "PA20BQ0000002,2025-01,999000,VTP,2025-01-22 10:00,VTP-1"
+    path = write(HEADER, *GOOD, repeat, repeat.replace("VTP-1", "VTP-2"), repeat)
+
+    import_file(path, "--skip-invalid")
+
+    batch = ImportBatch.objects.get()
+    assert (batch.rows_read, batch.rows_imported, batch.rows_skipped, batch.rows_rejected) == (
+        6,
+        4,
+        0,
+        2,
+    )
+    assert Payment.objects.get(reference="VTP-1").amount == 150000
+    with open(batch.rejects_file, encoding="utf-8-sig", newline="") as file:
+        rows = list(csv.reader(file))[1:]
+    assert [row[-1] for row in rows] == [
+        "reference: Duplicate of row 2: same channel and reference “VTP-1”."
+    ] * 2
+
+
+def test_a_dry_run_counts_a_reference_repeated_across_chunks_once(
+    write, customers, channels, monkeypatch
+):
+    monkeypatch.setattr("adoption.importers.CHUNK_ROWS", 1)
+    path = write(HEADER, *GOOD, GOOD[0])
+
+    with pytest.raises(CommandError):
+        import_file(path, "--dry-run")
+    import_file(path, "--dry-run", "--skip-invalid")
+
+    batch = ImportBatch.objects.latest("pk")
+    assert (batch.rows_read, batch.rows_imported, batch.rows_rejected) == (4, 3, 1)
+    assert Payment.objects.count() == 0
