@@ -207,8 +207,8 @@ class DashboardChartView(LoginRequiredMixin, BaseLineChartView):
 
     def get_json_response(self, content, **kwargs):
         response = super().get_json_response(content, **kwargs)
-        # One user's figures: never kept by a shared cache, whichever path answered.
-        patch_cache_control(response, private=True)
+        # One user's figures: never kept by a shared cache, nor on a shared computer's disk.
+        patch_cache_control(response, private=True, no_store=True)
         patch_vary_headers(response, ["Cookie"])
         return response
 

@@ -13,6 +13,7 @@ that signed the chart's link (adoption.chart_links).
 """
 
 import hashlib
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -77,12 +78,22 @@ for model in REFERENCE_MODELS:
     post_delete.connect(references_changed, sender=model, dispatch_uid=f"chart-cache-d-{model}")
 
 
-def key(name, request, version, branch_ids):
-    """The cache key of what `name` (a view or a page's part) answers to this request."""
+def key(name, request, version, branch_ids, *, every_parameter=False):
+    """The cache key of what `name` (a view or a page's part) answers to this request.
+
+    A chart's answer does not depend on its signed link, so the link is left out of its key.
+    A page's table HTML echoes every query parameter into its sort and page links, so a page's
+    key holds them all (every_parameter): what is cached is then exactly what this URL draws.
+    """
+    query = (
+        urlencode(sorted((k, sorted(v)) for k, v in request.GET.lists()), doseq=True)
+        if every_parameter
+        else chart_links.canonical_query(request.GET)
+    )
     parts = [
         name,
         request.path,
-        chart_links.canonical_query(request.GET),
+        query,
         translation.get_language(),
         timezone.localdate().isoformat(),
         ",".join(map(str, sorted(branch_ids))),
@@ -103,7 +114,7 @@ class PageCache:
     """The parts of one dashboard page drawn from the rollups, cached under the page's key."""
 
     def __init__(self, name, request, version, branch_ids):
-        self.key = key(name, request, version, branch_ids)
+        self.key = key(name, request, version, branch_ids, every_parameter=True)
 
     def remember(self, part, compute):
         """compute()'s value (plain data), computed once per key."""

@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 from .choices import AreaLevel
 from .models import BARRIER_FIELDS, Customer, OutreachActivity
 from .models.customers import CUSTOMER_CODE_PATTERN
-from .models.outreach import COUNT_FIELDS
+from .models.outreach import COUNT_FIELDS, MAX_COUNT, date_error, year_before
 from .permissions import branch_places
 
 COUNT_MESSAGES = {
@@ -21,13 +21,6 @@ COUNT_MESSAGES = {
 # Typed, pasted or scanned: one per line, or separated by spaces, commas or semicolons.
 CODE_SEPARATORS = re.compile(r"[\s,;]+")
 MAX_CODES = 500
-
-
-def year_before(day):
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
 
 
 class PlaceChoiceField(forms.ModelChoiceField):
@@ -42,7 +35,7 @@ class CountField(forms.IntegerField):
         super().__init__(
             label=label,
             min_value=0,
-            max_value=100_000,
+            max_value=MAX_COUNT,
             required=False,
             error_messages=COUNT_MESSAGES,
             widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "0"}),
@@ -148,10 +141,9 @@ class OutreachForm(forms.ModelForm):
         day = self.cleaned_data["date"]
         if self.instance.pk and day == self.instance.date:
             return day  # an edit within the 7 days keeps the date it was recorded with
-        if day > self.today:
-            raise forms.ValidationError(_("The date cannot be in the future."))
-        if day < year_before(self.today):
-            raise forms.ValidationError(_("The date cannot be more than a year ago."))
+        error = date_error(day, self.today)
+        if error:
+            raise forms.ValidationError(error)
         return day
 
     def clean_customer_codes(self):

@@ -106,6 +106,15 @@ def can_edit_outreach(user, activity, now=None):
     )
 
 
+def can_change_registrations(user, activity):
+    """Branch staff change the customers registered at an activity only while they may edit
+    the activity itself (their own entry, for OUTREACH_EDIT_DAYS); others as their
+    permissions say."""
+    if activity is None or not is_branch_staff(user):
+        return True
+    return can_edit_outreach(user, activity)
+
+
 def branch_places(branch):
     """Communes a branch serves, and their villages (current units only).
 

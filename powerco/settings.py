@@ -31,10 +31,12 @@ DEBUG = envbool("DEBUG", "1")
 # A well-known key is only acceptable while DEBUG is on: it signs sessions and password resets.
 INSECURE_SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 SECRET_KEY = os.environ.get("SECRET_KEY", "") or INSECURE_SECRET_KEY
-if not DEBUG and (SECRET_KEY == INSECURE_SECRET_KEY or len(SECRET_KEY) < 32):
+# What `check --deploy` asks for (security.W009).
+SECRET_KEY_MIN_LENGTH = 50
+if not DEBUG and (SECRET_KEY == INSECURE_SECRET_KEY or len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH):
     raise ImproperlyConfigured(
-        "SECRET_KEY is missing or is the development default. With DEBUG off, set SECRET_KEY "
-        "to a random string of at least 32 characters, e.g. "
+        "SECRET_KEY is missing or is the development default, or is too short. With DEBUG off, "
+        f"set SECRET_KEY to a random string of at least {SECRET_KEY_MIN_LENGTH} characters, e.g. "
         "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
     )
 
@@ -63,6 +65,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "powerco.middleware.RefuseNulBytesMiddleware",
+    "powerco.middleware.PrivatePagesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "powerco.middleware.VietnameseByDefaultMiddleware",
@@ -74,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "powerco.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it reads the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -103,6 +108,18 @@ DATABASES = {
         conn_max_age=envint("DB_CONN_MAX_AGE", "0"),
     )
 }
+# A database that accepts connections but never answers must not hold a request until
+# gunicorn's timeout: a connection attempt gives up after DB_CONNECT_TIMEOUT seconds, and a
+# statement after DB_STATEMENT_TIMEOUT seconds. powerco/wsgi.py sets 30 s for the web server;
+# commands (imports, refresh_adoption, backups) run without a limit unless it is set.
+DB_CONNECT_TIMEOUT = envint("DB_CONNECT_TIMEOUT", "5")
+DB_STATEMENT_TIMEOUT = envint("DB_STATEMENT_TIMEOUT", "0")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_TIMEOUT
+    if DB_STATEMENT_TIMEOUT:
+        DATABASES["default"]["OPTIONS"]["options"] = (
+            f"-c statement_timeout={DB_STATEMENT_TIMEOUT * 1000}"
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Each worker process keeps its own cache: what is cached (charts, tables) is keyed by the data
@@ -133,6 +150,16 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:overview"
 LOGOUT_REDIRECT_URL = "login"
+# Self-service password reset sends a link by email, valid this long.
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", str(2 * 60 * 60))
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", "25")
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "0")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "10")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "powerco@localhost")
 
 # Shared office computers: a session ends after a working day, or when the browser closes.
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", str(10 * 60 * 60))
@@ -144,6 +171,11 @@ AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ENABLED = envbool("AXES_ENABLED", "1")
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+# Behind the documented reverse proxy every request comes from the proxy's address: the
+# client's is the one the proxy appended to X-Forwarded-For. PROXY_COUNT says how many proxies
+# of ours stand in front (0: none, REMOTE_ADDR is the client); see powerco/client_ip.py.
+PROXY_COUNT = envint("PROXY_COUNT", "0")
+AXES_CLIENT_IP_CALLABLE = "powerco.client_ip.client_ip"
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from adoption.choices import ImportKind
 from adoption.models import (
@@ -245,7 +246,7 @@ def test_branch_staff_cannot_delete_another_branchs_outreach(client_for, users, 
 def outreach_form(branch, commune=None, households=30, registrations=5, registered=()):
     data = {
         "branch": branch.pk,
-        "date": "2024-04-02",
+        "date": timezone.localdate().isoformat(),  # outreach is dated within the past year
         "commune": (commune or branch.district.children.first()).pk,
         "households_reached": households,
         "registrations": registrations,

@@ -155,6 +155,33 @@ CHECK_CASES = [
     ("payment", {"amount": 0}, "The amount must be a positive whole number of VND."),
     ("payment", {"amount": -5_000}, "The amount must be a positive whole number of VND."),
     ("payment", {"period": date(2024, 3, 15)}, "The bill period must be the first day of a month."),
+    # One huge amount used to overflow the rollup sums and take every dashboard down.
+    (
+        "payment",
+        {"amount": 9_223_372_036_854_775_807},
+        "The amount is more than the largest payment accepted.",
+    ),
+    (
+        "payment",
+        {"amount": 100_000_000_001},
+        "The amount is more than the largest payment accepted.",
+    ),
+    # Moments at the calendar's ends broke the admin list, export_payments and deletion.
+    (
+        "payment",
+        {"paid_at": datetime(1, 1, 1, tzinfo=HCM)},
+        "A payment is dated from 2000 to 2099.",
+    ),
+    (
+        "payment",
+        {"paid_at": datetime(9999, 12, 31, tzinfo=ZoneInfo("America/Sao_Paulo"))},
+        "A payment is dated from 2000 to 2099.",
+    ),
+    (
+        "payment",
+        {"paid_at": datetime(1999, 12, 31, 23, 59, tzinfo=HCM)},
+        "A payment is dated from 2000 to 2099.",
+    ),
     ("target", {"rate": Decimal("100.01")}, "A rate is between 0 and 100%."),
     ("target", {"rate": Decimal("-0.5")}, "A rate is between 0 and 100%."),
     ("target", {"period": date(2024, 12, 31)}, "The period must be the first day of a month."),

@@ -261,3 +261,15 @@ def test_an_xlsx_upload_is_previewed_and_imported(as_user):
 
     customer = Customer.objects.get(code="PA20BQ0000111")
     assert customer.connected_on == date(2024, 5, 2)
+
+
+def test_a_csv_with_carriage_returns_only_is_previewed(as_user):
+    # Excel for Mac: lines end with a lone CR. It used to answer 500.
+    client = as_user("admin")
+
+    response = upload(client, "payments", PAYMENTS.replace("\n", "\r"))
+
+    assert response.status_code == 200
+    assert response.context["outcome"].ok
+    assert response.context["outcome"].rows_valid == PAYMENTS.strip().count("\n")
+    assert Payment.objects.count() == 0

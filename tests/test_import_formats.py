@@ -357,3 +357,79 @@ def test_an_xlsx_file_is_read_whatever_its_name(cast, tmp_path):
     import_file(path)
 
     assert payments()[0][-1] == "R1"
+
+
+# Hostile workbooks: refused from the ZIP directory, before openpyxl loads anything.
+
+
+def _workbook_with_parts(path, **parts):
+    """A real workbook, with the named parts replaced (name -> bytes)."""
+    workbook = Workbook()
+    workbook.active.append(HEADER)
+    workbook.save(path.with_suffix(".base"))
+    with (
+        zipfile.ZipFile(path.with_suffix(".base")) as base,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out,
+    ):
+        for item in base.infolist():
+            if item.filename not in parts:
+                out.writestr(item, base.read(item))
+        for name, content in parts.items():
+            out.writestr(name, content)
+    return path
+
+
+def _shared_strings(*strings):
+    items = "".join(f"<si><t>{s}</t></si>" for s in strings)
+    return (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        f'count="{len(strings)}" uniqueCount="{len(strings)}">{items}</sst>'
+    ).encode()
+
+
+def test_an_xlsx_zip_bomb_is_refused_without_inflating_it(cast, tmp_path, monkeypatch):
+    # One shared string of 64 MB in a file of some 60 KB (the attack used 1.5 GB in 1.5 MB).
+    path = _workbook_with_parts(
+        tmp_path / "bomb.xlsx", **{"xl/sharedStrings.xml": _shared_strings("A" * 64_000_000)}
+    )
+    assert path.stat().st_size < 200_000
+
+    def never(*args, **kwargs):
+        raise AssertionError("openpyxl was asked to load the workbook")
+
+    monkeypatch.setattr("openpyxl.load_workbook", never)
+
+    assert "too large to read safely" in refused(path)
+
+
+def test_an_xlsx_file_with_too_many_shared_strings_is_refused(cast, tmp_path, monkeypatch):
+    # Millions of distinct strings: the size, not the ratio, gives it away.
+    monkeypatch.setattr("adoption.importers.files.MAX_SHARED_STRINGS", 1_000_000)
+    strings = [f"{i:08x}" for i in range(60_000)]
+    path = _workbook_with_parts(
+        tmp_path / "strings.xlsx", **{"xl/sharedStrings.xml": _shared_strings(*strings)}
+    )
+
+    assert "too large to read safely" in refused(path)
+
+
+def test_an_xlsx_worksheet_bomb_is_refused(cast, tmp_path):
+    row = '<row r="2"><c r="A2" t="inlineStr"><is><t>' + "9" * 50_000_000 + "</t></is></c></row>"
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"<sheetData>{row}</sheetData></worksheet>"
+    ).encode()
+    path = _workbook_with_parts(tmp_path / "sheet.xlsx", **{"xl/worksheets/sheet1.xml": sheet})
+
+    assert "too large to read safely" in refused(path)
+
+
+def test_a_csv_with_carriage_returns_only_is_read(cast, tmp_path):
+    # Excel for Mac ends lines with a lone CR.
+    path = tmp_path / "mac.csv"
+    lines = [",".join(HEADER), *good_lines(3)]
+    path.write_bytes("\r".join(lines).encode("utf-8") + b"\r")
+
+    import_file(path)
+
+    assert len(payments()) == 3

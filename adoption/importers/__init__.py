@@ -4,8 +4,10 @@
 file in chunks: each chunk is checked against lookups loaded once (codes to ids), and its good
 rows are written at once, all inside one transaction. By default one bad row rolls everything
 back, so an import is all or nothing; with skip_invalid the good rows stay and the bad ones go
-to a rejects CSV. Memory holds the lookups, a few chunks, and the references seen so far (to
-find duplicates within the file): it does not grow with the rest of the file.
+to a rejects CSV. Memory holds the lookups and a few chunks: it does not grow with the file.
+Keys repeated within the file (a payment's channel and reference, a customer's code) are
+found by a sort on disk (duplicates.py) once every row is checked; their rows are then read
+again from the file to be reported, and rejected.
 """
 
 import hashlib
@@ -117,7 +119,9 @@ def _import(kind, path, outcome, batch, user, reports_dir, progress, preview_row
                 kind=kind, file_name=outcome.file_name, sha256=outcome.sha256
             )
             try:
-                _load(importer, table, outcome, batch_for_rows, rejects, progress, preview_rows)
+                _load(
+                    importer, table, path, outcome, batch_for_rows, rejects, progress, preview_rows
+                )
                 if outcome.refused or outcome.dry_run:
                     raise _RollBack
                 # Committed with the rows: should the refresh after the commit fail, the next
@@ -140,12 +144,13 @@ def _import(kind, path, outcome, batch, user, reports_dir, progress, preview_row
     return importer
 
 
-def _load(importer, table, outcome, batch, rejects, progress, preview_rows):
+def _load(importer, table, path, outcome, batch, rejects, progress, preview_rows):
     importer.start(batch, dry_run=outcome.dry_run)
     try:
         _check_and_write(importer, table, outcome, rejects, progress, preview_rows)
         if not outcome.rows_read:
             raise FileRefused(_("The file has a header row but no rows below it."))
+        _reject_repeats(importer, path, outcome, rejects)
         if outcome.rows_rejected and not outcome.skip_invalid:
             outcome.refused = ngettext(
                 "%(count)s row has problems: nothing was imported.",
@@ -183,6 +188,37 @@ def _check_and_write(importer, table, outcome, rejects, progress, preview_rows):
             importer.write(good)
         if progress is not None:
             progress(len(chunk))
+
+
+def _reject_repeats(importer, path, outcome, rejects):
+    """Report and reject each row that repeats an earlier row's key (its first row was kept).
+
+    The repeats come in row order; the file is read again to name them with their cells.
+    Their rows were never written: importer.write() and the unique constraints saw to it.
+    """
+    repeats = importer.duplicates.repeats()
+    current = next(repeats, None)
+    if current is None:
+        return
+    table = open_table(path)
+    table.match_columns(importer.required, importer.optional)
+    chunks = table.chunks(CHUNK_ROWS)
+    try:
+        for chunk in chunks:
+            for number, cells in chunk:
+                while current is not None and current[0] == number:
+                    problem = importer.duplicate_problem(cells, current[1])
+                    outcome.rows_rejected += 1
+                    outcome.rows_valid -= 1
+                    outcome.add_problem(Problem(number, *problem))
+                    if rejects is not None:
+                        rejects.write(cells, [problem])
+                    current = next(repeats, None)
+            if current is None:
+                break
+    finally:
+        chunks.close()  # closes the file
+        repeats.close()
 
 
 def _periods_and_branches(scope):

@@ -14,6 +14,7 @@ from simple_history.utils import bulk_create_with_history
 from ..choices import AreaLevel, CustomerType, ImportKind
 from ..models import AdminArea, Branch, Customer
 from ..models.customers import CUSTOMER_CODE_PATTERN
+from .duplicates import Duplicates
 from .values import BadValue, month_start, parse_date, text
 
 REQUIRED = ("customer_code", "name", "branch_code", "area_code", "customer_type", "connected_on")
@@ -57,7 +58,7 @@ class CustomerImport:
             self.types = {str(label).lower(): value for value, label in CustomerType.choices}
         self.types.update({str(label).lower(): value for value, label in CustomerType.choices})
         self.types.update({value: value for value in CustomerType.values})
-        self.codes = {}  # code -> first row, for duplicates within the file
+        self.duplicates = Duplicates()  # codes of the good rows, on disk
         self.created = 0
         self.affected_branches = set()
         self.first_month = None
@@ -108,12 +109,6 @@ class CustomerImport:
                         },
                     )
                 )
-            else:
-                first = self.codes.setdefault(code, number)
-                if first != number:
-                    problems.append(
-                        ("customer_code", _("Duplicate of row %s: same customer code.") % first)
-                    )
 
             name = text(cell("name"))
             if not name:
@@ -200,7 +195,12 @@ class CustomerImport:
                     connected_on=connected_on,
                     disconnected_on=disconnected_on,
                 )
+                self.duplicates.add(code, number)
                 yield number, cells, record, problems
+
+    def duplicate_problem(self, cells, first):
+        """The problem of a row that repeats row `first`'s customer code."""
+        return ("customer_code", _("Duplicate of row %s: same customer code.") % first)
 
     def start(self, batch, *, dry_run=False):
         self.batch = batch
@@ -211,7 +211,9 @@ class CustomerImport:
                 "code", flat=True
             )
         )
-        new = [r for r in records if r.code not in known]
+        # Also the repeats within the chunk: the first row of a code is the one created; the
+        # importer reports every repeat at the end (duplicates).
+        new = [r for r in records if r.code not in known and not known.add(r.code)]
         if not new:
             return
         bulk_create_with_history(
@@ -232,7 +234,7 @@ class CustomerImport:
         return self.created
 
     def stop(self):
-        pass
+        self.duplicates.close()
 
     def refresh_scope(self):
         """Every month from the earliest new connection to now, in the branches concerned."""

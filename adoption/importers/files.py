@@ -2,6 +2,14 @@
 
 A file that cannot be read as a table raises FileRefused with a message for the user, before
 anything is written: not CSV or XLSX, empty, binary, not UTF-8, or with absurdly long lines.
+
+Memory is bounded by design. A CSV is read in blocks, line by line (lines end in \n, \r\n or
+a lone \r as Excel for Mac writes them). An XLSX is a ZIP of XML parts: openpyxl streams the
+worksheets in read-only mode, but loads the shared strings (every text cell Excel writes) and
+the other parts whole. So before openpyxl opens anything, the ZIP's directory is checked: the
+shared strings and every other non-worksheet part have a size limit, no part may be a "zip
+bomb" (a few MB that inflate a thousandfold), and the whole workbook a total limit. Python's
+zipfile never inflates a part beyond the size the directory declares, so the check holds.
 """
 
 import codecs
@@ -21,6 +29,14 @@ READ_CHARS = 1024 * 1024
 DELIMITERS = (",", ";", "\t")
 
 ZIP_MAGIC = b"PK\x03\x04"
+# A million rows of payments Excel writes as about 30 MB of shared strings; openpyxl then keeps
+# them as Python strings (about 80 MB). Bigger tables are imported as CSV.
+MAX_SHARED_STRINGS = 32 * 1024 * 1024
+MAX_OTHER_PART = 8 * 1024 * 1024  # styles, workbook, relationships…: kilobytes in practice
+# Worksheet XML compresses about 15 times; a thousandfold is a bomb, not a table.
+MAX_RATIO = 100
+RATIO_FROM = 1024 * 1024  # tiny parts compress oddly either way
+MAX_UNCOMPRESSED = 2 * 1024 * 1024 * 1024
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 .xls
 # What openpyxl raises, while streaming rows, for a workbook damaged inside.
 XLSX_ERRORS = (ParseError, zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError)
@@ -129,7 +145,9 @@ def _open_csv(path, head):
                 "XLSX files are read as they are."
             )
         ) from None
-    stream = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by _csv_rows
+    # Universal newlines: Excel for Mac ends lines with a lone \r, which the csv module would
+    # read as one endless line.
+    stream = open(path, encoding="utf-8-sig", newline=None)  # noqa: SIM115 - closed by _csv_rows
     lines = _bounded_lines(stream)
     try:
         header_line = next(lines)
@@ -140,7 +158,13 @@ def _open_csv(path, head):
         stream.close()
         raise
     delimiter = max(DELIMITERS, key=header_line.count)
-    header = next(csv.reader([header_line], delimiter=delimiter))
+    try:
+        header = next(csv.reader([header_line], delimiter=delimiter))
+    except csv.Error as error:
+        stream.close()
+        raise FileRefused(
+            _("Line %(line)s cannot be read as CSV: %(error)s") % {"line": 1, "error": error}
+        ) from None
     if not any(cell.strip() for cell in header):
         stream.close()
         raise FileRefused(_("The first row is empty: it must name the columns."))
@@ -202,8 +226,43 @@ def _bounded_lines(stream):
         ) from None
 
 
+def _too_big_xlsx():
+    return FileRefused(
+        _(
+            "This XLSX file is too large to read safely (or it is built to exhaust memory). "
+            "Save the sheet as “CSV UTF-8 (Comma delimited)” and import that file."
+        )
+    )
+
+
+def _check_xlsx_parts(path):
+    """Refuse, from the ZIP directory alone, a workbook that would not fit in memory."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise FileRefused(
+            _("This is not a CSV or XLSX file (it is a ZIP archive that Excel did not write).")
+        ) from None
+    total = 0
+    for part in parts:
+        total += part.file_size
+        name = part.filename.lower()
+        if name.startswith("xl/worksheets/"):
+            limit = MAX_UNCOMPRESSED
+        elif name == "xl/sharedstrings.xml":
+            limit = MAX_SHARED_STRINGS
+        else:
+            limit = MAX_OTHER_PART
+        bomb = part.file_size > RATIO_FROM and part.file_size > MAX_RATIO * part.compress_size
+        if part.file_size > limit or bomb or total > MAX_UNCOMPRESSED:
+            raise _too_big_xlsx()
+
+
 def _open_xlsx(path):
     from openpyxl import load_workbook
+
+    _check_xlsx_parts(path)
 
     # A file object, not a path: openpyxl judges a path by its extension, and uploads have none.
     file = open(path, "rb")  # noqa: SIM115 - closed with the table

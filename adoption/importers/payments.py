@@ -13,13 +13,19 @@ import io
 from datetime import datetime
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..choices import ImportKind
 from ..models import Customer, Payment, PaymentChannel
 from ..permissions import visible_branches
+from .duplicates import Duplicates
 from .pipeline import BackgroundWriter
 from .values import (
+    EARLIEST_PAID_AT,
+    MAX_AMOUNT,
+    PAID_AT_AHEAD,
+    VIETNAM,
     BadValue,
     as_vietnam,
     month_start,
@@ -32,6 +38,7 @@ from .values import (
 COLUMNS = ("customer_code", "period", "amount", "channel_code", "paid_at", "reference")
 REFERENCE_MAX = Payment._meta.get_field("reference").max_length
 STAGING = "import_payment_staging"
+MAX_REMEMBERED_PERIODS = 1000
 
 
 def _plain_moment(text):
@@ -49,13 +56,19 @@ class PaymentImport:
 
     def __init__(self, *, user, today):
         self.current_month = month_start(today)
+        self.now = timezone.now().astimezone(VIETNAM)
+        # The same bounds as parse_datetime, as naive Vietnam time for the fast path.
+        self.paid_at_range = (
+            EARLIEST_PAID_AT.replace(tzinfo=None),
+            (self.now + PAID_AT_AHEAD).replace(tzinfo=None),
+        )
         self.channels = {c.code.upper(): c for c in PaymentChannel.objects.all()}
         self.customers = self._load_customers(user)
         # A file has only a few distinct months: each is parsed once.
         self.periods = {}  # raw cell -> date or BadValue
         self.good_periods = {}  # raw text -> date, for the months that are fine
         self.good_channels = {code: c.pk for code, c in self.channels.items() if c.active}
-        self.references = {c.pk: {} for c in self.channels.values()}  # {reference: first row}
+        self.duplicates = Duplicates()  # (channel, reference) of the good rows, on disk
         self.affected = set()  # (period, branch id) of the rows written
         self.use_copy = connection.vendor == "postgresql"
         self.batch = None
@@ -65,18 +78,28 @@ class PaymentImport:
 
     @staticmethod
     def _load_customers(user):
-        """code -> (id, branch id, first billable month) for every customer the user may import
-        for, in one query: a few hundred thousand small tuples fit easily, and no lookup needs
-        the connection while the writer thread uses it."""
+        """code -> (id, branch id, first billable month, last billable month or None) for every
+        customer the user may import for, in one query: a few hundred thousand small tuples fit
+        easily, and no lookup needs the connection while the writer thread uses it.
+
+        A customer is billed from the month of connection to the month of disconnection: a
+        payment for a month outside that range, or paid before the month of connection, is
+        refused (docs/metrics.md), or the rates would count more payers than customers."""
         rows = Customer.objects.all()
         if user is not None and not user.is_superuser:
             rows = rows.filter(branch__in=visible_branches(user))
         customers, months = {}, {}
-        for code, pk, branch_id, connected_on in rows.values_list(
-            "code", "pk", "branch_id", "connected_on"
+        for code, pk, branch_id, connected_on, disconnected_on in rows.values_list(
+            "code", "pk", "branch_id", "connected_on", "disconnected_on"
         ).iterator(chunk_size=20_000):
             month = month_start(connected_on)
-            customers[code] = (pk, branch_id, months.setdefault(month, month))
+            last = month_start(disconnected_on) if disconnected_on else None
+            customers[code] = (
+                pk,
+                branch_id,
+                months.setdefault(month, month),
+                last and months.setdefault(last, last),
+            )
         return customers
 
     def _period(self, cell):
@@ -94,10 +117,15 @@ class PaymentImport:
             else:
                 if isinstance(cell, str):
                     self.good_periods[cell] = result
-            self.periods[key] = result
+            self._remember_period(key, result)
         if isinstance(result, BadValue):
             raise result
         return result
+
+    def _remember_period(self, key, result):
+        # Bounded: a hostile file could write a different bad month on every row.
+        if len(self.periods) < MAX_REMEMBERED_PERIODS:
+            self.periods[key] = result
 
     def check(self, chunk):
         """Yield (row number, cells, record or None, [(column, message)]) for each row.
@@ -106,7 +134,7 @@ class PaymentImport:
         with paid_at as ISO 8601 text with its offset, ready for COPY.
         """
         self.at = [self.columns[name] for name in COLUMNS]
-        fast, affected = self._check_fast, self.affected
+        fast, affected, seen = self._check_fast, self.affected, self.duplicates.add
         for number, cells in chunk:
             record = fast(number, cells)
             if record is None:
@@ -115,7 +143,17 @@ class PaymentImport:
                 problems = ()
             if record is not None:
                 affected.add((record[1], record[6]))
+                seen(f"{record[3]}\x00{record[5]}", number)
             yield number, cells, record, problems
+
+    def duplicate_problem(self, cells, first):
+        """The problem of a row that repeats row `first`'s channel and reference."""
+        reference = text(cells[self.columns["reference"]])
+        return (
+            "reference",
+            _("Duplicate of row %(row)s: same channel and reference “%(ref)s”.")
+            % {"row": first, "ref": reference},
+        )
 
     def _check_fast(self, number, cells):
         """The record of a plain, valid CSV row; None sends the row to the detailed check.
@@ -135,6 +173,7 @@ class PaymentImport:
             if (
                 customer is None
                 or period < customer[2]
+                or (customer[3] is not None and period > customer[3])
                 or not (amount.isascii() and amount.isdigit() and len(amount) < 19)
                 or "/" in paid_at
                 or not reference
@@ -145,14 +184,24 @@ class PaymentImport:
             moment = datetime.fromisoformat(paid_at)
         except (KeyError, AttributeError, ValueError):
             return None
-        seen = self.references[channel]
-        if amount <= 0 or reference in seen:
+        if not 0 < amount <= MAX_AMOUNT:
             return None
-        seen[reference] = number
         if moment.tzinfo is None and _plain_moment(paid_at):
+            earliest, latest = self.paid_at_range
+            if not earliest <= moment <= latest or moment.date() < customer[2]:
+                return None
             paid_at += "+07:00"  # Vietnam time, written as PostgreSQL and Python both read it
         else:
-            paid_at = as_vietnam(moment).isoformat()
+            try:
+                moment = as_vietnam(moment)
+                local = moment.astimezone(VIETNAM)
+            except (OverflowError, ValueError):
+                return None  # the edge of the calendar: the detailed check says so
+            if not EARLIEST_PAID_AT <= moment <= self.now + PAID_AT_AHEAD or (
+                local.date() < customer[2]
+            ):
+                return None
+            paid_at = moment.isoformat()
         return (customer[0], period, amount, channel, paid_at, reference, customer[1])
 
     def _check_row(self, number, cells):
@@ -179,6 +228,14 @@ class PaymentImport:
                         % {"period": f"{period:%m/%Y}", "month": f"{customer[2]:%m/%Y}"},
                     )
                 )
+            elif customer is not None and customer[3] is not None and period > customer[3]:
+                problems.append(
+                    (
+                        "period",
+                        _("%(period)s is after the customer was disconnected (%(month)s).")
+                        % {"period": f"{period:%m/%Y}", "month": f"{customer[3]:%m/%Y}"},
+                    )
+                )
 
         try:
             amount = parse_amount(cells[amount_at])
@@ -198,9 +255,22 @@ class PaymentImport:
             problems.append(("channel_code", _("The channel “%s” is inactive.") % channel_code))
 
         try:
-            paid_at = parse_datetime(cells[paid_at_at]).isoformat()
+            moment = parse_datetime(cells[paid_at_at], now=self.now)
         except BadValue as error:
             problems.append(("paid_at", str(error)))
+        else:
+            paid_at = moment.isoformat()
+            if customer is not None and moment.astimezone(VIETNAM).date() < customer[2]:
+                problems.append(
+                    (
+                        "paid_at",
+                        _("%(date)s is before the customer was connected (%(month)s).")
+                        % {
+                            "date": f"{moment.astimezone(VIETNAM):%d/%m/%Y}",
+                            "month": f"{customer[2]:%m/%Y}",
+                        },
+                    )
+                )
 
         reference = text(cells[reference_at])
         if not reference:
@@ -212,17 +282,6 @@ class PaymentImport:
                     _("A reference has at most %s characters.") % REFERENCE_MAX,
                 )
             )
-        elif channel is not None:
-            seen = self.references[channel.pk]
-            first = seen.setdefault(reference, number)
-            if first != number:
-                problems.append(
-                    (
-                        "reference",
-                        _("Duplicate of row %(row)s: same channel and reference “%(ref)s”.")
-                        % {"row": first, "ref": reference},
-                    )
-                )
 
         if problems:
             return None, problems
@@ -244,6 +303,15 @@ class PaymentImport:
             self.writer = BackgroundWriter(connections[DEFAULT_DB_ALIAS], self._copy_chunk)
 
     def write(self, records):
+        # A repeat within the chunk is left out here, so the first row of a reference is the
+        # one written (ON CONFLICT would keep either); repeats across chunks meet the unique
+        # constraint and are skipped. The importer reports them all at the end (duplicates).
+        chunk_keys = set()
+        records = [
+            r
+            for r in records
+            if (r[3], r[5]) not in chunk_keys and not chunk_keys.add((r[3], r[5]))
+        ]
         if self.use_copy:
             buffer = io.StringIO()
             csv.writer(buffer).writerows(
@@ -276,22 +344,15 @@ class PaymentImport:
         cursor.copy_expert(
             f"COPY {STAGING} ({STAGED_COLUMNS}) FROM STDIN WITH (FORMAT csv)", buffer
         )
-        if self.dry_run:
-            # Counting is enough: the dry run's transaction is rolled back anyway.
-            cursor.execute(
-                f"SELECT count(*) FROM {STAGING} s WHERE NOT EXISTS (SELECT 1 FROM "
-                f"{Payment._meta.db_table} p WHERE p.channel_id = s.channel_id "
-                "AND p.reference = s.reference)"
-            )
-            written = cursor.fetchone()[0]
-        else:
-            cursor.execute(
-                f"INSERT INTO {Payment._meta.db_table} ({STAGED_COLUMNS}, import_batch_id) "
-                f"SELECT {STAGED_COLUMNS}, %s FROM {STAGING} "
-                "ON CONFLICT (channel_id, reference) DO NOTHING",
-                [self.batch.pk],
-            )
-            written = cursor.rowcount
+        # A dry run inserts too (its transaction is rolled back): the rows of earlier chunks
+        # are then present, so a reference repeated across chunks is counted once.
+        cursor.execute(
+            f"INSERT INTO {Payment._meta.db_table} ({STAGED_COLUMNS}, import_batch_id) "
+            f"SELECT {STAGED_COLUMNS}, %s FROM {STAGING} "
+            "ON CONFLICT (channel_id, reference) DO NOTHING",
+            [self.batch.pk],
+        )
+        written = cursor.rowcount
         cursor.execute(f"TRUNCATE {STAGING}")
         return written
 
@@ -306,9 +367,10 @@ class PaymentImport:
         return written
 
     def stop(self):
-        """Whatever happened, leave no writer thread behind."""
+        """Whatever happened, leave no writer thread behind, nor the duplicates' spool."""
         if self.writer is not None:
             self.writer.stop(raise_error=False)
+        self.duplicates.close()
 
     def refresh_scope(self):
         """Periods and branches whose rollups the written rows change."""

@@ -1,6 +1,7 @@
 """What an import tells its user: every problem by row and column, and the rejected rows."""
 
 import csv
+import re
 import tempfile
 from dataclasses import dataclass, field
 
@@ -116,23 +117,39 @@ class Outcome:
             self.spool = None
 
 
+# A text cell starting with one of these runs as a formula when the file is opened in Excel or
+# LibreOffice (CSV injection); adoption.exports guards the dashboard's downloads the same way.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)*")
+
+
+def formula_safe(value):
+    """The cell with a leading apostrophe if a spreadsheet would run it; numbers as they are,
+    so a negative amount can be corrected and the file imported again."""
+    if value.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 class RejectsWriter:
-    """Rejected rows in the file's own columns plus `error`, ready to fix and import again."""
+    """Rejected rows in the file's own columns plus `error`, ready to fix and import again.
+
+    Every cell is written formula-safe: the rows came from anywhere."""
 
     def __init__(self, path, header):
         # utf-8-sig: Excel opens a CSV as UTF-8 only when it starts with a byte-order mark.
         self.file = open(path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
         self.writer = csv.writer(self.file)
-        self.writer.writerow([*header, "error"])
+        self.writer.writerow([*(formula_safe(text(name)) for name in header), "error"])
         self.width = len(header)
         self.path = str(path)
 
     def write(self, cells, problems):
         """problems: (column, message) pairs."""
-        values = [text(cell) for cell in cells[: self.width]]
+        values = [formula_safe(text(cell)) for cell in cells[: self.width]]
         values += [""] * (self.width - len(values))
         error = "; ".join(f"{column}: {message}" for column, message in problems)
-        self.writer.writerow([*values, error])
+        self.writer.writerow([*values, formula_safe(error)])
 
     def close(self):
         self.file.close()

@@ -5,13 +5,17 @@ every form a billing system or Excel writes and nothing else.
 """
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
+from ..models.payments import EARLIEST_PAID_AT, MAX_AMOUNT
+
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-BIGINT_MAX = 2**63 - 1
+# A payment may be dated up to a day ahead of the import's clock (a partner's clock may run
+# ahead); the fixed bounds, MAX_AMOUNT and EARLIEST_PAID_AT, are the database's own checks.
+PAID_AT_AHEAD = timedelta(days=1)
 
 DAY_FIRST = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:([.,])\d{3})(?:\1\d{3})*")
@@ -74,10 +78,15 @@ def parse_amount(value):
             raise BadValue(_("This value is required."))
         else:
             number = None
-    if number is None or number <= 0 or number > BIGINT_MAX:
+    if number is None or number <= 0:
         raise BadValue(
             _("“%s” is not a positive whole number of VND (e.g. 1234567 or 1.234.567).")
             % text(value)
+        )
+    if number > MAX_AMOUNT:
+        raise BadValue(
+            _("%(amount)s VND is more than the largest payment accepted (%(max)s VND).")
+            % {"amount": text(value), "max": f"{MAX_AMOUNT:,}".replace(",", ".")}
         )
     return number
 
@@ -114,8 +123,11 @@ def parse_date(value, *, required=True):
     raise BadValue(_("“%s” is not a date; write dd/mm/yyyy or YYYY-MM-DD.") % raw)
 
 
-def parse_datetime(value):
-    """A moment, ISO 8601 or dd/mm/yyyy [hh:mm[:ss]]; without a zone it is Vietnam time."""
+def parse_datetime(value, *, now=None):
+    """A moment, ISO 8601 or dd/mm/yyyy [hh:mm[:ss]]; without a zone it is Vietnam time.
+
+    It must lie between EARLIEST_PAID_AT and a day after `now` (default: the clock).
+    """
     if isinstance(value, datetime):
         moment = value
     else:
@@ -131,7 +143,23 @@ def parse_datetime(value):
                     _("“%s” is not a date and time; write dd/mm/yyyy hh:mm or YYYY-MM-DD hh:mm:ss.")
                     % raw
                 ) from None
-    return as_vietnam(moment)
+    try:
+        moment = as_vietnam(moment)
+        # Converting at the edges of the calendar (0001-01-01 with a negative offset) overflows.
+        moment.astimezone(VIETNAM)
+    except (OverflowError, ValueError):
+        moment = None
+    latest = (now or datetime.now(VIETNAM)) + PAID_AT_AHEAD
+    if moment is None or not EARLIEST_PAID_AT <= moment <= latest:
+        raise BadValue(
+            _("“%(value)s” is outside the accepted dates (%(earliest)s to %(latest)s).")
+            % {
+                "value": text(value),
+                "earliest": f"{EARLIEST_PAID_AT:%d/%m/%Y}",
+                "latest": f"{latest.astimezone(VIETNAM):%d/%m/%Y}",
+            }
+        )
+    return moment
 
 
 def as_vietnam(moment):

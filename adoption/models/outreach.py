@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -26,6 +27,26 @@ BARRIER_FIELDS = (
 )
 
 COUNT_FIELDS = ("households_reached", "registrations", "accounts_opened", "gifts") + BARRIER_FIELDS
+# No village visit reaches more households than this: a bigger count is a typing slip.
+MAX_COUNT = 100_000
+
+
+def year_before(day):
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def date_error(day, today):
+    """Why an activity cannot be dated `day` (recorded today), or None.
+
+    Outreach is recorded as it happens: not ahead, and at most a year late."""
+    if day > today:
+        return _("The date cannot be in the future.")
+    if day < year_before(today):
+        return _("The date cannot be more than a year ago.")
+    return None
 
 
 class OutreachActivity(models.Model):
@@ -109,11 +130,26 @@ class OutreachActivity(models.Model):
         return f"{self.date:%d/%m/%Y} {self.commune}"
 
     def clean(self):
+        """The rules every form follows, the admin's included (adoption.forms adds the place
+        rules that depend on who records the activity)."""
         errors = place_errors(
             self.branch if self.branch_id else None,
             self.commune if self.commune_id else None,
             self.village if self.village_id else None,
         )
+        for name in COUNT_FIELDS:
+            if (getattr(self, name) or 0) > MAX_COUNT:
+                errors[name] = _("At most %(max)s.") % {"max": f"{MAX_COUNT:,}".replace(",", ".")}
+        if self.date is not None:
+            # A date kept as it was recorded stays valid; a new or changed one must be recent.
+            recorded = None
+            if self.pk:
+                recorded = (
+                    type(self).objects.filter(pk=self.pk).values_list("date", flat=True).first()
+                )
+            error = None if self.date == recorded else date_error(self.date, timezone.localdate())
+            if error:
+                errors["date"] = error
         if errors:
             raise ValidationError(errors)
 

@@ -1,5 +1,8 @@
 """Payment events, and the imports that brought them in."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -8,6 +11,17 @@ from django.utils.translation import gettext_lazy as _
 from ..choices import ImportKind, ImportStatus
 from .channels import PaymentChannel
 from .customers import Customer
+
+# The largest single payment accepted: 100 billion VND, far above any electricity bill. A
+# month's rollup sums many payments; with this bound they stay far inside a 64-bit integer, so
+# no row can make the fill (and with it every dashboard read) overflow.
+MAX_AMOUNT = 100_000_000_000
+# Payments are dated from 2000 on (electronic billing records start later): every moment then
+# converts to and from any zone, which 0001-01-01 with a negative offset does not. The importer
+# also refuses moments more than a day ahead of its clock (adoption.importers.values).
+EARLIEST_PAID_AT = datetime(2000, 1, 1, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+# The database's upper bound is fixed, far from the calendar's end (a CHECK cannot read a clock).
+PAID_AT_BEFORE = datetime(2100, 1, 1, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
 
 class ImportBatch(models.Model):
@@ -97,6 +111,17 @@ class Payment(models.Model):
                 condition=Q(amount__gt=0),
                 name="payment_amount_positive",
                 violation_error_message=_("The amount must be a positive whole number of VND."),
+            ),
+            # The bounds above, also checked by the importer (adoption.importers.values).
+            models.CheckConstraint(
+                condition=Q(amount__lte=MAX_AMOUNT),
+                name="payment_amount_at_most_max",
+                violation_error_message=_("The amount is more than the largest payment accepted."),
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_at__gte=EARLIEST_PAID_AT, paid_at__lt=PAID_AT_BEFORE),
+                name="payment_paid_at_in_range",
+                violation_error_message=_("A payment is dated from 2000 to 2099."),
             ),
             models.CheckConstraint(
                 condition=Q(period__day=1),

@@ -10,6 +10,7 @@ its permission checks and the rendering of what is particular to the user.
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import EmptyPage
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -54,9 +55,21 @@ def _choice(request, name, allowed):
 
 
 def _table(request, table_class, rows, filename):
-    """The page's table, sorted and paged as the URL asks; or the response that exports it."""
+    """The page's table, sorted and paged as the URL asks; or the response that exports it.
+
+    The page size is ours: django-tables2 would take ?per_page= as it comes (-1 answered 500).
+    A page number that is not one shows the first page, one past the end the last.
+    """
     table = table_class(rows)
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    RequestConfig(request, paginate=False).configure(table)  # the sort
+    try:
+        number = int(request.GET.get("page", 1))
+    except ValueError:
+        number = 1
+    try:
+        table.paginate(page=max(number, 1), per_page=PER_PAGE)
+    except EmptyPage:
+        table.page = table.paginator.page(table.paginator.num_pages)
     return table, export_response(request, table, filename)
 
 

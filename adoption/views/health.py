@@ -1,5 +1,14 @@
+import logging
+
+from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponse
 from django.views.decorators.cache import never_cache
+
+from ..models import RollupState
+
+logger = logging.getLogger(__name__)
+# A readiness probe waits this long for the database, at most.
+READY_STATEMENT_MS = 2000
 
 
 @never_cache
@@ -7,6 +16,25 @@ def healthz(request):
     """A constant answer: the container health check, and the framework's ceiling in bench/load.sh.
 
     It touches neither the database nor the session, so it says the process serves requests,
-    nothing more.
+    nothing more: /readyz says whether it can serve data.
     """
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+@never_cache
+def readyz(request):
+    """200 when the database answers a read of one of our tables, 503 otherwise.
+
+    For the load balancer or an uptime check: it opens a connection (DB_CONNECT_TIMEOUT) and
+    reads a row of the rollup state (so migrations have run), within READY_STATEMENT_MS.
+    """
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL statement_timeout = {READY_STATEMENT_MS}")
+            RollupState.objects.order_by().values_list("pk").first()
+    except DatabaseError as error:
+        logger.error("Readiness check: the database does not answer: %s", error)
+        return HttpResponse("database unavailable\n", content_type="text/plain", status=503)
     return HttpResponse("ok\n", content_type="text/plain")
