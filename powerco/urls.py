@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from adoption.views.health import healthz
+from adoption.views.health import healthz, queue
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -10,5 +10,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("healthz/queue", queue, name="healthz-queue"),
     path("", include("adoption.urls")),
 ]

@@ -35,6 +35,7 @@ def confirm_url(kind):
 @pytest.fixture(autouse=True)
 def setup(settings, tmp_path, monkeypatch):
     settings.IMPORT_REPORTS_DIR = tmp_path / "reports"
+    settings.IMPORT_UPLOADS_DIR = tmp_path / "uploads"
     # The cast's passwords are never typed here: a fast hasher keeps the fixtures quick.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     monkeypatch.setattr("adoption.metrics.refresh", lambda periods=None, branch_ids=None: None)
@@ -57,8 +58,20 @@ def upload(client, kind, text, skip_invalid=False, name="file.csv"):
     return client.post(upload_url(kind), data)
 
 
+@pytest.fixture
+def confirm(django_capture_on_commit_callbacks):
+    """Confirm a previewed upload; its import job runs once the request's transaction commits
+    (jobs run where they are enqueued in tests)."""
+
+    def post(client, kind, initial):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(confirm_url(kind), initial)
+
+    return post
+
+
 def uploads():
-    directory = Path(settings.IMPORT_REPORTS_DIR) / "uploads"
+    directory = Path(settings.IMPORT_UPLOADS_DIR)
     return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
 
 
@@ -135,15 +148,15 @@ def test_the_preview_shows_the_first_rows_and_writes_nothing(as_user):
     assert len(uploads()) == 1
 
 
-def test_confirming_imports_the_previewed_file_and_records_who(as_user, users):
+def test_confirming_imports_the_previewed_file_and_records_who(as_user, users, confirm):
     client = as_user("channel_admin")
-    confirm = upload(client, "payments", PAYMENTS, name="viettel-01.csv").context["confirm"]
+    form = upload(client, "payments", PAYMENTS, name="viettel-01.csv").context["confirm"]
 
-    response = client.post(confirm_url("payments"), confirm.initial)
+    response = confirm(client, "payments", form.initial)
 
     batch = ImportBatch.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == f"/admin/adoption/importbatch/{batch.pk}/change/"
+    assert response["Location"] == f"/admin/adoption/importbatch/{batch.pk}/job/"
     assert (batch.status, batch.rows_imported) == (ImportStatus.DONE, 2)
     assert batch.imported_by == users["channel_admin"]
     assert batch.file_name == "viettel-01.csv"
@@ -171,12 +184,12 @@ def test_a_refused_file_is_explained_on_the_page(as_user):
     assert response.context["confirm"] is None
 
 
-def test_skipping_invalid_rows_imports_the_good_ones_with_a_rejects_file(as_user):
+def test_skipping_invalid_rows_imports_the_good_ones_with_a_rejects_file(as_user, confirm):
     client = as_user("admin")
     preview = upload(client, "payments", PAYMENTS + BAD_ROW, skip_invalid=True)
     assert "Row 4, customer_code" in preview.content.decode()
 
-    client.post(confirm_url("payments"), preview.context["confirm"].initial)
+    confirm(client, "payments", preview.context["confirm"].initial)
 
     batch = ImportBatch.objects.get()
     assert (batch.rows_imported, batch.rows_rejected) == (2, 1)
@@ -185,11 +198,11 @@ def test_skipping_invalid_rows_imports_the_good_ones_with_a_rejects_file(as_user
     assert "VTP-1" not in rejects
 
 
-def test_an_admin_imports_customers(as_user):
+def test_an_admin_imports_customers(as_user, confirm):
     client = as_user("admin")
     preview = upload(client, "customers", CUSTOMERS)
 
-    client.post(confirm_url("customers"), preview.context["confirm"].initial)
+    confirm(client, "customers", preview.context["confirm"].initial)
 
     assert Customer.objects.get(code="PA20BQ0000101").name == "Nguyễn Văn An"
 
@@ -223,10 +236,10 @@ def test_a_tampered_confirmation_is_refused(as_user):
     assert ImportBatch.objects.count() == 0
 
 
-def test_the_rejected_rows_can_be_downloaded_by_who_may_import_them(as_user, client, users):
+def test_the_rejected_rows_can_be_downloaded_by_who_may_import_them(as_user, client, users, confirm):
     admin_client = as_user("channel_admin")
     preview = upload(admin_client, "payments", PAYMENTS + BAD_ROW, skip_invalid=True)
-    admin_client.post(confirm_url("payments"), preview.context["confirm"].initial)
+    confirm(admin_client, "payments", preview.context["confirm"].initial)
     batch = ImportBatch.objects.get()
     url = f"/admin/adoption/importbatch/{batch.pk}/rejects/"
     assert (
@@ -244,7 +257,7 @@ def test_the_rejected_rows_can_be_downloaded_by_who_may_import_them(as_user, cli
         assert client.get(url).status_code == 403
 
 
-def test_an_xlsx_upload_is_previewed_and_imported(as_user):
+def test_an_xlsx_upload_is_previewed_and_imported(as_user, confirm):
     book = Workbook()
     book.active.append(["Customer_Code", "Name", "Branch_Code", "Area_Code", "Customer_Type"])
     book.active.append(["PA20BQ0000111", "Hoàng Văn Bình", "BQ", "00910", "household"])
@@ -257,7 +270,7 @@ def test_an_xlsx_upload_is_previewed_and_imported(as_user):
 
     preview = client.post(upload_url("customers"), {"file": upload_file})
     assert "Hoàng Văn Bình" in preview.content.decode()
-    client.post(confirm_url("customers"), preview.context["confirm"].initial)
+    confirm(client, "customers", preview.context["confirm"].initial)
 
     customer = Customer.objects.get(code="PA20BQ0000111")
     assert customer.connected_on == date(2024, 5, 2)
