@@ -236,7 +236,9 @@ def test_a_tampered_confirmation_is_refused(as_user):
     assert ImportBatch.objects.count() == 0
 
 
-def test_the_rejected_rows_can_be_downloaded_by_who_may_import_them(as_user, client, users, confirm):
+def test_the_rejected_rows_can_be_downloaded_by_who_may_import_them(
+    as_user, client, users, confirm
+):
     admin_client = as_user("channel_admin")
     preview = upload(admin_client, "payments", PAYMENTS + BAD_ROW, skip_invalid=True)
     confirm(admin_client, "payments", preview.context["confirm"].initial)
@@ -274,3 +276,201 @@ def test_an_xlsx_upload_is_previewed_and_imported(as_user, confirm):
 
     customer = Customer.objects.get(code="PA20BQ0000111")
     assert customer.connected_on == date(2024, 5, 2)
+
+
+# Imports as jobs.
+
+
+def queued_job(client, text=PAYMENTS):
+    """A confirmed upload whose job waits for the worker (jobs are not run here)."""
+    form = upload(client, "payments", text).context["confirm"]
+    response = client.post(confirm_url("payments"), form.initial)
+    batch = ImportBatch.objects.get()
+    assert response["Location"] == f"/admin/adoption/importbatch/{batch.pk}/job/"
+    return batch
+
+
+def test_with_no_worker_the_job_waits_and_its_page_says_so(as_user, no_worker):
+    client = as_user("channel_admin")
+    batch = queued_job(client)
+
+    assert batch.status == ImportStatus.QUEUED
+    assert Payment.objects.count() == 0
+    assert (
+        "Waiting for the worker"
+        in client.get(f"/admin/adoption/importbatch/{batch.pk}/job/").content.decode()
+    )
+    state = client.get(f"/admin/adoption/importbatch/{batch.pk}/job.json").json()
+    assert (state["status"], state["done"]) == ("queued", False)
+
+
+def test_the_job_page_shows_the_final_counts_and_outcome(as_user, confirm):
+    client = as_user("channel_admin")
+    form = upload(client, "payments", PAYMENTS).context["confirm"]
+    job_url = confirm(client, "payments", form.initial)["Location"]
+
+    page = client.get(job_url).content.decode()
+    state = client.get(job_url.replace("/job/", "/job.json")).json()
+
+    assert "Done" in page
+    assert (state["status"], state["done"], state["read"], state["written"]) == ("done", True, 2, 2)
+    assert "2 rows read, 2 imported" in state["message"]
+
+
+def test_progress_only_goes_forward(as_user, no_worker, monkeypatch):
+    from adoption import import_jobs, importers
+
+    monkeypatch.setattr(importers, "CHUNK_ROWS", 1)
+    monkeypatch.setattr(import_jobs, "PROGRESS_SECONDS", 0)
+    seen = []
+    real_publish = import_jobs._Watcher.publish
+
+    def publish(self, outcome, now=None):
+        real_publish(self, outcome, now)
+        seen.append(import_jobs.progress(ImportBatch(pk=self.batch_id)))
+
+    monkeypatch.setattr(import_jobs._Watcher, "publish", publish)
+    batch = queued_job(as_user("channel_admin"))
+    import_jobs.run(batch.pk)
+
+    for name in ("read", "checked", "written"):
+        values = [p[name] for p in seen]
+        assert values == sorted(values) and values[-1] == 2, name
+
+
+def test_a_cancelled_running_import_keeps_no_rows_and_the_file_can_come_again(
+    as_user, no_worker, confirm
+):
+    from adoption import import_jobs
+
+    client = as_user("channel_admin")
+    batch = queued_job(client)
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.RUNNING)
+    batch.refresh_from_db()
+    # The admin presses cancel while the job runs: the worker sees it at its next chunk.
+    response = client.post(f"/admin/adoption/importbatch/{batch.pk}/cancel/", follow=True)
+    assert "Cancelling" in response.content.decode()
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.QUEUED)
+    import_jobs.run(batch.pk)
+
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.CANCELLED
+    assert "Cancelled: nothing was imported." in batch.message
+    assert Payment.objects.count() == 0
+    assert uploads() == []
+    # The same file imports afterwards.
+    no_worker.immediate = True
+    form = upload(client, "payments", PAYMENTS).context["confirm"]
+    confirm(client, "payments", form.initial)
+    assert Payment.objects.count() == 2
+
+
+def test_a_queued_import_cancelled_never_runs(as_user, no_worker):
+    from adoption import import_jobs
+
+    client = as_user("channel_admin")
+    batch = queued_job(client)
+    client.post(f"/admin/adoption/importbatch/{batch.pk}/cancel/")
+    import_jobs.run(batch.pk)  # the job the queue still holds
+
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.CANCELLED
+    assert Payment.objects.count() == 0
+    assert uploads() == []
+
+
+def test_a_finished_import_cannot_be_cancelled(as_user, confirm):
+    client = as_user("channel_admin")
+    form = upload(client, "payments", PAYMENTS).context["confirm"]
+    job_url = confirm(client, "payments", form.initial)["Location"]
+    batch = ImportBatch.objects.get()
+
+    response = client.post(f"/admin/adoption/importbatch/{batch.pk}/cancel/", follow=True)
+
+    assert "there is nothing to cancel" in response.content.decode()
+    assert job_url
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.DONE
+    assert Payment.objects.count() == 2
+
+
+def test_a_job_whose_file_was_deleted_fails_clearly(as_user, no_worker):
+    from adoption import import_jobs
+
+    batch = queued_job(as_user("channel_admin"))
+    Path(batch.upload_file).unlink()
+
+    import_jobs.run(batch.pk)
+
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.FAILED
+    assert "The uploaded file is gone" in batch.message
+    assert Payment.objects.count() == 0
+
+
+def test_a_job_runs_once_even_if_delivered_twice(as_user, no_worker):
+    from adoption import import_jobs
+
+    batch = queued_job(as_user("channel_admin"))
+    import_jobs.run(batch.pk)
+    import_jobs.run(batch.pk)
+
+    assert Payment.objects.count() == 2
+    assert ImportBatch.objects.get().status == ImportStatus.DONE
+
+
+def test_the_sweep_fails_a_running_job_whose_worker_is_gone(as_user, no_worker, settings):
+    from django.utils import timezone
+
+    from adoption import import_jobs
+
+    settings.IMPORT_STALE_SECONDS = 60
+    batch = queued_job(as_user("channel_admin"))
+    long_ago = timezone.now() - timezone.timedelta(hours=1)
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.RUNNING, started_at=long_ago)
+
+    import_jobs.sweep()
+
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.FAILED
+    assert "its worker is gone" in batch.message
+    assert uploads() == []
+
+
+def test_the_sweep_leaves_a_running_job_that_reports_progress(as_user, no_worker, settings):
+    from django.utils import timezone
+
+    from adoption import import_jobs
+    from adoption.importers import Outcome
+
+    settings.IMPORT_STALE_SECONDS = 60
+    batch = queued_job(as_user("channel_admin"))
+    long_ago = timezone.now() - timezone.timedelta(hours=1)
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.RUNNING, started_at=long_ago)
+    import_jobs._Watcher(batch.pk).publish(Outcome(file_name="x"))
+
+    import_jobs.sweep()
+
+    assert ImportBatch.objects.get().status == ImportStatus.RUNNING
+
+
+def test_the_sweep_queues_again_a_job_whose_enqueue_was_lost(as_user, no_worker, settings):
+    from django.utils import timezone
+
+    from adoption import import_jobs
+
+    batch = queued_job(as_user("channel_admin"))
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        started_at=timezone.now() - timezone.timedelta(hours=1)
+    )
+    assert no_worker.pending_count() == 0
+
+    import_jobs.sweep()
+
+    assert no_worker.pending_count() == 1
+
+
+def test_the_uploads_wait_outside_the_reports_and_static_files(settings):
+    uploads_dir = Path(settings.IMPORT_UPLOADS_DIR).resolve()
+    assert Path(settings.STATIC_ROOT).resolve() not in uploads_dir.parents
+    assert Path(settings.BASE_DIR / "static").resolve() not in uploads_dir.parents

@@ -355,7 +355,7 @@ def test_a_fill_killed_half_way_is_redone_from_its_markers_and_counts_nothing_tw
     metrics.refresh()
     expected = rollup_rows()
     RollupDirty.objects.all().delete()
-    metrics.mark_dirty([JAN, FEB, MAR], [b for b in {c.branch_id for c in customers.values()}])
+    metrics.mark_dirty([JAN, FEB, MAR], list({c.branch_id for c in customers.values()}))
     # Hold the branch rollups: the fill deletes the markers and the commune rollups, then waits.
     blocker = psycopg2.connect(database_url())
     cursor = blocker.cursor()
