@@ -29,10 +29,11 @@ install: $(VENV)/.installed
 demo: install
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py seed_demo --scale $(DEMO_SCALE) --if-empty
-	$(PY) manage.py runserver $(HOST)
+	PY=$(PY) scripts/serve.sh $(HOST)
 
+# The web server and the worker (scripts/serve.sh); `$(PY) manage.py run_huey` runs the worker alone.
 run: install
-	$(PY) manage.py runserver $(HOST)
+	PY=$(PY) scripts/serve.sh $(HOST)
 
 lint: install
 	$(VENV)/bin/ruff check .

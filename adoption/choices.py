@@ -39,10 +39,12 @@ class ImportKind(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting for the worker")
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
     DRY_RUN = "dry_run", _("Dry run")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Role(models.TextChoices):

@@ -13,11 +13,13 @@ that signed the chart's link (adoption.chart_links).
 """
 
 import hashlib
+from datetime import UTC, datetime
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Exists
+from django.db import connection
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone, translation
 
@@ -39,30 +41,50 @@ REFERENCES = "chart-references"  # (named when only charts were cached)
 REFERENCE_MODELS = (AdminArea, Branch, Company, OutreachActivity, Partner, PaymentChannel, Target)
 
 
-def _states():
-    """{state name: finished_at} and whether any rollup is marked dirty, in one query."""
-    rows = list(
-        RollupState.objects.filter(name__in=[metrics.STATE_NAME, REFERENCES])
-        .annotate(dirty=Exists(RollupDirty.objects.all()))
-        .values_list("name", "finished_at", "dirty")
-    )
-    states = {name: finished for name, finished, _ in rows}
-    # Without any state row the annotation is not read: ask ensure_fresh() (one query).
-    dirty = any(dirty for *_, dirty in rows) if rows else True
-    return states, dirty
+class Freshness(NamedTuple):
+    """What the rollups hold, read in one query: the data version (the last fill and the last
+    edit of the reference rows), their "data as of" moment, and since when changes wait for
+    the worker (None: nothing waits)."""
+
+    version: str
+    data_as_of: datetime | None
+    waiting_since: datetime | None
+
+    @property
+    def updating(self):
+        return self.waiting_since is not None
+
+
+def freshness():
+    """The rollups' Freshness: one read, never a fill (the worker fills; pages only read)."""
+    state = RollupState._meta.db_table
+    sql = f"""
+        SELECT (SELECT finished_at FROM {state} WHERE name = %s),
+               (SELECT data_as_of FROM {state} WHERE name = %s),
+               (SELECT finished_at FROM {state} WHERE name = %s),
+               (SELECT MIN(marked_at) FROM {RollupDirty._meta.db_table})
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [metrics.STATE_NAME, metrics.STATE_NAME, REFERENCES])
+        filled, as_of, references, waiting = (_as_datetime(v) for v in cursor.fetchone())
+    version = "{}/{}".format(*(when and when.isoformat() for when in (filled, references)))
+    if as_of is not None and waiting is not None:
+        as_of = min(as_of, waiting)
+    return Freshness(version, as_of, waiting)
+
+
+def _as_datetime(value):
+    # SQLite hands back raw SQL's datetimes as text.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
 
 
 def data_version():
-    """metrics.ensure_fresh(), then the version the cached charts depend on.
-
-    One query when nothing is dirty and the state rows exist."""
-    states, dirty = _states()
-    if dirty:
-        metrics.ensure_fresh()
-        states, _ = _states()
-    return "{}/{}".format(
-        *(states.get(n) and states[n].isoformat() for n in (metrics.STATE_NAME, REFERENCES))
-    )
+    """The version the cached charts and pages depend on (one query)."""
+    return freshness().version
 
 
 def references_changed(**kwargs):

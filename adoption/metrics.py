@@ -28,8 +28,10 @@ has its active customers.
 The public API (used by views, imports, commands and benchmarks):
 - refresh(periods=None, branch_ids=None): rebuild the rollups of those periods and branches
   (None = all), inside one transaction.
-- mark_dirty(periods, branch_ids): record that those rollups no longer match the raw rows.
-- ensure_fresh(): refresh whatever is marked dirty; cheap when nothing is. Views call it first.
+- mark_dirty(periods, branch_ids): record that those rollups no longer match the raw rows, and
+  hand the worker a fill job once the transaction commits (adoption.jobs).
+- ensure_fresh(): refresh whatever is marked dirty; cheap when nothing is. The worker's jobs
+  call it (adoption.tasks); a page never does: pages only read.
 - data_as_of(): when the rollups last caught up with the raw data.
 - monthly_rates(...) and channel_mix(...): the rows every chart and table reads.
 """
@@ -41,6 +43,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
+from . import jobs
 from .models import (
     Branch,
     BranchMonth,
@@ -183,13 +186,14 @@ def covered_periods():
 # Pending work and bookkeeping.
 
 
-def mark_dirty(periods, branch_ids):
+def mark_dirty(periods, branch_ids, schedule=True):
     """Record that the rollups of these periods and branches no longer match the raw rows.
 
     Call it in the transaction that changes the rows: the marker commits or rolls back with
     them. A marker's time is that of the latest change it stands for. A period whose payments
     changed also makes the next period's back-to-cash count stale; the refill takes care of
-    that, and of customers whose first non-cash month moved.
+    that, and of customers whose first non-cash month moved. schedule=False: the caller fills
+    them itself (no job is handed to the worker).
     """
     now = timezone.now()
     markers = [
@@ -205,6 +209,8 @@ def mark_dirty(periods, branch_ids):
         update_fields=["marked_at"],
         batch_size=500,
     )
+    if markers and schedule:
+        jobs.fill_after_commit()
 
 
 def mark_customer_dirty(customer, old=None):
@@ -242,7 +248,7 @@ def fill_interrupted():
 
 def ensure_fresh():
     """Refresh what is marked dirty, including what an interrupted fill left. One cheap query
-    when nothing is dirty."""
+    when nothing is dirty. Run by the worker (adoption.tasks), never inside a request."""
     cells = set(RollupDirty.objects.values_list("period", "branch_id"))
     if cells:
         _refresh_cells(cells, marked=True)
@@ -287,7 +293,7 @@ def _refresh_cells(cells, progress=None, full=False, marked=False):
     """Refill these (period, branch) cells; marked: they are the current dirty markers."""
     started = timezone.now()
     # Committed before the fill when not inside an outer transaction: if the fill dies, the
-    # markers stay and the next ensure_fresh() redoes it.
+    # markers stay and the next ensure_fresh() (the worker's next job or sweep) redoes it.
     with transaction.atomic():
         if not marked:
             _mark_cells(cells)
@@ -354,7 +360,7 @@ def _by_period(cells):
 
 def _mark_cells(cells):
     for period, branch_ids in _by_period(cells).items():
-        mark_dirty([period], branch_ids)
+        mark_dirty([period], branch_ids, schedule=False)
 
 
 def _tables():

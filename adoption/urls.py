@@ -7,6 +7,7 @@ dashboard_urls = [
     path("", dashboard.overview, name="overview"),
     path("branches/<str:code>/", dashboard.branch, name="branch"),
     path("channels/", dashboard.channels, name="channels"),
+    path("freshness/", dashboard.freshness_view, name="freshness"),
     path("charts/adoption/", charts.AdoptionChartView.as_view(), name="chart-adoption"),
     path("charts/channel-mix/", charts.ChannelMixChartView.as_view(), name="chart-channel-mix"),
     path("charts/branches/<str:code>/", charts.BranchChartView.as_view(), name="chart-branch"),

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    # The worker (python manage.py run_huey) and the queue the web hands it work through.
+    "huey.contrib.djhuey",
     "adoption",
 ]
 
@@ -120,6 +122,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["OPTIONS"]["options"] = (
             f"-c statement_timeout={DB_STATEMENT_TIMEOUT * 1000}"
         )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The worker fills the rollups while the web server reads them: in WAL mode readers never
+    # wait for a writer, and a writer waits its turn rather than failing at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", timeout=20
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Each worker process keeps its own cache: what is cached (charts, tables) is keyed by the data
@@ -246,3 +254,29 @@ LOGGING = {
 
 # Imports write their reports and rejected-row files here.
 IMPORT_REPORTS_DIR = Path(os.environ.get("IMPORT_REPORTS_DIR", BASE_DIR / "import-reports"))
+
+# Uploaded import files wait here for their job; never a directory the web server publishes.
+IMPORT_UPLOADS_DIR = Path(os.environ.get("IMPORT_UPLOADS_DIR", IMPORT_REPORTS_DIR / "uploads"))
+# A running import job whose worker has given no sign of life for this long is marked failed.
+IMPORT_STALE_SECONDS = envint("IMPORT_STALE_SECONDS", str(30 * 60))
+
+# Background work (adoption.tasks) runs in the worker, `python manage.py run_huey`: on Redis
+# when REDIS_URL is set (production), otherwise on a SQLite file of its own, so `make demo`
+# needs no extra server. HUEY_IMMEDIATE=1 runs each job inside the call that enqueues it.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+HUEY_SQLITE_PATH = Path(os.environ.get("HUEY_SQLITE_PATH", BASE_DIR / "huey.sqlite3"))
+HUEY = {
+    "name": "powerco",
+    # Jobs write their outcome to the database; nothing reads a task's return value.
+    "results": False,
+    "immediate": envbool("HUEY_IMMEDIATE", "0"),
+    "consumer": {
+        "workers": envint("HUEY_WORKERS", "2"),
+        "worker_type": "thread",
+        "periodic": True,
+    },
+}
+if REDIS_URL:
+    HUEY.update(huey_class="huey.RedisHuey", connection={"url": REDIS_URL})
+else:
+    HUEY.update(huey_class="huey.SqliteHuey", connection={"filename": str(HUEY_SQLITE_PATH)})

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from adoption.views.health import healthz, readyz
+from adoption.views.health import healthz, queue, readyz
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -32,5 +32,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("healthz/queue", queue, name="healthz-queue"),
     path("", include("adoption.urls")),
 ]

@@ -40,6 +40,38 @@ CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct-horse-battery-staple"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _jobs_run_where_enqueued():
+    """Jobs run inside the call that enqueues them, on an in-memory queue: an edit's fill job
+    runs when its transaction commits (never, in a test wrapped in a transaction that is rolled
+    back: such tests fill explicitly, with `drain`). Tests of the worker itself use `no_worker`
+    or a real consumer."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+    yield HUEY
+
+
+@pytest.fixture
+def no_worker(_jobs_run_where_enqueued):
+    """A queue nobody consumes: enqueued jobs wait, as when the worker is not running."""
+    from huey.storage import MemoryStorage
+
+    huey = _jobs_run_where_enqueued
+    huey.immediate = False
+    huey.storage = MemoryStorage(huey.name)
+    yield huey
+    huey.immediate = True
+
+
+@pytest.fixture
+def drain():
+    """Do what the worker would: refill whatever the edits marked dirty."""
+    from adoption import tasks
+
+    return tasks.fill_rollups.call_local
+
+
 def pytest_report_header(config):
     from django.conf import settings
 

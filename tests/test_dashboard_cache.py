@@ -43,12 +43,16 @@ def test_it_answers_from_the_cache_until_the_rollups_are_refreshed(client_for, u
     assert after["Huyện Bắc Quang"][JAN] is None
 
 
-def test_a_dirty_marker_is_filled_before_the_cache_is_read(client_for, users, data, branches):
+def test_a_dirty_marker_waits_for_the_worker_then_makes_a_new_version(
+    client_for, users, data, branches, drain
+):
     client = client_for(users["manager"])
     before = chart(client)
     BranchMonth.objects.update(noncash_customers=0)
     CommuneMonth.objects.update(noncash_customers=0)
     metrics.mark_dirty([date(2025, 1, 1)], [branches["bq"].pk])
+    assert chart(client) == before  # a read never fills
+    drain()
     assert chart(client) != before
 
 

@@ -57,7 +57,7 @@ def test_it_runs_postgresql_15_with_a_named_volume_and_a_health_check(docker_com
     services = _compose(docker_compose, project, "config", "--services").stdout.split()
     volumes = _compose(docker_compose, project, "config", "--volumes").stdout.split()
     config = _compose(docker_compose, project, "config").stdout
-    assert sorted(services) == ["db", "web"]
+    assert sorted(services) == ["db", "redis", "web", "worker"]
     assert "pgdata" in volumes
     assert "image: postgres:15" in config
     assert "pgdata:/var/lib/postgresql/data" in config
@@ -158,3 +158,16 @@ def test_the_example_environment_holds_no_usable_secret():
 def test_dot_env_is_never_committed():
     assert ".env" in (ROOT / ".gitignore").read_text().split()
     assert ".env" in (ROOT / ".dockerignore").read_text().split()
+
+
+def test_the_worker_runs_the_same_image_on_redis_after_the_web_has_migrated(
+    docker_compose, project
+):
+    config = _compose(docker_compose, project, "config").stdout
+    worker = config[config.index("  worker:") :]
+    assert "image: powerco:latest" in worker
+    assert "run_huey" in worker
+    assert "REDIS_URL: redis://redis:6379/0" in worker
+    assert "import-reports:/app/import-reports" in worker
+    web = config[config.index("  web:") : config.index("  worker:")]
+    assert "REDIS_URL: redis://redis:6379/0" in web

@@ -35,6 +35,7 @@ def confirm_url(kind):
 @pytest.fixture(autouse=True)
 def setup(settings, tmp_path, monkeypatch):
     settings.IMPORT_REPORTS_DIR = tmp_path / "reports"
+    settings.IMPORT_UPLOADS_DIR = tmp_path / "uploads"
     # The cast's passwords are never typed here: a fast hasher keeps the fixtures quick.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     monkeypatch.setattr("adoption.metrics.refresh", lambda periods=None, branch_ids=None: None)
@@ -57,8 +58,20 @@ def upload(client, kind, text, skip_invalid=False, name="file.csv"):
     return client.post(upload_url(kind), data)
 
 
+@pytest.fixture
+def confirm(django_capture_on_commit_callbacks):
+    """Confirm a previewed upload; its import job runs once the request's transaction commits
+    (jobs run where they are enqueued in tests)."""
+
+    def post(client, kind, initial):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(confirm_url(kind), initial)
+
+    return post
+
+
 def uploads():
-    directory = Path(settings.IMPORT_REPORTS_DIR) / "uploads"
+    directory = Path(settings.IMPORT_UPLOADS_DIR)
     return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
 
 
@@ -135,15 +148,15 @@ def test_the_preview_shows_the_first_rows_and_writes_nothing(as_user):
     assert len(uploads()) == 1
 
 
-def test_confirming_imports_the_previewed_file_and_records_who(as_user, users):
+def test_confirming_imports_the_previewed_file_and_records_who(as_user, users, confirm):
     client = as_user("channel_admin")
-    confirm = upload(client, "payments", PAYMENTS, name="viettel-01.csv").context["confirm"]
+    form = upload(client, "payments", PAYMENTS, name="viettel-01.csv").context["confirm"]
 
-    response = client.post(confirm_url("payments"), confirm.initial)
+    response = confirm(client, "payments", form.initial)
 
     batch = ImportBatch.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == f"/admin/adoption/importbatch/{batch.pk}/change/"
+    assert response["Location"] == f"/admin/adoption/importbatch/{batch.pk}/job/"
     assert (batch.status, batch.rows_imported) == (ImportStatus.DONE, 2)
     assert batch.imported_by == users["channel_admin"]
     assert batch.file_name == "viettel-01.csv"
@@ -171,12 +184,12 @@ def test_a_refused_file_is_explained_on_the_page(as_user):
     assert response.context["confirm"] is None
 
 
-def test_skipping_invalid_rows_imports_the_good_ones_with_a_rejects_file(as_user):
+def test_skipping_invalid_rows_imports_the_good_ones_with_a_rejects_file(as_user, confirm):
     client = as_user("admin")
     preview = upload(client, "payments", PAYMENTS + BAD_ROW, skip_invalid=True)
     assert "Row 4, customer_code" in preview.content.decode()
 
-    client.post(confirm_url("payments"), preview.context["confirm"].initial)
+    confirm(client, "payments", preview.context["confirm"].initial)
 
     batch = ImportBatch.objects.get()
     assert (batch.rows_imported, batch.rows_rejected) == (2, 1)
@@ -185,11 +198,11 @@ def test_skipping_invalid_rows_imports_the_good_ones_with_a_rejects_file(as_user
     assert "VTP-1" not in rejects
 
 
-def test_an_admin_imports_customers(as_user):
+def test_an_admin_imports_customers(as_user, confirm):
     client = as_user("admin")
     preview = upload(client, "customers", CUSTOMERS)
 
-    client.post(confirm_url("customers"), preview.context["confirm"].initial)
+    confirm(client, "customers", preview.context["confirm"].initial)
 
     assert Customer.objects.get(code="PA20BQ0000101").name == "Nguyễn Văn An"
 
@@ -223,10 +236,12 @@ def test_a_tampered_confirmation_is_refused(as_user):
     assert ImportBatch.objects.count() == 0
 
 
-def test_the_rejected_rows_can_be_downloaded_by_who_may_import_them(as_user, client, users):
+def test_the_rejected_rows_can_be_downloaded_by_who_may_import_them(
+    as_user, client, users, confirm
+):
     admin_client = as_user("channel_admin")
     preview = upload(admin_client, "payments", PAYMENTS + BAD_ROW, skip_invalid=True)
-    admin_client.post(confirm_url("payments"), preview.context["confirm"].initial)
+    confirm(admin_client, "payments", preview.context["confirm"].initial)
     batch = ImportBatch.objects.get()
     url = f"/admin/adoption/importbatch/{batch.pk}/rejects/"
     assert (
@@ -244,7 +259,7 @@ def test_the_rejected_rows_can_be_downloaded_by_who_may_import_them(as_user, cli
         assert client.get(url).status_code == 403
 
 
-def test_an_xlsx_upload_is_previewed_and_imported(as_user):
+def test_an_xlsx_upload_is_previewed_and_imported(as_user, confirm):
     book = Workbook()
     book.active.append(["Customer_Code", "Name", "Branch_Code", "Area_Code", "Customer_Type"])
     book.active.append(["PA20BQ0000111", "Hoàng Văn Bình", "BQ", "00910", "household"])
@@ -257,7 +272,7 @@ def test_an_xlsx_upload_is_previewed_and_imported(as_user):
 
     preview = client.post(upload_url("customers"), {"file": upload_file})
     assert "Hoàng Văn Bình" in preview.content.decode()
-    client.post(confirm_url("customers"), preview.context["confirm"].initial)
+    confirm(client, "customers", preview.context["confirm"].initial)
 
     customer = Customer.objects.get(code="PA20BQ0000111")
     assert customer.connected_on == date(2024, 5, 2)
@@ -273,3 +288,201 @@ def test_a_csv_with_carriage_returns_only_is_previewed(as_user):
     assert response.context["outcome"].ok
     assert response.context["outcome"].rows_valid == PAYMENTS.strip().count("\n")
     assert Payment.objects.count() == 0
+
+
+# Imports as jobs.
+
+
+def queued_job(client, text=PAYMENTS):
+    """A confirmed upload whose job waits for the worker (jobs are not run here)."""
+    form = upload(client, "payments", text).context["confirm"]
+    response = client.post(confirm_url("payments"), form.initial)
+    batch = ImportBatch.objects.get()
+    assert response["Location"] == f"/admin/adoption/importbatch/{batch.pk}/job/"
+    return batch
+
+
+def test_with_no_worker_the_job_waits_and_its_page_says_so(as_user, no_worker):
+    client = as_user("channel_admin")
+    batch = queued_job(client)
+
+    assert batch.status == ImportStatus.QUEUED
+    assert Payment.objects.count() == 0
+    assert (
+        "Waiting for the worker"
+        in client.get(f"/admin/adoption/importbatch/{batch.pk}/job/").content.decode()
+    )
+    state = client.get(f"/admin/adoption/importbatch/{batch.pk}/job.json").json()
+    assert (state["status"], state["done"]) == ("queued", False)
+
+
+def test_the_job_page_shows_the_final_counts_and_outcome(as_user, confirm):
+    client = as_user("channel_admin")
+    form = upload(client, "payments", PAYMENTS).context["confirm"]
+    job_url = confirm(client, "payments", form.initial)["Location"]
+
+    page = client.get(job_url).content.decode()
+    state = client.get(job_url.replace("/job/", "/job.json")).json()
+
+    assert "Done" in page
+    assert (state["status"], state["done"], state["read"], state["written"]) == ("done", True, 2, 2)
+    assert "2 rows read, 2 imported" in state["message"]
+
+
+def test_progress_only_goes_forward(as_user, no_worker, monkeypatch):
+    from adoption import import_jobs, importers
+
+    monkeypatch.setattr(importers, "CHUNK_ROWS", 1)
+    monkeypatch.setattr(import_jobs, "PROGRESS_SECONDS", 0)
+    seen = []
+    real_publish = import_jobs._Watcher.publish
+
+    def publish(self, outcome, now=None):
+        real_publish(self, outcome, now)
+        seen.append(import_jobs.progress(ImportBatch(pk=self.batch_id)))
+
+    monkeypatch.setattr(import_jobs._Watcher, "publish", publish)
+    batch = queued_job(as_user("channel_admin"))
+    import_jobs.run(batch.pk)
+
+    for name in ("read", "checked", "written"):
+        values = [p[name] for p in seen]
+        assert values == sorted(values) and values[-1] == 2, name
+
+
+def test_a_cancelled_running_import_keeps_no_rows_and_the_file_can_come_again(
+    as_user, no_worker, confirm
+):
+    from adoption import import_jobs
+
+    client = as_user("channel_admin")
+    batch = queued_job(client)
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.RUNNING)
+    batch.refresh_from_db()
+    # The admin presses cancel while the job runs: the worker sees it at its next chunk.
+    response = client.post(f"/admin/adoption/importbatch/{batch.pk}/cancel/", follow=True)
+    assert "Cancelling" in response.content.decode()
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.QUEUED)
+    import_jobs.run(batch.pk)
+
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.CANCELLED
+    assert "Cancelled: nothing was imported." in batch.message
+    assert Payment.objects.count() == 0
+    assert uploads() == []
+    # The same file imports afterwards.
+    no_worker.immediate = True
+    form = upload(client, "payments", PAYMENTS).context["confirm"]
+    confirm(client, "payments", form.initial)
+    assert Payment.objects.count() == 2
+
+
+def test_a_queued_import_cancelled_never_runs(as_user, no_worker):
+    from adoption import import_jobs
+
+    client = as_user("channel_admin")
+    batch = queued_job(client)
+    client.post(f"/admin/adoption/importbatch/{batch.pk}/cancel/")
+    import_jobs.run(batch.pk)  # the job the queue still holds
+
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.CANCELLED
+    assert Payment.objects.count() == 0
+    assert uploads() == []
+
+
+def test_a_finished_import_cannot_be_cancelled(as_user, confirm):
+    client = as_user("channel_admin")
+    form = upload(client, "payments", PAYMENTS).context["confirm"]
+    job_url = confirm(client, "payments", form.initial)["Location"]
+    batch = ImportBatch.objects.get()
+
+    response = client.post(f"/admin/adoption/importbatch/{batch.pk}/cancel/", follow=True)
+
+    assert "there is nothing to cancel" in response.content.decode()
+    assert job_url
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.DONE
+    assert Payment.objects.count() == 2
+
+
+def test_a_job_whose_file_was_deleted_fails_clearly(as_user, no_worker):
+    from adoption import import_jobs
+
+    batch = queued_job(as_user("channel_admin"))
+    Path(batch.upload_file).unlink()
+
+    import_jobs.run(batch.pk)
+
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.FAILED
+    assert "The uploaded file is gone" in batch.message
+    assert Payment.objects.count() == 0
+
+
+def test_a_job_runs_once_even_if_delivered_twice(as_user, no_worker):
+    from adoption import import_jobs
+
+    batch = queued_job(as_user("channel_admin"))
+    import_jobs.run(batch.pk)
+    import_jobs.run(batch.pk)
+
+    assert Payment.objects.count() == 2
+    assert ImportBatch.objects.get().status == ImportStatus.DONE
+
+
+def test_the_sweep_fails_a_running_job_whose_worker_is_gone(as_user, no_worker, settings):
+    from django.utils import timezone
+
+    from adoption import import_jobs
+
+    settings.IMPORT_STALE_SECONDS = 60
+    batch = queued_job(as_user("channel_admin"))
+    long_ago = timezone.now() - timezone.timedelta(hours=1)
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.RUNNING, started_at=long_ago)
+
+    import_jobs.sweep()
+
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.FAILED
+    assert "its worker is gone" in batch.message
+    assert uploads() == []
+
+
+def test_the_sweep_leaves_a_running_job_that_reports_progress(as_user, no_worker, settings):
+    from django.utils import timezone
+
+    from adoption import import_jobs
+    from adoption.importers import Outcome
+
+    settings.IMPORT_STALE_SECONDS = 60
+    batch = queued_job(as_user("channel_admin"))
+    long_ago = timezone.now() - timezone.timedelta(hours=1)
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.RUNNING, started_at=long_ago)
+    import_jobs._Watcher(batch.pk).publish(Outcome(file_name="x"))
+
+    import_jobs.sweep()
+
+    assert ImportBatch.objects.get().status == ImportStatus.RUNNING
+
+
+def test_the_sweep_queues_again_a_job_whose_enqueue_was_lost(as_user, no_worker, settings):
+    from django.utils import timezone
+
+    from adoption import import_jobs
+
+    batch = queued_job(as_user("channel_admin"))
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        started_at=timezone.now() - timezone.timedelta(hours=1)
+    )
+    assert no_worker.pending_count() == 0
+
+    import_jobs.sweep()
+
+    assert no_worker.pending_count() == 1
+
+
+def test_the_uploads_wait_outside_the_reports_and_static_files(settings):
+    uploads_dir = Path(settings.IMPORT_UPLOADS_DIR).resolve()
+    assert Path(settings.STATIC_ROOT).resolve() not in uploads_dir.parents
+    assert Path(settings.BASE_DIR / "static").resolve() not in uploads_dir.parents

@@ -408,7 +408,9 @@ def test_months_helpers():
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_payment_saved_while_a_fill_runs_leaves_its_marker(customers, branches, pay, monkeypatch):
+def test_a_payment_saved_while_a_fill_runs_leaves_its_marker(
+    customers, branches, pay, monkeypatch, no_worker
+):
     import threading
     import time
 

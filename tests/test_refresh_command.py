@@ -140,3 +140,21 @@ def test_it_shows_a_progress_bar(paid, capsys):
 def test_it_speaks_vietnamese_by_default(paid):
     with translation.override("vi"), pytest.raises(CommandError, match="Không có điện lực XX"):
         run("--branch", "XX")
+
+
+def test_queue_hands_a_full_rebuild_to_the_worker(paid, no_worker):
+    out = StringIO()
+    call_command("refresh_adoption", "--all", "--queue", stdout=out)
+
+    assert "Handed to the worker." in out.getvalue()
+    task = no_worker.dequeue()
+    assert task.name.endswith("rebuild_rollups")
+    assert task.args == (None, None)  # every month of every branch
+
+
+def test_queue_refuses_clearly_when_the_queue_is_unreachable(paid, no_worker):
+    from huey.storage import RedisStorage
+
+    no_worker.storage = RedisStorage(no_worker.name, url="redis://127.0.0.1:1/0")
+    with pytest.raises(CommandError, match="The queue is unreachable"):
+        call_command("refresh_adoption", "--queue", stdout=StringIO())

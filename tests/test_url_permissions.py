@@ -29,7 +29,7 @@ from django.utils.regex_helper import normalize
 
 from adoption.permissions import get_branch_for_user
 
-PUBLIC = {"login", "logout", "set_language", "healthz"}
+PUBLIC = {"login", "logout", "set_language", "healthz", "healthz-queue"}
 SKIPPED_PREFIXES = ("admin/", "i18n/")
 BRANCH_PARAMETERS = {"branch", "branch_code", "code"}
 # Entry pages bound to the user's own branch: superusers correct such records in the admin.

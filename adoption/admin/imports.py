@@ -1,7 +1,9 @@
 """Admin for imports: the record of every import, and the upload → preview → confirm pages.
 
-The uploaded file waits between preview and confirm in IMPORT_REPORTS_DIR/uploads, named by
-its SHA-256, so the file confirmed is exactly the file previewed.
+The uploaded file waits between preview and confirm in IMPORT_UPLOADS_DIR (private, never
+served), named by its SHA-256, so the file confirmed is exactly the file previewed. Confirm
+queues an import job (adoption.import_jobs) and shows its progress page, which the admin may
+leave and come back to, and from which a running job can be cancelled.
 """
 
 import hashlib
@@ -14,7 +16,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -22,8 +24,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import importers
-from ..choices import ImportKind
+from .. import import_jobs, importers
+from ..choices import ImportKind, ImportStatus
 from ..models import ImportBatch
 from ..permissions import may_import
 
@@ -60,7 +62,7 @@ class ConfirmForm(forms.Form):
 
 
 def _uploads_dir():
-    directory = Path(settings.IMPORT_REPORTS_DIR) / "uploads"
+    directory = Path(settings.IMPORT_UPLOADS_DIR)
     directory.mkdir(parents=True, exist_ok=True)
     return directory
 
@@ -143,6 +145,17 @@ class ImportBatchAdmin(admin.ModelAdmin):
                 view(self.confirm_view),
                 name="adoption_importbatch_confirm",
             ),
+            path("<int:pk>/job/", view(self.job_view), name="adoption_importbatch_job"),
+            path(
+                "<int:pk>/job.json",
+                view(self.job_json_view),
+                name="adoption_importbatch_job_json",
+            ),
+            path(
+                "<int:pk>/cancel/",
+                view(self.cancel_view),
+                name="adoption_importbatch_cancel",
+            ),
             path(
                 "<int:pk>/rejects/",
                 view(self.rejects_view),
@@ -222,18 +235,72 @@ class ImportBatchAdmin(admin.ModelAdmin):
         if not stored.exists():
             messages.error(request, _("The uploaded file is gone; upload it again."))
             return redirect("admin:adoption_importbatch_upload", kind=kind)
-        outcome = importers.run(
+        batch = import_jobs.queue(
             kind,
             stored,
             file_name=form.cleaned_data["file_name"],
+            sha256=form.cleaned_data["sha256"],
             user=request.user,
             skip_invalid=form.cleaned_data["skip_invalid"],
-            reports_dir=settings.IMPORT_REPORTS_DIR,
         )
-        stored.unlink(missing_ok=True)
-        level = messages.SUCCESS if outcome.ok else messages.ERROR
-        messages.add_message(request, level, outcome.summary())
-        return redirect("admin:adoption_importbatch_change", outcome.batch.pk)
+        return redirect("admin:adoption_importbatch_job", batch.pk)
+
+    def _job(self, request, pk):
+        batch = get_object_or_404(ImportBatch, pk=pk)
+        self._check_kind(request, batch.kind)
+        return batch
+
+    def _job_state(self, batch):
+        counts = import_jobs.progress(batch)
+        done = batch.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+        if done:
+            # The record's final counts; the live ones may have stopped a chunk short.
+            counts = {
+                "read": batch.rows_read,
+                "checked": batch.rows_read,
+                "written": batch.rows_imported,
+            }
+        return {
+            "status": batch.status,
+            "status_label": batch.get_status_display(),
+            "done": done,
+            "read": counts.get("read", 0),
+            "checked": counts.get("checked", 0),
+            "written": counts.get("written", 0),
+            "message": batch.message,
+        }
+
+    def job_view(self, request, pk):
+        """An import job's progress and outcome; the page polls job_json_view while it runs."""
+        batch = self._job(request, pk)
+        return TemplateResponse(
+            request,
+            "admin/adoption/importbatch/job.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("Import of %s") % batch.file_name,
+                "batch": batch,
+                "state": self._job_state(batch),
+                "may_cancel": batch.status in (ImportStatus.QUEUED, ImportStatus.RUNNING),
+            },
+        )
+
+    def job_json_view(self, request, pk):
+        response = JsonResponse(self._job_state(self._job(request, pk)))
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def cancel_view(self, request, pk):
+        """Stop a queued or running import: its rows are rolled back, the file can come again."""
+        batch = self._job(request, pk)
+        if request.method != "POST":
+            return redirect("admin:adoption_importbatch_job", pk)
+        if import_jobs.cancel(batch):
+            messages.info(request, _("Cancelling: nothing from this file will be kept."))
+        else:
+            messages.error(request, _("This import is over; there is nothing to cancel."))
+        return redirect("admin:adoption_importbatch_job", pk)
 
     def rejects_view(self, request, pk):
         """The rejected rows of an import, for whoever may run that kind of import."""

@@ -42,12 +42,15 @@ class Outcome:
     preview: list = field(default_factory=list)
     rows_read: int = 0
     rows_valid: int = 0
+    # Valid rows handed to the database so far (an import job's progress).
+    rows_written: int = 0
     rows_imported: int = 0
     rows_skipped: int = 0
     rows_rejected: int = 0
     problem_count: int = 0
     problems: list = field(default_factory=list)
     refused: str = ""
+    cancelled: bool = False
     warnings: list = field(default_factory=list)
     report_path: str = ""
     rejects_path: str = ""

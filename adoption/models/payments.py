@@ -51,6 +51,10 @@ class ImportBatch(models.Model):
     rows_rejected = models.PositiveIntegerField(_("rows rejected"), default=0)
     message = models.TextField(_("message"), blank=True)
     rejects_file = models.CharField(_("rejected rows file"), max_length=500, blank=True)
+    # An admin import runs as a worker job (adoption.import_jobs): the uploaded file waits in
+    # IMPORT_UPLOADS_DIR until the job has read it, then is deleted.
+    upload_file = models.CharField(_("uploaded file"), max_length=500, blank=True)
+    skip_invalid = models.BooleanField(_("skip invalid rows"), default=False)
 
     class Meta:
         verbose_name = _("import")

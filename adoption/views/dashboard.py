@@ -11,6 +11,7 @@ its permission checks and the rendering of what is particular to the user.
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import EmptyPage
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +20,7 @@ from django_tables2 import RequestConfig
 from .. import metrics
 from ..chart_links import ChartLinks
 from ..charts import MEASURES, MIX_KEYS, commune_names, district_name
-from ..dashboard_cache import PageCache, data_version
+from ..dashboard_cache import PageCache, freshness
 from ..exports import export_response
 from ..filters import DashboardFilterForm
 from ..permissions import dashboard_branches, get_branch_for_user, sees_whole_company
@@ -73,7 +74,7 @@ def _table(request, table_class, rows, filename):
     return table, export_response(request, table, filename)
 
 
-def _page(request, template, context, scope, form, cached, keep=()):
+def _page(request, template, context, scope, form, cached, fresh, keep=()):
     context.update(
         # The table is the costliest part to draw: drawn once per data version and query.
         table_key=cached.key,
@@ -82,7 +83,9 @@ def _page(request, template, context, scope, form, cached, keep=()):
         form=form,
         scope=scope,
         query=scope.query(),
-        data_as_of=metrics.data_as_of(),
+        # The last completed fill's figures; the worker brings newer changes in.
+        data_as_of=fresh.data_as_of,
+        updating=fresh.updating,
         sees_whole_company=sees_whole_company(request.user),
     )
     return render(request, template, context)
@@ -90,7 +93,8 @@ def _page(request, template, context, scope, form, cached, keep=()):
 
 @login_required
 def overview(request):
-    version = data_version()
+    fresh = freshness()
+    version = fresh.version
     branches = dashboard_branches(request.user)
     if not branches:
         return render(request, "adoption/empty.html")
@@ -134,12 +138,15 @@ def overview(request):
         "mix": mix,
         "table": table,
     }
-    return _page(request, "adoption/overview.html", context, scope, form, cached, [("mix", mix)])
+    return _page(
+        request, "adoption/overview.html", context, scope, form, cached, fresh, [("mix", mix)]
+    )
 
 
 @login_required
 def branch(request, code):
-    version = data_version()
+    fresh = freshness()
+    version = fresh.version
     branches = dashboard_branches(request.user)  # refuses users without a role before any lookup
     branch = get_branch_for_user(request.user, code)
     ids = [b.pk for b in branches]
@@ -181,12 +188,13 @@ def branch(request, code):
         "activities": data["activities"],
         "table": table,
     }
-    return _page(request, "adoption/branch.html", context, scope, form, cached)
+    return _page(request, "adoption/branch.html", context, scope, form, cached, fresh)
 
 
 @login_required
 def channels(request):
-    version = data_version()
+    fresh = freshness()
+    version = fresh.version
     branches = dashboard_branches(request.user)
     if not branches:
         return render(request, "adoption/empty.html")
@@ -217,5 +225,23 @@ def channels(request):
         "table": table,
     }
     return _page(
-        request, "adoption/channels.html", context, scope, form, cached, [("measure", measure)]
+        request,
+        "adoption/channels.html",
+        context,
+        scope,
+        form,
+        cached,
+        fresh,
+        [("measure", measure)],
     )
+
+
+@login_required
+def freshness_view(request):
+    """{updating, data_as_of}: what a page's "updating" mark polls until the worker is done."""
+    dashboard_branches(request.user)  # refuses an account without a role
+    fresh = freshness()
+    as_of = fresh.data_as_of and fresh.data_as_of.isoformat()
+    response = JsonResponse({"updating": fresh.updating, "data_as_of": as_of})
+    response["Cache-Control"] = "no-store"
+    return response

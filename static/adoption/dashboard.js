@@ -137,6 +137,21 @@
 
   document.querySelectorAll("canvas[data-chart-url]").forEach(draw);
 
+  // "Updating" mark: while the worker brings newer changes in, ask the freshness endpoint
+  // every few seconds; once nothing waits, reload so the page shows the new figures.
+  var updating = document.querySelector("[data-freshness-url]");
+  if (updating) {
+    var poll = function () {
+      fetch(updating.dataset.freshnessUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : { updating: true }; })
+        .then(function (state) {
+          if (state.updating) { window.setTimeout(poll, 5000); } else { window.location.reload(); }
+        })
+        .catch(function () { window.setTimeout(poll, 15000); });
+    };
+    window.setTimeout(poll, 5000);
+  }
+
   // Printing shows the numbers: open every table alternative.
   window.addEventListener("beforeprint", function () {
     document.querySelectorAll("details.chart-table").forEach(function (details) { details.open = true; });

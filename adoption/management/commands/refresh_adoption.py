@@ -4,6 +4,7 @@ refresh_adoption                      finish whatever is marked dirty
 refresh_adoption --all                rebuild every month of every branch
 refresh_adoption --period 2024-03     one month (every branch unless --branch)
 refresh_adoption --branch BQ          every month of one branch
+refresh_adoption --all --queue        hand the rebuild to the worker and return
 """
 
 from datetime import date
@@ -36,12 +37,20 @@ class Command(BaseCommand):
         parser.add_argument("--period", action="append", help=_("A month, YYYY-MM (repeatable)."))
         parser.add_argument("--branch", action="append", help=_("A branch code (repeatable)."))
         parser.add_argument("--all", action="store_true", help=_("Every month of every branch."))
+        parser.add_argument(
+            "--queue", action="store_true", help=_("Hand the work to the worker and return.")
+        )
 
-    def handle(self, *args, period=None, branch=None, all=False, verbosity=1, **options):
+    def handle(
+        self, *args, period=None, branch=None, all=False, queue=False, verbosity=1, **options
+    ):
         if all and (period or branch):
             raise CommandError(_("--all rebuilds everything: give it no --period or --branch."))
         periods = [parse_period(p) for p in period] if period else None
         branch_ids = self.branch_ids(branch) if branch else None
+        if queue:
+            self.enqueue(all, periods, branch_ids)
+            return
         if not (all or periods or branch_ids):
             waiting = RollupDirty.objects.count()
             if not waiting:
@@ -64,6 +73,17 @@ class Command(BaseCommand):
                 % {"when": when.strftime("%d/%m/%Y %H:%M:%S")}
             )
         )
+
+    def enqueue(self, all, periods, branch_ids):
+        from adoption import jobs, tasks
+
+        if all or periods or branch_ids:
+            queued = jobs.enqueue(tasks.rebuild_rollups, periods, branch_ids)
+        else:
+            queued = jobs.enqueue(tasks.fill_rollups)
+        if not queued:
+            raise CommandError(_("The queue is unreachable: nothing was handed to the worker."))
+        self.stdout.write(self.style.SUCCESS(_("Handed to the worker.")))
 
     def branch_ids(self, codes):
         found = dict(Branch.objects.filter(code__in=codes).values_list("code", "id"))

@@ -1,0 +1,57 @@
+"""The worker's jobs, run by `python manage.py run_huey` (Huey; settings.HUEY says where the
+queue lives). Pages never do this work: they read what the last job wrote.
+
+Every job can be redone from what the database records: a fill from its dirty markers (the
+fill's own transaction puts them back if it dies), an import from its ImportBatch row. So a
+job killed half way (SIGKILL, a restart) is redone by the next fill job or the periodic sweep,
+and nothing is counted twice: a fill deletes and re-inserts its cells.
+"""
+
+import logging
+
+from django.db import OperationalError
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from . import import_jobs, metrics
+
+logger = logging.getLogger(__name__)
+
+# Transient database errors (a restart, a dropped connection, a deadlock) are retried:
+# 2 s, 4 s, 8 s, … Other errors are logged; the sweep tries again a minute later.
+RETRIES = {"retries": 5, "retry_delay": 2, "retry_backoff": 2}
+
+
+def _transient_only(fill):
+    try:
+        fill()
+    except OperationalError:
+        raise
+    except Exception:
+        logger.exception("Rollup fill failed; the markers stay for the next sweep")
+
+
+@db_task(**RETRIES)
+def fill_rollups():
+    """Refill every (period, branch) marked dirty."""
+    _transient_only(metrics.ensure_fresh)
+
+
+@db_task(**RETRIES)
+def rebuild_rollups(periods=None, branch_ids=None):
+    """A big fill (a full rebuild, a restated history), in the worker, one at a time."""
+    _transient_only(lambda: metrics.refresh(periods, branch_ids))
+
+
+@db_task()
+def run_import(batch_id):
+    """Import an uploaded file (admin upload → preview → confirm)."""
+    import_jobs.run(batch_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep():
+    """Catch up on what a killed job or a failed enqueue left: dirty markers, import jobs that
+    were never picked up or whose worker is gone."""
+    _transient_only(metrics.ensure_fresh)
+    import_jobs.sweep()
