@@ -32,7 +32,7 @@ def test_a_refused_database_is_a_translated_503_not_a_bare_500(
     def refused(*args, **kwargs):
         raise OperationalError('connection to server at "db" failed: Connection refused')
 
-    monkeypatch.setattr("adoption.views.dashboard.data_version", refused)
+    monkeypatch.setattr("adoption.views.dashboard.freshness", refused)
 
     response = client_for(users["manager"]).get("/")
 
@@ -47,7 +47,7 @@ def test_a_bug_is_a_translated_500(users, production, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("adoption.views.dashboard.data_version", broken)
+    monkeypatch.setattr("adoption.views.dashboard.freshness", broken)
     client = Client(raise_request_exception=False)
     client.force_login(users["manager"])
 
