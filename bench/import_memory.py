@@ -1,6 +1,7 @@
 """Peak memory of imports, hostile files included, by command and by admin upload.
 
     python -m bench.import_memory [--rows 7400000] [--port 8012] [--keep-database]
+                                  [--files csv,bomb,strings] [--ways command,admin]
 
 Three files are written to a temporary directory (never into the repository):
 1. a CSV of about 500 MB (7.4 million payments with distinct references);
@@ -330,6 +331,8 @@ def main():
     parser.add_argument("--rows", type=int, default=7_400_000)
     parser.add_argument("--port", type=int, default=8012)
     parser.add_argument("--keep-database", action="store_true")
+    parser.add_argument("--files", default="csv,bomb,strings", help="which files to import")
+    parser.add_argument("--ways", default="command,admin", help="command, admin or both")
     args = parser.parse_args()
     url = os.environ.get("IMPORT_MEMORY_DATABASE_URL", DEFAULT_URL)
 
@@ -337,27 +340,32 @@ def main():
         scratch = Path(scratch)
         os.environ["IMPORT_REPORTS_DIR"] = str(scratch / "reports")
         prepare_database(url, scratch)
-        files = {
-            "csv": scratch / "payments.csv",
-            "bomb": scratch / "bomb.xlsx",
-            "strings": scratch / "strings.xlsx",
+        writers = {
+            "csv": (scratch / "payments.csv", lambda path: write_csv(url, args.rows, path)),
+            "bomb": (scratch / "bomb.xlsx", write_bomb),
+            "strings": (scratch / "strings.xlsx", write_many_strings),
         }
-        write_csv(url, args.rows, files["csv"])
-        write_bomb(files["bomb"])
-        write_many_strings(files["strings"])
+        files = {}
+        for name in args.files.split(","):
+            path, write = writers[name]
+            write(path)
+            files[name] = path
+        ways = args.ways.split(",")
         for name, path in files.items():
             print(f"{name}: {path.stat().st_size / 1e6:,.1f} MB", flush=True)
 
         results = []
         for name, path in files.items():
-            mb, seconds, said = by_command(url, path)
-            imported = payments_count(url) if name == "csv" else 0
-            results.append(("command", name, mb, seconds, imported, said))
-            print(results[-1], flush=True)
-            mb, seconds, said = by_admin(url, path, args.port, confirm=name == "csv")
-            imported = payments_count(url) if name == "csv" else 0
-            results.append(("admin", name, mb, seconds, imported, said))
-            print(results[-1], flush=True)
+            if "command" in ways:
+                mb, seconds, said = by_command(url, path)
+                imported = payments_count(url) if name == "csv" else 0
+                results.append(("command", name, mb, seconds, imported, said))
+                print(results[-1], flush=True)
+            if "admin" in ways:
+                mb, seconds, said = by_admin(url, path, args.port, confirm=name == "csv")
+                imported = payments_count(url) if name == "csv" else 0
+                results.append(("admin", name, mb, seconds, imported, said))
+                print(results[-1], flush=True)
 
     if not args.keep_database:
         maintenance(url, f'DROP DATABASE IF EXISTS "{urlsplit(url).path.lstrip("/")}"')

@@ -2,7 +2,7 @@
 update): the database refuses it and nothing is written; full_clean() gives the clear message.
 Rules that span tables are model clean() checks: full_clean() refuses them with a message."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -468,3 +468,33 @@ def test_messages_are_in_vietnamese_by_default(make):
     with translation.override("vi"), pytest.raises(ValidationError) as error:
         make["payment"](amount=0).full_clean()
     assert error.value.message_dict[NON_FIELD_ERRORS] == ["Số tiền phải là số nguyên dương (đồng)."]
+
+
+def test_the_largest_payments_at_the_date_bounds_list_export_sum_and_delete(
+    make, client_for, users, tmp_path
+):
+    """Whatever the database accepts, the admin list, export_payments, the rollup fill and
+    deletion handle (a 0001-01-01 or 9999-12-31 moment once broke all four)."""
+    from django.core.management import call_command
+
+    from adoption import metrics
+    from adoption.models import ChannelMonth
+    from adoption.models.payments import EARLIEST_PAID_AT, MAX_AMOUNT, PAID_AT_BEFORE
+
+    moments = [EARLIEST_PAID_AT, PAID_AT_BEFORE - timedelta(microseconds=1)]
+    payments = [
+        make["payment"](amount=MAX_AMOUNT, paid_at=moment, reference=f"MAX-{i}")
+        for i, moment in enumerate(moments)
+    ]
+    for payment in payments:
+        payment.save()
+
+    response = client_for(users["admin"]).get("/admin/adoption/payment/")
+    assert response.status_code == 200
+    out = tmp_path / "payments.csv"
+    call_command("export_payments", str(out), verbosity=0)
+    assert out.read_text(encoding="utf-8-sig").count("MAX-") == 2
+    metrics.refresh(periods=[date(2024, 3, 1)])
+    assert ChannelMonth.objects.get(period=date(2024, 3, 1)).amount == 2 * MAX_AMOUNT
+    Payment.objects.filter(reference__startswith="MAX-").delete()
+    assert not Payment.objects.filter(reference__startswith="MAX-").exists()

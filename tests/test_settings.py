@@ -73,3 +73,38 @@ def test_the_web_server_limits_statements_and_commands_do_not():
     wsgi = (settings.BASE_DIR / "powerco" / "wsgi.py").read_text()
     assert 'os.environ.setdefault("DB_STATEMENT_TIMEOUT", "30")' in wsgi
     assert int(os.environ.get("DB_STATEMENT_TIMEOUT", "0")) == settings.DB_STATEMENT_TIMEOUT
+
+
+def test_a_database_that_accepts_connections_but_never_answers_fails_fast():
+    """No more hanging until gunicorn's timeout: the connection attempt gives up."""
+    import socket
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)  # accepts (the kernel does), never answers
+    port = server.getsockname()[1]
+    code = (
+        "from django.db import connection\n"
+        "try:\n    connection.ensure_connection()\n"
+        "except Exception as error:\n    print('refused:', type(error).__name__)\n"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://u@127.0.0.1:{port}/powerco",
+        "DB_CONNECT_TIMEOUT": "2",
+    }
+    started = time.monotonic()
+    try:
+        result = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", code],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=settings.BASE_DIR,
+            timeout=60,
+        )
+    finally:
+        server.close()
+    assert "refused: OperationalError" in result.stdout, result.stderr
+    assert time.monotonic() - started < 20

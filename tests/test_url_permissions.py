@@ -3,8 +3,9 @@ checked without touching this file: anonymous users are sent to log in or refuse
 account without a role is refused, branch staff are refused other branches.
 
 Skipped here because they have their own checks: the admin (Django's own permission system,
-see test_the_admin_refuses_...), the language switch, login, logout and the health check
-(public by design, see test_security.py)."""
+see test_the_admin_refuses_...), the language switch, login, logout, the password reset
+(test_password_reset.py) and the health checks (public by design, see test_security.py and
+test_health.py)."""
 
 import itertools
 import uuid
@@ -29,7 +30,18 @@ from django.utils.regex_helper import normalize
 
 from adoption.permissions import get_branch_for_user
 
-PUBLIC = {"login", "logout", "set_language", "healthz", "healthz-queue"}
+PUBLIC = {
+    "login",
+    "logout",
+    "set_language",
+    "healthz",
+    "healthz-queue",
+    "readyz",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
 SKIPPED_PREFIXES = ("admin/", "i18n/")
 BRANCH_PARAMETERS = {"branch", "branch_code", "code"}
 # Entry pages bound to the user's own branch: superusers correct such records in the admin.

@@ -12,6 +12,8 @@ again from the file to be reported, and rejected.
 
 import hashlib
 import logging
+import random
+import time
 from pathlib import Path
 
 from django.db import DatabaseError, connection, transaction
@@ -22,6 +24,7 @@ from django.utils.translation import ngettext
 from .. import metrics
 from ..choices import ImportKind, ImportStatus
 from ..models import Customer, ImportBatch, Payment
+from . import concurrency
 from .customers import CustomerImport
 from .files import FileRefused, open_table
 from .payments import PaymentImport
@@ -44,6 +47,10 @@ class _RollBack(Exception):
 
 class Cancelled(Exception):
     """Raised by a watcher (an import job the admin cancelled): everything is rolled back."""
+
+
+class _LockConflict(Exception):
+    """The import's transaction lost a lock conflict and was rolled back: run it again."""
 
 
 def checksum(path):
@@ -85,16 +92,21 @@ def run(
         batch = ImportBatch.objects.create(
             kind=kind, file_name=outcome.file_name, sha256=outcome.sha256, imported_by=user
         )
+    if batch is not None:
+        concurrency.hold_batch(batch)  # tells sweep_stale this import is alive
     outcome.batch = batch
     if watch is not None:
         progress = _watching(progress, watch, outcome)
     try:
-        importer = _import(kind, path, outcome, batch, user, reports_dir, progress, preview_rows)
+        outcome, importer = _import_with_retries(
+            kind, path, outcome, batch, user, reports_dir, progress, preview_rows
+        )
     except BaseException:
         if batch is not None:  # a bug, or an interrupt: the record must not say "running"
             batch.status = ImportStatus.FAILED
             batch.finished_at = timezone.now()
             batch.save(update_fields=["status", "finished_at"])
+            concurrency.release_batch(batch)
         raise
 
     if outcome.ok and not dry_run and outcome.rows_imported:
@@ -110,8 +122,38 @@ def run(
         if reports_dir:
             outcome.write_report(_report_path(reports_dir, batch, "report.txt"))
         _finish_batch(batch, outcome)
+        concurrency.release_batch(batch)
     outcome.close()
     return outcome
+
+
+def _import_with_retries(kind, path, outcome, batch, user, reports_dir, progress, preview_rows):
+    """_import(), run again from the start when it loses a lock conflict; (outcome, importer)."""
+    for attempt in range(1, concurrency.ATTEMPTS + 1):
+        try:
+            importer = _import(
+                kind, path, outcome, batch, user, reports_dir, progress, preview_rows
+            )
+            return outcome, importer
+        except _LockConflict:
+            logger.warning(
+                "Import of %s lost a lock conflict (attempt %s)", outcome.file_name, attempt
+            )
+            outcome = _fresh(outcome)
+            if attempt < concurrency.ATTEMPTS:
+                time.sleep(attempt + random.random())  # let the other writer finish
+    outcome.refused = concurrency.conflict_message(concurrency.ATTEMPTS)
+    return outcome, None
+
+
+def _fresh(outcome):
+    """A new outcome for another attempt at the same file."""
+    outcome.close()
+    again = Outcome(
+        file_name=outcome.file_name, dry_run=outcome.dry_run, skip_invalid=outcome.skip_invalid
+    )
+    again.sha256, again.batch = outcome.sha256, outcome.batch
+    return again
 
 
 def _import(kind, path, outcome, batch, user, reports_dir, progress, preview_rows):
@@ -125,6 +167,7 @@ def _import(kind, path, outcome, batch, user, reports_dir, progress, preview_row
             rejects = RejectsWriter(_report_path(reports_dir, batch, "rejects.csv"), table.header)
             outcome.rejects_path = rejects.path
         with transaction.atomic():
+            concurrency.take_import_lock()  # one import writes at a time
             importer = IMPORTS[kind](user=user, today=timezone.localdate())
             importer.columns = table.columns
             # SQLite counts what was written by batch, so a preview uses a batch it throws away.
@@ -149,7 +192,11 @@ def _import(kind, path, outcome, batch, user, reports_dir, progress, preview_row
     except Cancelled:
         outcome.cancelled = True
         outcome.refused = _("Cancelled: nothing was imported.")
+    except concurrency.ImportsBusy:
+        outcome.refused = concurrency.busy_message()
     except DatabaseError as error:
+        if concurrency.is_lock_conflict(error):
+            raise _LockConflict from error
         logger.exception("Import of %s refused by the database", outcome.file_name)
         outcome.refused = _("The database refused the rows, nothing was imported: %s") % error
     finally:
