@@ -29,6 +29,9 @@ from .models import ImportBatch
 logger = logging.getLogger(__name__)
 
 
+# A queued job still waiting after this long is enqueued again (its enqueue may have been
+# lost); a duplicate is harmless, as only one delivery can claim the job.
+REQUEUE_SECONDS = 120
 # Progress is written to the queue at most this often (and at every chunk's end).
 PROGRESS_SECONDS = 1.0
 
@@ -173,6 +176,7 @@ def sweep():
             _delete_upload(batch)
     from .tasks import run_import
 
-    waiting = ImportBatch.objects.filter(status=ImportStatus.QUEUED, started_at__lt=stale)
+    waited = now - timedelta(seconds=REQUEUE_SECONDS)
+    waiting = ImportBatch.objects.filter(status=ImportStatus.QUEUED, started_at__lt=waited)
     for batch_id in waiting.values_list("pk", flat=True):
         jobs.enqueue(run_import, batch_id)

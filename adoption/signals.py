@@ -1,5 +1,7 @@
 """Keep the rollups honest: every saved or deleted payment, customer or channel records the
-(period, branch) rollups it makes stale, in the transaction that changes it.
+(period, branch) rollups it makes stale, in the transaction that changes it; or, for one
+payment or one customer while the rollups are up to date, adds its difference to them at once
+(adoption.rollup_deltas).
 
 Marked before the change is written (the instance holds the new values, the table the old),
 so a crash between the two leaves at worst a marker too many, never one too few. Bulk paths
@@ -10,11 +12,9 @@ metrics.refresh themselves. Fixture loading (raw saves) is left to an explicit r
 from django.db.models.signals import pre_delete, pre_save
 from django.dispatch import receiver
 
-from . import metrics
+from . import metrics, rollup_deltas
 from .models import Customer, Payment, PaymentChannel
-
-# The customer fields the rollups group or count by.
-CUSTOMER_FIELDS = ("branch_id", "commune_id", "customer_type", "connected_on", "disconnected_on")
+from .rollup_deltas import CUSTOMER_FIELDS
 
 
 def _branch_of(customer_id):
@@ -26,18 +26,47 @@ def payment_saving(sender, instance, raw=False, **kwargs):
     if raw:
         return
     cells = set()
+    old = None
     if instance.pk:
         old = Payment.objects.filter(pk=instance.pk).values("period", "customer_id").first()
-        if old:
-            cells.add((old["period"], _branch_of(old["customer_id"])))
+    if _payment_delta(instance, old):
+        return
+    if old:
+        cells.add((old["period"], _branch_of(old["customer_id"])))
     if instance.period and instance.customer_id:
         cells.add((instance.period, _branch_of(instance.customer_id)))
     for period, branch_id in cells:
         metrics.mark_dirty([period], [branch_id])
 
 
+def _payment_delta(instance, old):
+    """The payment's difference applied to the rollups, when it can be (one customer's)."""
+    customer_id = instance.customer_id
+    if not (customer_id and instance.period and instance.channel_id) or instance.amount is None:
+        return False
+    if old and old["customer_id"] != customer_id:
+        return False
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        return False
+    state = rollup_deltas.customer_state(customer)
+    before = rollup_deltas.payments_of(customer_id)
+    added = rollup_deltas.paid(instance)
+    if added is None:
+        return False
+    after = [*rollup_deltas.payments_of(customer_id, exclude_pk=instance.pk), added]
+    return rollup_deltas.apply(customer_id, state, state, before, after)
+
+
 @receiver(pre_delete, sender=Payment)
 def payment_deleting(sender, instance, **kwargs):
+    customer = Customer.objects.filter(pk=instance.customer_id).first()
+    if customer is not None:
+        state = rollup_deltas.customer_state(customer)
+        before = rollup_deltas.payments_of(customer.pk)
+        after = rollup_deltas.payments_of(customer.pk, exclude_pk=instance.pk)
+        if rollup_deltas.apply(customer.pk, state, state, before, after):
+            return
     metrics.mark_dirty([instance.period], [_branch_of(instance.customer_id)])
 
 
@@ -48,6 +77,14 @@ def customer_saving(sender, instance, raw=False, **kwargs):
     old = Customer.objects.filter(pk=instance.pk).first() if instance.pk else None
     if old and all(getattr(old, f) == getattr(instance, f) for f in CUSTOMER_FIELDS):
         return
+    if old:
+        payments = rollup_deltas.payments_of(old.pk)
+        old_state, new_state = (
+            rollup_deltas.customer_state(old),
+            rollup_deltas.customer_state(instance),
+        )
+        if rollup_deltas.apply(old.pk, old_state, new_state, payments, payments):
+            return
     metrics.mark_customer_dirty(instance, old)
 
 

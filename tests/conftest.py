@@ -65,6 +65,13 @@ def no_worker(_jobs_run_where_enqueued):
 
 
 @pytest.fixture
+def no_deltas(monkeypatch):
+    """Every edit marks its cells dirty, as when the rollups are not up to date: for tests of
+    the markers and the fill themselves."""
+    monkeypatch.setattr("adoption.rollup_deltas.apply", lambda *args: False)
+
+
+@pytest.fixture
 def drain():
     """Do what the worker would: refill whatever the edits marked dirty."""
     from adoption import tasks

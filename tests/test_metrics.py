@@ -104,7 +104,10 @@ def test_a_month_without_payments_keeps_its_active_customers_and_has_no_share(
 
 
 def test_a_late_payment_counts_for_its_bill_period_and_marks_only_it_stale(
-    customers, branches, pay
+    customers,
+    branches,
+    pay,
+    no_deltas,
 ):
     for period in (JAN, FEB, MAR):
         pay(customers["bq1"], period, "counter")
@@ -258,7 +261,11 @@ def test_saving_and_deleting_a_payment_mark_its_period_and_branch(customers, bra
 
 
 def test_moving_a_customer_to_another_branch_marks_both_from_connection_on(
-    customers, branches, areas, pay
+    customers,
+    branches,
+    areas,
+    pay,
+    no_deltas,
 ):
     for period in (JAN, FEB, MAR):
         pay(customers["bq1"], period, "agribank")
@@ -350,7 +357,9 @@ def test_data_as_of_is_the_oldest_waiting_change_until_it_is_finished(customers,
     assert metrics.data_as_of() > filled
 
 
-def test_an_interrupted_fill_is_detected_and_redone(customers, branches, pay, monkeypatch):
+def test_an_interrupted_fill_is_detected_and_redone(
+    customers, branches, pay, monkeypatch, no_deltas
+):
     pay(customers["bq1"], JAN, "agribank")
     metrics.ensure_fresh()
     pay(customers["bq2"], JAN, "agribank")

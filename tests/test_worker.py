@@ -156,7 +156,7 @@ def test_vietnamese_pages_say_dang_cap_nhat(client_for, users, data, branches):
 
 
 def test_a_get_never_writes_rollups_nor_takes_the_fill_lock(
-    client_for, users, customers, payments, branches
+    client_for, users, customers, payments, branches, no_deltas
 ):
     metrics.refresh()
     payments[0].delete()  # markers wait for the worker
@@ -280,7 +280,7 @@ def test_transient_database_errors_are_retried_with_backoff_and_others_wait_for_
     assert "the markers stay" in caplog.text
 
 
-def test_the_sweep_fills_what_a_lost_job_left(customers, payments, drain):
+def test_the_sweep_fills_what_a_lost_job_left(customers, payments, no_deltas):
     metrics.refresh()
     payments[1].delete()  # its job never ran (this test's transaction never commits)
     assert RollupDirty.objects.exists()
@@ -293,7 +293,9 @@ def test_the_sweep_fills_what_a_lost_job_left(customers, payments, drain):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_racing_on_the_same_markers_fill_once(customers, payments, no_worker):
+def test_two_workers_racing_on_the_same_markers_fill_once(
+    customers, payments, no_worker, no_deltas
+):
     metrics.refresh()
     for payment in payments[:3]:
         payment.delete()
@@ -320,7 +322,9 @@ def test_two_workers_racing_on_the_same_markers_fill_once(customers, payments, n
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_with_two_threads_fills_each_edit_once(customers, payments, tmp_path):
+def test_a_real_worker_with_two_threads_fills_each_edit_once(
+    customers, payments, tmp_path, no_deltas
+):
     """`manage.py run_huey` in a subprocess, on a SQLite queue file this test also writes to."""
     from huey.contrib.djhuey import HUEY
     from huey.storage import SqliteStorage

@@ -1,0 +1,220 @@
+"""Small edits applied to the rollups as deltas, in the edit's own transaction.
+
+One customer's edit (type, commune, branch, connection dates) or one payment added, changed
+or deleted changes one customer's share of the counts: this module works that share out
+before and after the change, from the customer's own payments and first non-cash period,
+with the definitions of adoption.metrics, and adds the difference to the CommuneMonth,
+BranchMonth and ChannelMonth rows it touches (and to FirstNoncash). A few dozen indexed
+updates instead of refilling every month of a branch.
+
+A delta is exact only on rollups that match the raw rows, so it is applied only then:
+inside a transaction (it commits or rolls back with the edit), with no dirty marker waiting
+and no interrupted fill, with the fill lock taken (on PostgreSQL; SQLite serialises writers),
+and when the covered months stay the same. Otherwise apply() returns False and the caller
+marks the cells dirty for the worker, as before. A delta that would drive a count below zero
+(the rollups were not what they should be) is rolled back to its savepoint and the caller
+marks instead: never a wrong figure, at worst a refill.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from . import metrics
+from .models import (
+    BranchMonth,
+    ChannelMonth,
+    CommuneMonth,
+    FirstNoncash,
+    Payment,
+    PaymentChannel,
+    RollupDirty,
+    RollupState,
+)
+
+CUSTOMER_FIELDS = ("branch_id", "commune_id", "customer_type", "connected_on", "disconnected_on")
+
+
+@dataclass(frozen=True)
+class Paid:
+    period: object
+    channel_id: int
+    is_cash: bool
+    amount: int
+
+
+class _Refused(Exception):
+    """The delta cannot be applied exactly: mark the cells dirty instead."""
+
+
+def customer_state(customer):
+    return {f: getattr(customer, f) for f in CUSTOMER_FIELDS}
+
+
+def payments_of(customer_id, exclude_pk=None):
+    qs = Payment.objects.filter(customer_id=customer_id)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return [
+        Paid(*row) for row in qs.values_list("period", "channel_id", "channel__is_cash", "amount")
+    ]
+
+
+def paid(payment):
+    """The payment as the delta counts it; None for a channel that does not exist (the
+    database refuses the row anyway)."""
+    channel = PaymentChannel.objects.filter(pk=payment.channel_id)
+    is_cash = channel.values_list("is_cash", flat=True).first()
+    if is_cash is None:
+        return None
+    return Paid(metrics.month_start(payment.period), payment.channel_id, is_cash, payment.amount)
+
+
+def apply(customer_id, old, new, old_payments, new_payments):
+    """Add (new - old) of one customer's share to the rollups; False if it must be a refill.
+
+    old, new: the customer's CUSTOMER_FIELDS before and after; *_payments: its payments."""
+    if not connection.in_atomic_block or customer_id is None:
+        return False
+    try:
+        with transaction.atomic():
+            _check_consistent(old_payments, new_payments)
+            covered = metrics.covered_periods()
+            first_old = _first(old_payments)
+            first_new = _first(new_payments)
+            stored = FirstNoncash.objects.filter(customer_id=customer_id).first()
+            if (stored.period if stored else None) != first_old:
+                raise _Refused
+            before = _share(old, old_payments, first_old, covered)
+            after = _share(new, new_payments, first_new, covered)
+            _add(after, before)
+            if first_new != first_old:
+                FirstNoncash.objects.filter(customer_id=customer_id).delete()
+                if first_new is not None:
+                    FirstNoncash.objects.create(customer_id=customer_id, period=first_new)
+            now = timezone.now()
+            # A new data version: the cached pages and charts are read again.
+            RollupState.objects.filter(name=metrics.STATE_NAME).update(
+                finished_at=now, data_as_of=now
+            )
+    except (_Refused, DatabaseError):
+        return False
+    return True
+
+
+def _check_consistent(old_payments, new_payments):
+    """The rollups match the raw rows, and the change keeps the covered months the same."""
+    if RollupDirty.objects.exists() or metrics.fill_interrupted():
+        raise _Refused
+    if not RollupState.objects.filter(name=metrics.STATE_NAME, data_as_of__isnull=False).exists():
+        raise _Refused
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [metrics.FILL_LOCK])
+            if not cursor.fetchone()[0]:
+                raise _Refused  # a fill is running
+    changed = Counter(p.period for p in old_payments) != Counter(p.period for p in new_payments)
+    if not changed:
+        return
+    covered = metrics.covered_periods()
+    if not covered:
+        raise _Refused
+    first, last = covered[0], covered[-1]
+    added = {p.period for p in new_payments} - {p.period for p in old_payments}
+    if any(not first <= period <= last for period in added):
+        raise _Refused
+    # Removing the only payment of the first or last covered month would shrink the range.
+    old_count = Counter(p.period for p in old_payments)
+    new_count = Counter(p.period for p in new_payments)
+    for edge in {first, last}:
+        if new_count[edge] < old_count[edge]:
+            others = Payment.objects.filter(period=edge).count() - old_count[edge]
+            if others + new_count[edge] == 0:
+                raise _Refused
+
+
+def _first(payments):
+    periods = [p.period for p in payments if not p.is_cash]
+    return min(periods) if periods else None
+
+
+def _share(state, payments, first, covered):
+    """One customer's counts: {(table, key): Counter of fields}, per the fill's definitions."""
+    by_period = defaultdict(list)
+    for payment in payments:
+        by_period[payment.period].append(payment)
+    share = {}
+    type_ = state["customer_type"]
+    branch = state["branch_id"]
+    for period in covered:
+        pays = by_period.get(period, [])
+        noncash = [p for p in pays if not p.is_cash]
+        previous = metrics.add_months(period, -1)
+        cohort = metrics.add_months(period, -metrics.RETENTION_MONTHS)
+        active = state["connected_on"] <= metrics.month_end(period) and (
+            state["disconnected_on"] is None or state["disconnected_on"] >= period
+        )
+        if not (active or pays or first in (period, cohort)):
+            continue
+        counts = Counter(
+            active_customers=int(active),
+            paying_customers=int(bool(pays)),
+            noncash_customers=int(bool(noncash)),
+            payments=len(pays),
+            noncash_payments=len(noncash),
+            amount=sum(p.amount for p in pays),
+            noncash_amount=sum(p.amount for p in noncash),
+            new_noncash_customers=int(first == period),
+            back_to_cash_customers=int(
+                bool(pays)
+                and not noncash
+                and any(not p.is_cash for p in by_period.get(previous, []))
+            ),
+            cohort_6m_customers=int(first == cohort),
+            retained_6m_customers=int(first == cohort and bool(noncash)),
+        )
+        share[("commune", (period, branch, state["commune_id"], type_))] = counts
+        share[("branch", (period, branch, type_))] = counts
+        per_channel = defaultdict(Counter)
+        for p in pays:
+            per_channel[p.channel_id].update(payments=1, amount=p.amount)
+        for channel_id, channel_counts in per_channel.items():
+            channel_counts["customers"] = 1
+            share[("channel", (period, branch, channel_id, type_))] = channel_counts
+    return share
+
+
+TABLES = {
+    "commune": (CommuneMonth, ("period", "branch_id", "commune_id", "customer_type")),
+    "branch": (BranchMonth, ("period", "branch_id", "customer_type")),
+    "channel": (ChannelMonth, ("period", "branch_id", "channel_id", "customer_type")),
+}
+
+
+def _add(after, before):
+    for cell in set(after) | set(before):
+        delta = Counter(after.get(cell, {}))
+        delta.subtract(before.get(cell, {}))
+        delta = {field: value for field, value in delta.items() if value}
+        if not delta:
+            continue
+        table, key = cell
+        model, key_fields = TABLES[table]
+        where = dict(zip(key_fields, key, strict=True))
+        rows = model.objects.filter(**where)
+        updated = rows.update(**{field: F(field) + value for field, value in delta.items()})
+        if not updated:
+            if any(value < 0 for value in delta.values()):
+                raise _Refused
+            model.objects.create(**where, **delta)
+            continue
+        row = rows.values().first()
+        counts = {k: v for k, v in row.items() if k not in ("id", *key_fields)}
+        if any(value < 0 for value in counts.values()):
+            raise _Refused
+        # A full fill writes no row that counts nothing: neither does a delta.
+        if not any(counts.values()):
+            rows.delete()

@@ -1,0 +1,253 @@
+"""The worker beside the pages, on the benchmark database, each figure against a baseline
+measured in the same run.
+
+    python -m bench.worker edit   [--requests 20]
+    python -m bench.worker import [--rows 1000000]
+
+edit: a worker (manage.py run_huey) runs beside this process. A customer's type is edited the
+way the admin saves it (one transaction); the figures are then read until the overview shows
+the new data version and nothing waits. Printed: the edit's own database time, the time until
+the dashboard shows it, and the first overview request after the edit (a cold cache at the
+new version, never a fill) against the warm overview. Then the same with the delta switched
+off (the edit marks its months dirty and the worker refills them), for comparison.
+
+import: the benchmark database is copied twice; a payments file of `rows` new rows (as
+bench.import writes it) is imported on one copy by `manage.py import_payments` (the
+command-line path, inline), and on the other through the admin (upload → preview → confirm)
+with the job run by a worker. Printed: rows/s of each and their ratio, the admin preview's
+time, and the peak RSS of the web process (this one; Django's test client holds the whole
+upload body in memory, so it overstates a real upload) and of the worker and command.
+"""
+
+import argparse
+import importlib
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def _start(args, env):
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**os.environ, "LOG_LEVEL": "WARNING", **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+class PeakRss(threading.Thread):
+    """Polls a child's VmHWM (peak resident set) until it exits."""
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid, self.peak = pid, 0
+
+    def run(self):
+        while True:
+            try:
+                status = Path(f"/proc/{self.pid}/status").read_text()
+            except OSError:
+                return
+            for line in status.splitlines():
+                if line.startswith("VmHWM:"):
+                    self.peak = max(self.peak, int(line.split()[1]) * 1024)
+            time.sleep(0.2)
+
+
+def _mb(value):
+    return f"{value / 2**20:.0f} MB"
+
+
+def _wait(condition, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+# A customer edit.
+
+
+def edit(requests):
+    from bench import common
+    from bench.dashboard import manager_client
+
+    url = common.setup()
+    from django.db import transaction
+
+    from adoption import metrics, rollup_deltas
+    from adoption.dashboard_cache import freshness
+    from adoption.models import Customer, RollupDirty
+
+    if RollupDirty.objects.exists() or metrics.fill_interrupted():
+        metrics.ensure_fresh()
+    client = manager_client()
+    queue = Path(tempfile.mkdtemp()) / "queue.sqlite3"
+    os.environ["HUEY_SQLITE_PATH"] = str(queue)
+    from huey.contrib.djhuey import HUEY
+    from huey.storage import SqliteStorage
+
+    HUEY.storage = SqliteStorage(HUEY.name, filename=str(queue))
+    worker = _start(["run_huey"], {"DATABASE_URL": url, "HUEY_SQLITE_PATH": str(queue)})
+    try:
+
+        def overview_ms():
+            started = time.perf_counter()
+            assert client.get("/").status_code == 200
+            return (time.perf_counter() - started) * 1000
+
+        overview_ms()
+        warm = statistics.median(overview_ms() for _ in range(requests))
+        print(f"warm overview (baseline): median {warm:.1f} ms of {requests}")
+        customer = Customer.objects.filter(disconnected_on__isnull=True).order_by("id")[1000]
+        for label, use_delta in (("delta", True), ("worker refill", False)):
+            real_apply = rollup_deltas.apply
+            if not use_delta:
+                rollup_deltas.apply = lambda *args: False
+            version = freshness().version
+            customer.customer_type = (
+                "business" if customer.customer_type == "household" else "household"
+            )
+            started = time.perf_counter()
+            with transaction.atomic():
+                customer.save()
+            saved = time.perf_counter() - started
+            rollup_deltas.apply = real_apply
+
+            def shown(version=version):
+                fresh = freshness()
+                return fresh.version != version and not fresh.updating
+
+            assert _wait(shown, 600), "the worker did not catch up"
+            visible = time.perf_counter() - started
+            first = overview_ms()
+            print(
+                f"{label}: edit's transaction {saved * 1000:.0f} ms; on the dashboard after "
+                f"{visible:.2f} s; next overview {first:.0f} ms = {first / warm:.1f}x warm"
+            )
+    finally:
+        worker.terminate()
+        worker.wait(30)
+
+
+# The 1 M-row admin import.
+
+
+def import_(rows):
+    from bench import common
+
+    bench_import = importlib.import_module("bench.import")
+    url = common.setup(verbose=False)
+    data = ROOT / "bench" / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    path = data / f"worker-payments-{rows}.csv"
+    if not path.exists():
+        bench_import.write_file(url, rows, path)
+    command_url = bench_import.copy_database(url, f"{bench_import.db_name(url)}_cmd")
+    admin_url = bench_import.copy_database(url, f"{bench_import.db_name(url)}_admin")
+    try:
+        started = time.perf_counter()
+        cmd = _start(["import_payments", str(path)], {"DATABASE_URL": command_url})
+        cmd_rss = PeakRss(cmd.pid)
+        cmd_rss.start()
+        cmd.wait()
+        cmd_seconds = time.perf_counter() - started
+        cmd_rss.join(1)
+        assert cmd.returncode == 0, "the command-line import failed"
+        print(
+            f"command line (baseline): {rows:,} rows in {cmd_seconds:.1f} s = "
+            f"{rows / cmd_seconds:,.0f} rows/s, peak RSS {_mb(cmd_rss.peak)}"
+        )
+        _admin_import(admin_url, path, rows, cmd_seconds)
+    finally:
+        bench_import.drop_database(command_url)
+        bench_import.drop_database(admin_url)
+
+
+def _admin_import(url, path, rows, cmd_seconds):
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "powerco.settings")
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import User
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from huey.contrib.djhuey import HUEY
+    from huey.storage import SqliteStorage
+
+    from adoption.models import ImportBatch
+
+    queue = Path(tempfile.mkdtemp()) / "queue.sqlite3"
+    HUEY.storage = SqliteStorage(HUEY.name, filename=str(queue))
+    user, _ = User.objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(user)
+    started = time.perf_counter()
+    upload = SimpleUploadedFile(path.name, path.read_bytes(), "text/csv")
+    preview = client.post("/admin/adoption/importbatch/upload/payments/", {"file": upload})
+    preview_seconds = time.perf_counter() - started
+    form = preview.context["confirm"]
+    assert form is not None, preview.context["outcome"].refused
+    worker = _start(["run_huey"], {"DATABASE_URL": url, "HUEY_SQLITE_PATH": str(queue)})
+    worker_rss = PeakRss(worker.pid)
+    worker_rss.start()
+    try:
+        time.sleep(2)  # the worker is up: the job's time is the import's
+        started = time.perf_counter()
+        response = client.post("/admin/adoption/importbatch/confirm/payments/", form.initial)
+        job = response["Location"].replace("/job/", "/job.json")
+        progress = []
+
+        def done():
+            state = client.get(job).json()
+            progress.append(state["written"])
+            return state["done"]
+
+        assert _wait(done, 3600), "the import job did not finish"
+        seconds = time.perf_counter() - started
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    batch = ImportBatch.objects.get(file_name=path.name)
+    web_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    forward = all(a <= b for a, b in zip(progress, progress[1:], strict=False))
+    print(f"admin preview (checks the whole file in the upload request): {preview_seconds:.1f} s")
+    print(
+        f"admin import job: {batch.rows_imported:,} rows in {seconds:.1f} s = "
+        f"{rows / seconds:,.0f} rows/s = {cmd_seconds / seconds:.2f}x the command line; "
+        f"status {batch.status}; progress polled {len(progress)} times, only forward: {forward}"
+    )
+    print(f"peak RSS: web {_mb(web_peak)}, worker {_mb(worker_rss.peak)}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=["edit", "import"])
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    if args.what == "edit":
+        edit(args.requests)
+    else:
+        import_(args.rows)
+
+
+if __name__ == "__main__":
+    main()
