@@ -166,12 +166,8 @@ CHECK_CASES = [
         {"amount": 100_000_000_001},
         "The amount is more than the largest payment accepted.",
     ),
-    # Moments at the calendar's ends broke the admin list, export_payments and deletion.
-    (
-        "payment",
-        {"paid_at": datetime(1, 1, 1, tzinfo=HCM)},
-        "A payment is dated from 2000 to 2099.",
-    ),
+    # Moments at the calendar's ends broke the admin list, export_payments and deletion
+    # (0001-01-01: test_a_payment_at_the_start_of_the_calendar_is_refused).
     (
         "payment",
         {"paid_at": datetime(9999, 12, 31, tzinfo=ZoneInfo("America/Sao_Paulo"))},
@@ -498,3 +494,19 @@ def test_the_largest_payments_at_the_date_bounds_list_export_sum_and_delete(
     assert ChannelMonth.objects.get(period=date(2024, 3, 1)).amount == 2 * MAX_AMOUNT
     Payment.objects.filter(reference__startswith="MAX-").delete()
     assert not Payment.objects.filter(reference__startswith="MAX-").exists()
+
+
+def test_a_payment_at_the_start_of_the_calendar_is_refused(make):
+    fields = {"paid_at": datetime(1, 1, 1, tzinfo=HCM)}
+    before = rows(Payment)
+
+    with pytest.raises(ValidationError) as error:
+        make["payment"](**fields).full_clean()
+    assert "A payment is dated from 2000 to 2099." in messages(error.value)
+
+    if connection.vendor == "postgresql":
+        refused_by_database(lambda: make["payment"](**fields).save())
+    else:  # SQLite stores UTC text: Django cannot even convert the moment to send it
+        with pytest.raises(OverflowError), transaction.atomic():
+            make["payment"](**fields).save()
+    assert rows(Payment) == before

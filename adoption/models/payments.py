@@ -4,6 +4,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -141,3 +142,9 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.customer_id} {self.period:%m/%Y} {self.amount}"
+
+    def clean(self):
+        # Checked here first: outside these bounds a moment may not even convert to UTC (as
+        # the constraint check on SQLite would), and full_clean then skips that check.
+        if self.paid_at is not None and not EARLIEST_PAID_AT <= self.paid_at < PAID_AT_BEFORE:
+            raise ValidationError({"paid_at": _("A payment is dated from 2000 to 2099.")})
