@@ -462,3 +462,29 @@ def test_an_export_of_one_period_holds_only_that_month(write, customers, channel
     assert rows[0] == HEADER.split(",")
     assert [row[5] for row in rows[1:]] == ["Q-1"]
     assert rows[1][1] == "2025-02"
+
+
+@pytest.mark.postgres
+def test_a_bulk_load_analyses_the_payments_table_at_its_end(
+    write, customers, channels, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(importers, "CHUNK_ROWS", 2)  # three rows: a bulk load, here
+    with CaptureQueriesContext(connection) as queries:
+        import_file(write(HEADER, *GOOD))
+
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert "ANALYZE adoption_payment" in sql
+    assert Payment.objects.count() == 3
+
+
+def test_a_small_import_analyses_nothing(write, customers, channels):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        import_file(write(HEADER, *GOOD))
+
+    assert not any("ANALYZE" in q["sql"] for q in queries.captured_queries)
