@@ -195,14 +195,71 @@ TABLES = {
 
 
 def _add(after, before):
+    by_table = defaultdict(dict)
     for cell in set(after) | set(before):
         delta = Counter(after.get(cell, {}))
         delta.subtract(before.get(cell, {}))
         delta = {field: value for field, value in delta.items() if value}
-        if not delta:
-            continue
-        table, key = cell
+        if delta:
+            table, key = cell
+            by_table[table][key] = delta
+    for table, deltas in by_table.items():
         model, key_fields = TABLES[table]
+        if connection.vendor == "postgresql":
+            _add_in_one_statement(model, key_fields, deltas)
+        else:
+            _add_row_by_row(model, key_fields, deltas)
+
+
+def _add_in_one_statement(model, key_fields, deltas):
+    """PostgreSQL: one UPDATE … FROM (VALUES …) per table, then the rows it did not find
+    inserted and the rows left counting nothing deleted (a few statements, not hundreds)."""
+    # The key fields are their own columns (period, branch_id, …), and so are the counts.
+    keys = list(key_fields)
+    counts = [f.column for f in model._meta.concrete_fields if f.column not in ("id", *keys)]
+    types = {
+        "period": "date",
+        "branch_id": "bigint",
+        "commune_id": "bigint",
+        "channel_id": "bigint",
+        "customer_type": "text",
+    }
+    row = "(" + ", ".join([f"%s::{types[k]}" for k in keys] + ["%s::bigint"] * len(counts)) + ")"
+    args = []
+    for key, delta in deltas.items():
+        args += [*key, *(delta.get(c, 0) for c in counts)]
+    table = model._meta.db_table
+    sql = (
+        f"UPDATE {table} t SET "
+        + ", ".join(f"{c} = t.{c} + v.{c}" for c in counts)
+        + f" FROM (VALUES {', '.join([row] * len(deltas))}) AS v({', '.join(keys + counts)})"
+        + " WHERE "
+        + " AND ".join(f"t.{k} = v.{k}" for k in keys)
+        + " RETURNING "
+        + ", ".join(f"t.{k}" for k in keys)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        found = {tuple(row) for row in cursor.fetchall()}
+        missing = [(key, delta) for key, delta in deltas.items() if tuple(key) not in found]
+        if any(value < 0 for _key, delta in missing for value in delta.values()):
+            raise _Refused
+        model.objects.bulk_create(
+            [model(**dict(zip(key_fields, key, strict=True)), **delta) for key, delta in missing]
+        )
+        periods = sorted({key[0] for key in deltas})
+        branches = sorted({key[1] for key in deltas})
+        # A full fill writes no row that counts nothing: neither does a delta.
+        cursor.execute(
+            f"DELETE FROM {table} WHERE period = ANY(%s) AND branch_id = ANY(%s) AND "
+            + " AND ".join(f"{c} = 0" for c in counts),
+            [periods, branches],
+        )
+
+
+def _add_row_by_row(model, key_fields, deltas):
+    """The portable path: an UPDATE per row, INSERT where none, DELETE where it counts nothing."""
+    for key, delta in deltas.items():
         where = dict(zip(key_fields, key, strict=True))
         rows = model.objects.filter(**where)
         updated = rows.update(**{field: F(field) + value for field, value in delta.items()})
@@ -215,6 +272,5 @@ def _add(after, before):
         counts = {k: v for k, v in row.items() if k not in ("id", *key_fields)}
         if any(value < 0 for value in counts.values()):
             raise _Refused
-        # A full fill writes no row that counts nothing: neither does a delta.
         if not any(counts.values()):
             rows.delete()

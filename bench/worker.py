@@ -156,6 +156,9 @@ def import_(rows):
     path = data / f"worker-payments-{rows}.csv"
     if not path.exists():
         bench_import.write_file(url, rows, path)
+    from django.db import connections
+
+    connections.close_all()  # the copies need the database to themselves
     command_url = bench_import.copy_database(url, f"{bench_import.db_name(url)}_cmd")
     admin_url = bench_import.copy_database(url, f"{bench_import.db_name(url)}_admin")
     try:

@@ -583,3 +583,29 @@ def test_a_dry_run_counts_a_reference_repeated_across_chunks_once(
     batch = ImportBatch.objects.latest("pk")
     assert (batch.rows_read, batch.rows_imported, batch.rows_rejected) == (4, 3, 1)
     assert Payment.objects.count() == 0
+
+
+@pytest.mark.postgres
+def test_a_bulk_load_analyses_the_payments_table_at_its_end(
+    write, customers, channels, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(importers, "CHUNK_ROWS", 2)  # three rows: a bulk load, here
+    with CaptureQueriesContext(connection) as queries:
+        import_file(write(HEADER, *GOOD))
+
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert "ANALYZE adoption_payment" in sql
+    assert Payment.objects.count() == 3
+
+
+def test_a_small_import_analyses_nothing(write, customers, channels):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        import_file(write(HEADER, *GOOD))
+
+    assert not any("ANALYZE" in q["sql"] for q in queries.captured_queries)
