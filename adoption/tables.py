@@ -153,26 +153,45 @@ class OutreachTable(tables.Table):
         )
 
 
-class OutreachEffectTable(tables.Table):
-    date = DateColumn(verbose_name=_("Date"))
+FLAG_LABELS = {
+    "small_commune": _("few households"),
+    "few_comparison": _("few comparison communes"),
+    "no_data": _("no data before or after"),
+}
+
+
+class OutreachComparisonTable(tables.Table):
+    """One row per commune and month with outreach; rows too small to read are flagged, and
+    the rates behind each change are in the exports only (the screen stays narrow)."""
+
+    month = DateColumn(verbose_name=_("Month"), format="m/Y")
     branch = tables.Column(_("Branch"))
     commune = tables.Column(_("Commune"))
-    village = tables.Column(_("Village"))
-    partner = tables.Column(_("Partner"))
-    households_reached = NumberColumn(_("Households reached"))
-    registrations = NumberColumn(_("Registered"))
-    rate_before = PercentColumn(_("Rate 3 months before (%)"))
-    rate_after = PercentColumn(_("Rate 3 months after (%)"))
+    activities = NumberColumn(_("Activities"))
+    households = NumberColumn(_("Household customers"))
+    rate_before = PercentColumn(_("Rate 3 months before (%)"), visible=False)
+    rate_after = PercentColumn(_("Rate 3 months after (%)"), visible=False)
     change = PercentColumn(_("Change (points)"))
-    control_communes = NumberColumn(_("Communes without outreach"))
-    control_before = PercentColumn(_("Without outreach: before (%)"))
-    control_after = PercentColumn(_("Without outreach: after (%)"))
-    control_change = PercentColumn(_("Without outreach: change (points)"))
-    did = PercentColumn(_("Difference in differences (points)"))
+    control_communes = NumberColumn(_("Comparison communes"))
+    control_before = PercentColumn(_("Comparison: before (%)"), visible=False)
+    control_after = PercentColumn(_("Comparison: after (%)"), visible=False)
+    control_change = PercentColumn(_("Comparison: change (points)"))
+    did = PercentColumn(_("Difference (points)"))
+    pre_did = PercentColumn(_("Difference in the 6 months before (points)"))
+    flags = tables.Column(_("Left out of the summary"), orderable=False)
 
     class Meta:
-        order_by = ("-date",)
+        order_by = ("-month",)
+        per_page = 25
         empty_text = _("No outreach in this period.")
+        attrs = {"class": "table", "id": "comparison-table"}
+        row_attrs = {"class": lambda record: "" if record["included"] else "excluded"}
+
+    def render_flags(self, value):
+        return ", ".join(str(FLAG_LABELS[flag]) for flag in value)
+
+    def value_flags(self, value):
+        return self.render_flags(value)
 
 
 class OutreachTotalsTable(tables.Table):
