@@ -244,3 +244,81 @@ class FunnelBranchTable(tables.Table):
 
     class Meta:
         empty_text = _("No outreach in this period.")
+
+
+# Where next and visit plans.
+
+
+class PlaceRankTable(tables.Table):
+    """A branch's communes or villages in the order to visit them (adoption.outreach_next)."""
+
+    rank = NumberColumn(_("Rank"))
+    place = tables.Column(_("Place"))
+    commune = tables.Column(_("Commune"))
+    cash = NumberColumn(_("Households still paying cash"))
+    active = NumberColumn(_("Household customers"))
+    rate = PercentColumn(_("Adoption rate (%)"))
+    gap = PercentColumn(_("Gap to target (points)"))
+    to_target = NumberColumn(_("Households to reach the target"))
+    last_visit = DateColumn(verbose_name=_("Last visit"))
+    days_since_visit = NumberColumn(_("Days since the last visit"))
+    barriers = tables.Column(_("Barriers named last time"), orderable=False)
+    plan = tables.Column("", empty_values=(), orderable=False, exclude_from_export=True)
+
+    class Meta:
+        order_by = ("rank",)
+        empty_text = _("No places in this branch's area.")
+
+    def __init__(self, *args, can_plan=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.can_plan = can_plan
+
+    def render_last_visit(self, value):
+        return value.strftime("%d/%m/%Y") if value else _("never")
+
+    def render_barriers(self, value):
+        field = OutreachActivity._meta.get_field
+        return ", ".join(f"{field(name).verbose_name} ({formatting.count(n)})" for name, n in value)
+
+    def value_barriers(self, value):
+        return self.render_barriers(value)
+
+    def render_plan(self, record):
+        if not self.can_plan:
+            return ""
+        url = f"{reverse('outreach:plan-new')}?place={record['id']}"
+        return format_html('<a href="{}">{}</a>', url, _("Plan a visit"))
+
+
+class OutreachPlanTable(tables.Table):
+    date = DateColumn(verbose_name=_("Planned date"))
+    branch = tables.Column(_("Branch"), accessor="branch__name")
+    place = tables.Column(_("Place"), accessor="commune__name", order_by=("commune__name",))
+    partner = tables.Column(_("Partner"), accessor="partner__name")
+    staff_names = tables.Column(_("Staff"))
+
+    class Meta:
+        order_by = ("date",)
+        empty_text = _("No visits planned in this period.")
+        attrs = {"class": "table", "id": "plan-table"}
+
+    def render_place(self, record):
+        if record.village:
+            return f"{record.village.name}, {record.commune.name}"
+        return record.commune.name
+
+    def value_place(self, record):
+        return self.render_place(record)
+
+
+class PlanMonthTable(tables.Table):
+    month = DateColumn(verbose_name=_("Month"), format="m/Y")
+    branch = tables.Column(_("Branch"))
+    planned = NumberColumn(_("Visits planned"))
+    done = NumberColumn(_("Planned visits done"))
+    done_rate = PercentColumn(_("Done (%)"))
+    activities = NumberColumn(_("Activities recorded"))
+
+    class Meta:
+        order_by = ("-month", "branch")
+        empty_text = _("No visits planned in this period.")

@@ -32,8 +32,9 @@ from adoption.permissions import get_branch_for_user
 PUBLIC = {"login", "logout", "set_language", "healthz"}
 SKIPPED_PREFIXES = ("admin/", "i18n/")
 BRANCH_PARAMETERS = {"branch", "branch_code", "code"}
-# Entry pages bound to the user's own branch: superusers correct such records in the admin.
-BRANCH_STAFF_PAGES = {"outreach/new"}
+# Pages bound to the user's own branch (entry, planning, household lookup): superusers
+# correct such records in the admin.
+BRANCH_STAFF_PAGES = {"outreach/new", "outreach/plans/new", "outreach/lookup/"}
 
 # Values tried for each path parameter, in order; the first combination that resolves back to
 # the same view is used. Branch codes are those of the `branches` fixture.
