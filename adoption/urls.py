@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from . import charts
-from .views import dashboard, outreach, outreach_plans
+from .views import dashboard, outreach, outreach_offline, outreach_plans
 
 dashboard_urls = [
     path("", dashboard.overview, name="overview"),
@@ -24,6 +24,7 @@ outreach_urls = [
     path("plans/", outreach_plans.plan_list, name="plans"),
     path("plans/new", outreach_plans.plan_new, name="plan-new"),
     path("lookup/", outreach_plans.household_lookup, name="lookup"),
+    path("sw.js", outreach_offline.service_worker, name="sw"),
 ]
 
 urlpatterns = [

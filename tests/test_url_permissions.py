@@ -29,7 +29,9 @@ from django.utils.regex_helper import normalize
 
 from adoption.permissions import get_branch_for_user
 
-PUBLIC = {"login", "logout", "set_language", "healthz"}
+# The outreach service worker holds URLs only, and browsers fetch it for updates after a session
+# has ended (test_outreach_offline.py).
+PUBLIC = {"login", "logout", "set_language", "healthz", "sw"}
 SKIPPED_PREFIXES = ("admin/", "i18n/")
 BRANCH_PARAMETERS = {"branch", "branch_code", "code"}
 # Pages bound to the user's own branch (entry, planning, household lookup): superusers
