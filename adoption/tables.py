@@ -3,6 +3,8 @@
 Cells render as 44,1 % and 1.234.567 (Vietnamese) for people; exports carry the plain numbers.
 """
 
+from datetime import date
+
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
@@ -114,9 +116,16 @@ class PercentColumn(FormattedColumn):
 
 
 class DateColumn(tables.DateColumn):
+    """dd/mm/yyyy on screen; exports carry the date itself: a date cell in XLSX, ISO in CSV."""
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("format", "d/m/Y")
         super().__init__(*args, **kwargs)
+
+    def value(self, value, **kwargs):
+        if value is None or isinstance(value, date):
+            return value
+        return super().value(value=value, **kwargs)
 
 
 class OutreachTable(tables.Table):
@@ -260,7 +269,7 @@ class PlaceRankTable(tables.Table):
     rate = PercentColumn(_("Adoption rate (%)"))
     gap = PercentColumn(_("Gap to target (points)"))
     to_target = NumberColumn(_("Households to reach the target"))
-    last_visit = DateColumn(verbose_name=_("Last visit"))
+    last_visit = DateColumn(verbose_name=_("Last visit"), empty_values=())
     days_since_visit = NumberColumn(_("Days since the last visit"))
     barriers = tables.Column(_("Barriers named last time"), orderable=False)
     plan = tables.Column("", empty_values=(), orderable=False, exclude_from_export=True)
@@ -275,6 +284,9 @@ class PlaceRankTable(tables.Table):
 
     def render_last_visit(self, value):
         return value.strftime("%d/%m/%Y") if value else _("never")
+
+    def value_last_visit(self, value):
+        return value
 
     def render_barriers(self, value):
         field = OutreachActivity._meta.get_field
