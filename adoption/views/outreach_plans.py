@@ -14,7 +14,7 @@ from ..exports import EXPORT_FORMATS, export_response
 from ..forms import OutreachPeriodForm, OutreachPlanForm
 from ..household_lookup import lookup
 from ..months import add_months
-from ..outreach_next import plans_by_month, where_next
+from ..outreach_next import RECENT_VISIT_DAYS, plans_by_month, where_next
 from ..permissions import (
     customer_for_lookup,
     outreach_activities,
@@ -52,6 +52,7 @@ def where_next_view(request):
     context = {
         "branch": branch,
         "period": period,
+        "recent_days": RECENT_VISIT_DAYS,
         "branches": None
         if outreach_branch_for_entry(request.user)
         else visible_branches(request.user).order_by("name"),

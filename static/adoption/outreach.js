@@ -252,6 +252,7 @@
     function sync() {
       if (sending) return sending;
       if (!navigator.onLine) return Promise.resolve();
+      var sent = 0;
       sending = entries()
         .then(function (all) {
           return all
@@ -260,13 +261,17 @@
             })
             .reduce(function (previous, entry) {
               return previous.then(function () {
-                return send(entry);
+                return send(entry).then(function (done) {
+                  if (done) sent += 1;
+                });
               });
             }, Promise.resolve());
         })
         .then(render, render)
         .then(function () {
           sending = null;
+          // On the list, show the rows just sent.
+          if (sent && !document.getElementById("outreach-form")) window.location.reload();
         });
       return sending;
     }
