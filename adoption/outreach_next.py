@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from . import metrics
 from .choices import AreaLevel, CustomerType
-from .models import BARRIER_FIELDS, CommuneMonth, Customer, OutreachActivity, Payment
+from .models import BARRIER_FIELDS, AdminArea, CommuneMonth, Customer, OutreachActivity, Payment
 from .months import add_months
 from .permissions import branch_places
 from .summaries import Targets
@@ -93,11 +93,7 @@ def where_next(branch, today=None):
     today = today or timezone.localdate()
     households = CommuneMonth.objects.filter(branch=branch, customer_type=CustomerType.HOUSEHOLD)
     period = households.aggregate(latest=Max("period"))["latest"]
-    communes, villages = branch_places(branch)
-    communes = list(communes.order_by("name"))
-    villages = list(villages.select_related("parent").order_by("name"))
     target = Targets(branch.company_id).for_month(period, branch.pk) if period else None
-
     commune_counts, village_counts = {}, {}
     if period:
         for commune_id, noncash, active in households.filter(period=period).values_list(
@@ -105,6 +101,25 @@ def where_next(branch, today=None):
         ):
             commune_counts[commune_id] = (noncash, active)
         village_counts = _household_counts_by_village(branch, period)
+
+    # The places the branch may record outreach at, and those where its households are (their
+    # commune may have been renamed or merged since): both are worth a visit.
+    plannable_communes, plannable_villages = branch_places(branch)
+    communes = list(
+        AdminArea.objects.filter(
+            Q(pk__in=plannable_communes.values("pk")) | Q(pk__in=list(commune_counts))
+        ).order_by("name")
+    )
+    villages = list(
+        AdminArea.objects.filter(
+            Q(pk__in=plannable_villages.values("pk")) | Q(pk__in=list(village_counts))
+        )
+        .select_related("parent")
+        .order_by("name")
+    )
+    plannable = set(plannable_communes.values_list("pk", flat=True)) | set(
+        plannable_villages.values_list("pk", flat=True)
+    )
 
     # The last activity at each commune (any of its villages) and at each village.
     last_in_commune, last_in_village = {}, {}
@@ -135,6 +150,7 @@ def where_next(branch, today=None):
         rows.sort(key=rank_key)
         for rank, row in enumerate(rows, start=1):
             row["rank"] = rank
+            row["plannable"] = row["id"] in plannable
     return commune_rows, village_rows, period
 
 

@@ -288,15 +288,22 @@ class PlaceRankTable(tables.Table):
     def value_last_visit(self, value):
         return value
 
-    def render_barriers(self, value):
+    @staticmethod
+    def _barrier_text(barriers):
         field = OutreachActivity._meta.get_field
-        return ", ".join(f"{field(name).verbose_name} ({formatting.count(n)})" for name, n in value)
+        return ", ".join(
+            f"{field(name).verbose_name} ({formatting.count(n)})" for name, n in barriers
+        )
+
+    def render_barriers(self, value):
+        # The three most named on a phone's screen; the exports hold them all.
+        return self._barrier_text(value[:3])
 
     def value_barriers(self, value):
-        return self.render_barriers(value)
+        return self._barrier_text(value)
 
     def render_plan(self, record):
-        if not self.can_plan:
+        if not (self.can_plan and record["plannable"]):
             return ""
         url = f"{reverse('outreach:plan-new')}?place={record['id']}"
         return format_html('<a href="{}">{}</a>', url, _("Plan a visit"))

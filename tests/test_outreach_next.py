@@ -153,6 +153,26 @@ def test_the_ranking_matches_a_hand_computation(places, branches, areas):
     assert villages[0]["to_target"] == 1
 
 
+def test_a_commune_merged_away_is_ranked_but_not_planned(
+    client_for, users, places, branches, areas
+):
+    old = AdminArea.objects.create(
+        level="commune",
+        code="00939",
+        name="Xã Cũ",
+        parent=areas["bq"],
+        valid_to=date(2025, 6, 30),
+    )
+    rollup(branches["bq"], old, 0, 80)
+    communes, _, _ = where_next(branches["bq"], today=TODAY)
+    (row,) = [r for r in communes if r["place"] == "Xã Cũ"]
+    assert row["cash"] == 80 and row["plannable"] is False
+    assert all(r["plannable"] for r in communes if r["place"] != "Xã Cũ")
+    html = client_for(users["staff_bq"]).get("/outreach/next/").content.decode()
+    assert f"/outreach/plans/new?place={old.pk}" not in html
+    assert f"/outreach/plans/new?place={areas['tan_quang'].pk}" in html
+
+
 def test_the_page_shows_the_ranking_and_exports_it(client_for, users, places):
     client = client_for(users["staff_bq"])
     page = client.get("/outreach/next/")
