@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .choices import AreaLevel
-from .models import BARRIER_FIELDS, Customer, OutreachActivity
+from .models import BARRIER_FIELDS, Customer, OutreachActivity, OutreachPlan
 from .models.customers import CUSTOMER_CODE_PATTERN
 from .models.outreach import COUNT_FIELDS, MAX_COUNT, date_error, year_before
 from .permissions import branch_places
@@ -236,3 +236,65 @@ class OutreachPeriodForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["branch"].queryset = branches
         self.fields["branch"].empty_label = _("All branches")
+
+
+class OutreachPlanForm(forms.ModelForm):
+    """A visit a branch plans: when, where, with which partner and staff."""
+
+    place = PlaceChoiceField(
+        label=_("Commune or village"),
+        queryset=None,
+        error_messages={
+            "required": _("Choose the commune or village."),
+            "invalid_choice": _("This place is not in your branch's area."),
+        },
+    )
+
+    class Meta:
+        model = OutreachPlan
+        fields = ["date", "place", "partner", "staff_names"]
+
+    def __init__(self, *args, branch, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.branch = branch
+        self.today = timezone.localdate()
+        communes, villages = branch_places(branch)
+        self.fields["place"].queryset = (
+            (communes | villages).select_related("parent").order_by("level", "name")
+        )
+        self.fields["date"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+        self.fields["date"].widget = forms.DateInput(
+            format="%Y-%m-%d",
+            attrs={
+                "type": "date",
+                "min": self.today.isoformat(),
+                "max": year_after(self.today).isoformat(),
+            },
+        )
+        self.fields["partner"].empty_label = _("No partner")
+        if self.instance.pk:
+            self.initial["place"] = self.instance.village_id or self.instance.commune_id
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if day < self.today:
+            raise forms.ValidationError(_("A visit is planned for today or later."))
+        if day > year_after(self.today):
+            raise forms.ValidationError(_("A visit is planned at most a year ahead."))
+        return day
+
+    def _post_clean(self):
+        place = self.cleaned_data.get("place")
+        if place is not None:
+            is_village = place.level == AreaLevel.VILLAGE
+            self.instance.commune = place.parent if is_village else place
+            self.instance.village = place if is_village else None
+        self.instance.branch = self.branch
+        super()._post_clean()
+
+
+def year_after(day):
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)

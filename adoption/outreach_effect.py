@@ -1,6 +1,6 @@
-"""What outreach achieved: adoption before and after each activity against the branch's other
-communes (difference in differences), totals per branch and month, and the funnel of the
-customers registered at activities. Definitions: docs/outreach.md.
+"""What outreach achieved: totals per branch and month, and the funnel of the customers
+registered at activities (the before/after comparison: adoption.outreach_comparison).
+Definitions: docs/outreach.md.
 """
 
 from collections import defaultdict
@@ -11,10 +11,9 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from .choices import CustomerType
-from .metrics import monthly_rates, percent
-from .models import BARRIER_FIELDS, OutreachActivity, OutreachRegistration, Payment
+from .metrics import percent
+from .models import BARRIER_FIELDS, OutreachRegistration, Payment
 
-WINDOW_MONTHS = 3
 RETENTION_MONTHS = 6
 # Outreach speaks to households; businesses and offices would blur the effect.
 CUSTOMER_TYPES = [CustomerType.HOUSEHOLD]
@@ -33,89 +32,6 @@ def add_months(day, months):
 def change(before, after):
     """Change in percentage points, or None when either side has no data."""
     return None if before is None or after is None else after - before
-
-
-class _Counts:
-    """Non-cash and active household customers per (branch, commune, month), from the rollups."""
-
-    def __init__(self, start, end, branch_ids):
-        self.cells = {}
-        self.communes = defaultdict(set)
-        rows = monthly_rates(
-            start=start,
-            end=end,
-            group="commune",
-            branch_ids=branch_ids,
-            customer_types=CUSTOMER_TYPES,
-        )
-        for row in rows:
-            key = (row["branch_id"], row["commune_id"], row["period"])
-            self.cells[key] = (row["noncash_customers"], row["active_customers"])
-            self.communes[row["branch_id"]].add(row["commune_id"])
-
-    def rate(self, branch_id, commune_ids, months):
-        """Adoption rate from counts summed over communes and months (never averaged rates)."""
-        noncash = active = 0
-        for commune_id in commune_ids:
-            for month in months:
-                n, a = self.cells.get((branch_id, commune_id, month), (0, 0))
-                noncash += n
-                active += a
-        return percent(noncash, active)
-
-
-def effect_rows(activities):
-    """One row per activity: its commune's adoption 3 months before and after the activity
-    month, the same for the branch's communes without outreach in those 7 months, and the
-    difference of the two changes."""
-    activities = list(activities.select_related("branch", "commune", "village", "partner"))
-    if not activities:
-        return []
-    months = [month_start(a.date) for a in activities]
-    start = add_months(min(months), -WINDOW_MONTHS)
-    end = add_months(max(months), WINDOW_MONTHS)
-    branch_ids = sorted({a.branch_id for a in activities})
-    counts = _Counts(start, end, branch_ids)
-
-    # Every activity in the span marks its commune as reached, listed here or not.
-    reached = defaultdict(set)
-    for branch_id, commune_id, day in OutreachActivity.objects.filter(
-        branch_id__in=branch_ids, date__gte=start, date__lt=add_months(end, 1)
-    ).values_list("branch_id", "commune_id", "date"):
-        reached[branch_id, commune_id].add(month_start(day))
-
-    rows = []
-    for activity, month in zip(activities, months, strict=True):
-        before = [add_months(month, -i) for i in range(WINDOW_MONTHS, 0, -1)]
-        after = [add_months(month, i) for i in range(1, WINDOW_MONTHS + 1)]
-        first, last = before[0], after[-1]
-        controls = sorted(
-            commune_id
-            for commune_id in counts.communes[activity.branch_id]
-            if commune_id != activity.commune_id
-            and not any(first <= m <= last for m in reached[activity.branch_id, commune_id])
-        )
-        row = {
-            "activity": activity,
-            "id": activity.pk,
-            "date": activity.date,
-            "branch": activity.branch.name,
-            "commune": activity.commune.name,
-            "village": activity.village.name if activity.village else "",
-            "partner": activity.partner.name if activity.partner else "",
-            "households_reached": activity.households_reached,
-            "registrations": activity.registrations,
-            "rate_before": counts.rate(activity.branch_id, [activity.commune_id], before),
-            "rate_after": counts.rate(activity.branch_id, [activity.commune_id], after),
-            "control_communes": len(controls),
-            "control_before": counts.rate(activity.branch_id, controls, before),
-            "control_after": counts.rate(activity.branch_id, controls, after),
-        }
-        row["change"] = change(row["rate_before"], row["rate_after"])
-        row["control_change"] = change(row["control_before"], row["control_after"])
-        row["did"] = change(row["control_change"], row["change"])
-        rows.append(row)
-    return rows
 
 
 def monthly_totals(activities):

@@ -4,11 +4,20 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from .choices import AreaLevel, ImportKind, Role
-from .models import AdminArea, Branch, Company, Customer, OutreachActivity, StaffProfile
+from .models import (
+    AdminArea,
+    Branch,
+    Company,
+    Customer,
+    OutreachActivity,
+    OutreachPlan,
+    StaffProfile,
+)
 
 
 def _roles(user):
@@ -113,6 +122,46 @@ def can_change_registrations(user, activity):
     if activity is None or not is_branch_staff(user):
         return True
     return can_edit_outreach(user, activity)
+
+
+def outreach_plans(user):
+    """Visit plans the user may see: branch staff their branch's, managers every branch's."""
+    if not user.is_authenticated or not user.has_perm("adoption.view_outreachplan"):
+        return OutreachPlan.objects.none()
+    return OutreachPlan.objects.filter(branch__in=visible_branches(user))
+
+
+def outreach_branch_for_planning(user):
+    """The branch a user plans visits for, or None: branch staff of one branch only."""
+    branch = outreach_branch_for_entry(user)
+    return branch if branch and user.has_perm("adoption.add_outreachplan") else None
+
+
+def outreach_branch_for_report(user, code):
+    """The branch a "where next" page is about: branch staff always their own (another code is
+    404); company-wide roles the branch of `code`, or their first one without it."""
+    require_outreach_viewer(user)
+    own = outreach_branch_for_entry(user)
+    if own is not None:
+        if code and code != own.code:
+            raise Http404
+        return own
+    branches = visible_branches(user).order_by("name")
+    if code:
+        return get_object_or_404(branches, code=code)
+    branch = branches.first()
+    if branch is None:
+        raise Http404
+    return branch
+
+
+def customer_for_lookup(user, code):
+    """A customer of the user's own branch with this code, or None (another branch's customer
+    is not found either: staff learn nothing about customers outside their branch)."""
+    branch = outreach_branch_for_entry(user)
+    if branch is None:
+        raise PermissionDenied
+    return Customer.objects.filter(branch=branch, code=code).first()
 
 
 def branch_places(branch):

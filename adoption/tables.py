@@ -3,6 +3,8 @@
 Cells render as 44,1 % and 1.234.567 (Vietnamese) for people; exports carry the plain numbers.
 """
 
+from datetime import date
+
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
@@ -114,9 +116,16 @@ class PercentColumn(FormattedColumn):
 
 
 class DateColumn(tables.DateColumn):
+    """dd/mm/yyyy on screen; exports carry the date itself: a date cell in XLSX, ISO in CSV."""
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("format", "d/m/Y")
         super().__init__(*args, **kwargs)
+
+    def value(self, value, **kwargs):
+        if value is None or isinstance(value, date):
+            return value
+        return super().value(value=value, **kwargs)
 
 
 class OutreachTable(tables.Table):
@@ -153,26 +162,45 @@ class OutreachTable(tables.Table):
         )
 
 
-class OutreachEffectTable(tables.Table):
-    date = DateColumn(verbose_name=_("Date"))
+FLAG_LABELS = {
+    "small_commune": _("few households"),
+    "few_comparison": _("few comparison communes"),
+    "no_data": _("no data before or after"),
+}
+
+
+class OutreachComparisonTable(tables.Table):
+    """One row per commune and month with outreach; rows too small to read are flagged, and
+    the rates behind each change are in the exports only (the screen stays narrow)."""
+
+    month = DateColumn(verbose_name=_("Month"), format="m/Y")
     branch = tables.Column(_("Branch"))
     commune = tables.Column(_("Commune"))
-    village = tables.Column(_("Village"))
-    partner = tables.Column(_("Partner"))
-    households_reached = NumberColumn(_("Households reached"))
-    registrations = NumberColumn(_("Registered"))
-    rate_before = PercentColumn(_("Rate 3 months before (%)"))
-    rate_after = PercentColumn(_("Rate 3 months after (%)"))
+    activities = NumberColumn(_("Activities"))
+    households = NumberColumn(_("Household customers"))
+    rate_before = PercentColumn(_("Rate 3 months before (%)"), visible=False)
+    rate_after = PercentColumn(_("Rate 3 months after (%)"), visible=False)
     change = PercentColumn(_("Change (points)"))
-    control_communes = NumberColumn(_("Communes without outreach"))
-    control_before = PercentColumn(_("Without outreach: before (%)"))
-    control_after = PercentColumn(_("Without outreach: after (%)"))
-    control_change = PercentColumn(_("Without outreach: change (points)"))
-    did = PercentColumn(_("Difference in differences (points)"))
+    control_communes = NumberColumn(_("Comparison communes"))
+    control_before = PercentColumn(_("Comparison: before (%)"), visible=False)
+    control_after = PercentColumn(_("Comparison: after (%)"), visible=False)
+    control_change = PercentColumn(_("Comparison: change (points)"))
+    did = PercentColumn(_("Difference (points)"))
+    pre_did = PercentColumn(_("Difference in the 6 months before (points)"))
+    flags = tables.Column(_("Left out of the summary"), orderable=False)
 
     class Meta:
-        order_by = ("-date",)
+        order_by = ("-month",)
+        per_page = 25
         empty_text = _("No outreach in this period.")
+        attrs = {"class": "table", "id": "comparison-table"}
+        row_attrs = {"class": lambda record: "" if record["included"] else "excluded"}
+
+    def render_flags(self, value):
+        return ", ".join(str(FLAG_LABELS[flag]) for flag in value)
+
+    def value_flags(self, value):
+        return self.render_flags(value)
 
 
 class OutreachTotalsTable(tables.Table):
@@ -225,3 +253,91 @@ class FunnelBranchTable(tables.Table):
 
     class Meta:
         empty_text = _("No outreach in this period.")
+
+
+# Where next and visit plans.
+
+
+class PlaceRankTable(tables.Table):
+    """A branch's communes or villages in the order to visit them (adoption.outreach_next)."""
+
+    rank = NumberColumn(_("Rank"))
+    place = tables.Column(_("Place"))
+    commune = tables.Column(_("Commune"))
+    cash = NumberColumn(_("Households still paying cash"))
+    active = NumberColumn(_("Household customers"))
+    rate = PercentColumn(_("Adoption rate (%)"))
+    gap = PercentColumn(_("Gap to target (points)"))
+    to_target = NumberColumn(_("Households to reach the target"))
+    last_visit = DateColumn(verbose_name=_("Last visit"), empty_values=())
+    days_since_visit = NumberColumn(_("Days since the last visit"))
+    barriers = tables.Column(_("Barriers named last time"), orderable=False)
+    plan = tables.Column("", empty_values=(), orderable=False, exclude_from_export=True)
+
+    class Meta:
+        order_by = ("rank",)
+        empty_text = _("No places in this branch's area.")
+
+    def __init__(self, *args, can_plan=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.can_plan = can_plan
+
+    def render_last_visit(self, value):
+        return value.strftime("%d/%m/%Y") if value else _("never")
+
+    def value_last_visit(self, value):
+        return value
+
+    @staticmethod
+    def _barrier_text(barriers):
+        field = OutreachActivity._meta.get_field
+        return ", ".join(
+            f"{field(name).verbose_name} ({formatting.count(n)})" for name, n in barriers
+        )
+
+    def render_barriers(self, value):
+        # The three most named on a phone's screen; the exports hold them all.
+        return self._barrier_text(value[:3])
+
+    def value_barriers(self, value):
+        return self._barrier_text(value)
+
+    def render_plan(self, record):
+        if not (self.can_plan and record["plannable"]):
+            return ""
+        url = f"{reverse('outreach:plan-new')}?place={record['id']}"
+        return format_html('<a href="{}">{}</a>', url, _("Plan a visit"))
+
+
+class OutreachPlanTable(tables.Table):
+    date = DateColumn(verbose_name=_("Planned date"))
+    branch = tables.Column(_("Branch"), accessor="branch__name")
+    place = tables.Column(_("Place"), accessor="commune__name", order_by=("commune__name",))
+    partner = tables.Column(_("Partner"), accessor="partner__name")
+    staff_names = tables.Column(_("Staff"))
+
+    class Meta:
+        order_by = ("date",)
+        empty_text = _("No visits planned in this period.")
+        attrs = {"class": "table", "id": "plan-table"}
+
+    def render_place(self, record):
+        if record.village:
+            return f"{record.village.name}, {record.commune.name}"
+        return record.commune.name
+
+    def value_place(self, record):
+        return self.render_place(record)
+
+
+class PlanMonthTable(tables.Table):
+    month = DateColumn(verbose_name=_("Month"), format="m/Y")
+    branch = tables.Column(_("Branch"))
+    planned = NumberColumn(_("Visits planned"))
+    done = NumberColumn(_("Planned visits done"))
+    done_rate = PercentColumn(_("Done (%)"))
+    activities = NumberColumn(_("Activities recorded"))
+
+    class Meta:
+        order_by = ("-month", "branch")
+        empty_text = _("No visits planned in this period.")

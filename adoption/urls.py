@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from . import charts
-from .views import dashboard, outreach
+from .views import dashboard, outreach, outreach_offline, outreach_plans
 
 dashboard_urls = [
     path("", dashboard.overview, name="overview"),
@@ -21,6 +21,11 @@ outreach_urls = [
     path("effect/", outreach.effect, name="effect"),
     path("totals/", outreach.totals, name="totals"),
     path("funnel/", outreach.funnel_view, name="funnel"),
+    path("next/", outreach_plans.where_next_view, name="next"),
+    path("plans/", outreach_plans.plan_list, name="plans"),
+    path("plans/new", outreach_plans.plan_new, name="plan-new"),
+    path("lookup/", outreach_plans.household_lookup, name="lookup"),
+    path("sw.js", outreach_offline.service_worker, name="sw"),
 ]
 
 urlpatterns = [

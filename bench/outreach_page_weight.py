@@ -1,4 +1,5 @@
-"""Weight of the outreach entry page as a phone downloads it: HTML + CSS + JS, gzipped.
+"""Weight of the outreach entry page as a phone downloads it: HTML + CSS + JS + the service
+worker that keeps them offline, gzipped.
 
 Budget: 60 KB gzipped. Builds a large branch (40 communes of 15 villages each, 10 partners) in a
 throwaway SQLite database, renders /outreach/new for its staff and prints the figures.
@@ -35,10 +36,13 @@ def gz(data):
     return len(gzip.compress(data, compresslevel=6))
 
 
-def page_weight(html):
-    """(name, raw bytes, gzipped bytes) for the page and each of its static files."""
+def page_weight(html, worker=None):
+    """(name, raw bytes, gzipped bytes) for the page, each of its static files and, when
+    given, the service worker script (/outreach/sw.js)."""
     parts = [("HTML /outreach/new", html)]
     parts += [(name, Path(finders.find(name)).read_bytes()) for name in ASSETS]
+    if worker is not None:
+        parts.append(("/outreach/sw.js", worker))
     return [(name, len(data), gz(data)) for name, data in parts]
 
 
@@ -76,7 +80,7 @@ def main():
         client.force_login(user)
         response = client.get("/outreach/new")
         assert response.status_code == 200, response.status_code
-        rows = page_weight(response.content)
+        rows = page_weight(response.content, client.get("/outreach/sw.js").content)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
     print(f"outreach entry page, {places} places in the list")

@@ -145,6 +145,14 @@ DASHBOARD_CACHE_SECONDS = envint("DASHBOARD_CACHE_SECONDS", "600")
 # checks: also the longest a logged-out user's browser could still read that page's charts.
 CHART_LINK_SECONDS = envint("CHART_LINK_SECONDS", "300")
 
+# The before/after outreach comparison leaves out of its summary the commune-months whose
+# commune has fewer household customers than this (a few dozen households make a rate jump by
+# chance) or fewer comparison communes than this (one neighbour is no baseline). A comparison
+# commune is as large, and its rate before within this many points of the visited commune's.
+OUTREACH_MIN_HOUSEHOLDS = envint("OUTREACH_MIN_HOUSEHOLDS", "100")
+OUTREACH_MIN_COMPARISON_COMMUNES = envint("OUTREACH_MIN_COMPARISON_COMMUNES", "3")
+OUTREACH_COMPARISON_BAND_POINTS = envint("OUTREACH_COMPARISON_BAND_POINTS", "10")
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

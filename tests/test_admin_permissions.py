@@ -14,6 +14,7 @@ from adoption.models import (
     AreaSuccession,
     ImportBatch,
     OutreachActivity,
+    OutreachPlan,
     OutreachRegistration,
     Payment,
     Target,
@@ -34,6 +35,7 @@ MODELS = [
     "importbatch",
     "outreachactivity",
     "outreachregistration",
+    "outreachplan",
     "target",
     "user",
 ]
@@ -57,6 +59,7 @@ ALLOWED = {
         "target": VIEW,
         "outreachactivity": ALL,
         "outreachregistration": ALL,
+        "outreachplan": ALL,
     },
     "channel_admin": {
         "partner": ALL,
@@ -118,6 +121,9 @@ def world(areas, company, branches, channels, customers, users):
         "outreachregistration": OutreachRegistration.objects.create(
             activity=outreach_bq, customer=customers["bq2"]
         ),
+        "outreachplan": OutreachPlan.objects.create(
+            branch=branches["bq"], date=date(2024, 5, 2), commune=areas["tan_quang"]
+        ),
         "target": Target.objects.create(
             company=company, branch=branches["bq"], period=date(2024, 12, 1), rate=Decimal(45)
         ),
@@ -129,6 +135,9 @@ def world(areas, company, branches, channels, customers, users):
             "outreachactivity": outreach_qb,
             "outreachregistration": OutreachRegistration.objects.create(
                 activity=outreach_qb, customer=customers["qb1"]
+            ),
+            "outreachplan": OutreachPlan.objects.create(
+                branch=branches["qb"], date=date(2024, 5, 3), commune=areas["yen_binh"]
             ),
             "target": Target.objects.create(
                 company=company, branch=branches["qb"], period=date(2024, 12, 1), rate=Decimal(40)
@@ -182,7 +191,8 @@ def test_a_user_who_is_not_staff_is_sent_to_the_admin_login(client_for, users, w
 
 
 @pytest.mark.parametrize(
-    "model", ["branch", "customer", "outreachactivity", "outreachregistration", "target"]
+    "model",
+    ["branch", "customer", "outreachactivity", "outreachregistration", "outreachplan", "target"],
 )
 def test_branch_staff_cannot_open_another_branchs_row_by_its_url(client_for, users, world, model):
     client = client_for(users["staff_bq"])

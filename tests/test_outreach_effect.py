@@ -1,4 +1,4 @@
-"""The effect table (difference in differences), totals and funnel against hand-computed values.
+"""The before/after comparison rows, totals and funnel against hand-computed values.
 
 Rollup rows are created directly: a small known fixture, independent of the rollup fill.
 """
@@ -12,7 +12,8 @@ import pytest
 
 from adoption.choices import CustomerType
 from adoption.models import AdminArea, CommuneMonth, OutreachActivity, Payment
-from adoption.outreach_effect import effect_rows, funnel
+from adoption.outreach_comparison import comparison_rows
+from adoption.outreach_effect import funnel
 
 pytestmark = pytest.mark.django_db
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -102,9 +103,27 @@ def effect_fixture(branches, areas, vinh_hao, users):
     return {"june": june, "august": august}
 
 
-def test_the_effect_table_equals_hand_computed_values(effect_fixture):
-    rows = {row["id"]: row for row in effect_rows(OutreachActivity.objects.all())}
-    june = rows[effect_fixture["june"].pk]
+@pytest.fixture
+def any_size(settings):
+    """The hand-computed fixture is small: let every commune count and compare."""
+    settings.OUTREACH_MIN_HOUSEHOLDS = 0
+    settings.OUTREACH_MIN_COMPARISON_COMMUNES = 1
+    settings.OUTREACH_COMPARISON_BAND_POINTS = 100
+
+
+def row_of(rows, activity):
+    (row,) = [
+        r
+        for r in rows
+        if (r["commune_id"], r["month"]) == (activity.commune_id, activity.date.replace(day=1))
+    ]
+    return row
+
+
+def test_the_comparison_rows_equal_hand_computed_values(effect_fixture, any_size):
+    rows = comparison_rows(OutreachActivity.objects.all())
+    assert len(rows) == 2
+    june = row_of(rows, effect_fixture["june"])
     # Việt Quang: (20+22+24)/300 before, (30+35+40)/300 after.
     assert june["rate_before"] == pytest.approx(22.0)
     assert june["rate_after"] == pytest.approx(35.0)
@@ -116,7 +135,7 @@ def test_the_effect_table_equals_hand_computed_values(effect_fixture):
     assert june["control_change"] == pytest.approx(6.0)
     assert june["did"] == pytest.approx(7.0)
 
-    august = rows[effect_fixture["august"].pk]
+    august = row_of(rows, effect_fixture["august"])
     # Vĩnh Hảo: 0/300 in 05–07; after: only 09/2026 has data (100/100).
     assert august["rate_before"] == pytest.approx(0.0)
     assert august["rate_after"] == pytest.approx(100.0)
@@ -131,20 +150,20 @@ def test_a_commune_without_rollups_has_no_rate_rather_than_zero(branches, areas,
     OutreachActivity.objects.create(
         branch=branches["bq"], date=date(2026, 6, 15), commune=areas["tan_quang"]
     )
-    (row,) = effect_rows(OutreachActivity.objects.all())
+    (row,) = comparison_rows(OutreachActivity.objects.all())
     assert row["rate_before"] is None and row["change"] is None and row["did"] is None
+    assert "no_data" in row["flags"] and not row["included"]
 
 
-def test_the_effect_page_sorts_and_exports_the_same_numbers(client_for, users, effect_fixture):
+def test_the_comparison_page_sorts_and_exports_the_same_numbers(
+    client_for, users, effect_fixture, any_size
+):
     client = client_for(users["manager"])
     url = "/outreach/effect/?start=2026-01&end=2026-12"
 
     page = client.get(f"{url}&sort=did")
     table = page.context["tables"][0]
-    assert [row.record["id"] for row in table.rows] == [
-        effect_fixture["june"].pk,
-        effect_fixture["august"].pk,
-    ]
+    assert [row.record["month"] for row in table.rows] == [date(2026, 6, 1), date(2026, 8, 1)]
     assert "7,0" in page.content.decode()  # Vietnamese decimal comma on screen
 
     response = client.get(f"{url}&sort=-did&_export=csv")
@@ -163,9 +182,7 @@ def test_the_effect_page_sorts_and_exports_the_same_numbers(client_for, users, e
 
 def test_the_period_filter_narrows_the_activities(client_for, users, effect_fixture):
     page = client_for(users["manager"]).get("/outreach/effect/?start=2026-08&end=2026-08")
-    assert [row.record["id"] for row in page.context["tables"][0].rows] == [
-        effect_fixture["august"].pk
-    ]
+    assert [row.record["month"] for row in page.context["tables"][0].rows] == [date(2026, 8, 1)]
 
 
 def test_monthly_totals_per_branch(client_for, users, branches, areas):

@@ -30,6 +30,8 @@ from django.utils.regex_helper import normalize
 
 from adoption.permissions import get_branch_for_user
 
+# The outreach service worker holds URLs only, and browsers fetch it for updates after a session
+# has ended (test_outreach_offline.py).
 PUBLIC = {
     "login",
     "logout",
@@ -41,11 +43,13 @@ PUBLIC = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    "sw",
 }
 SKIPPED_PREFIXES = ("admin/", "i18n/")
 BRANCH_PARAMETERS = {"branch", "branch_code", "code"}
-# Entry pages bound to the user's own branch: superusers correct such records in the admin.
-BRANCH_STAFF_PAGES = {"outreach/new"}
+# Pages bound to the user's own branch (entry, planning, household lookup): superusers
+# correct such records in the admin.
+BRANCH_STAFF_PAGES = {"outreach/new", "outreach/plans/new", "outreach/lookup/"}
 
 # Values tried for each path parameter, in order; the first combination that resolves back to
 # the same view is used. Branch codes are those of the `branches` fixture.

@@ -11,6 +11,7 @@ from . import (  # noqa: F401
     organisation,
     outreach,
     payments,
+    plans,
     targets,
 )
 

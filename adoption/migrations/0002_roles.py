@@ -10,7 +10,11 @@ def create_role_groups(apps, schema_editor):
         app_config.models_module = None
     from adoption.roles import apply_role_permissions
 
-    apply_role_permissions(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+    # Models added by later migrations have no permissions yet: those migrations apply the
+    # roles again once they exist (0007_outreach_plan).
+    apply_role_permissions(
+        apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), only_existing=True
+    )
 
 
 def remove_role_groups(apps, schema_editor):

@@ -6,6 +6,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("adoption", "0007_import_jobs"),
         ("adoption", "0007_payment_bounds"),
+        ("adoption", "0007_outreach_plan"),
     ]
 
     operations = []

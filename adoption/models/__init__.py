@@ -4,6 +4,7 @@ from .customers import Customer
 from .organisation import Branch, Company, StaffProfile
 from .outreach import BARRIER_FIELDS, OutreachActivity, OutreachRegistration
 from .payments import ImportBatch, Payment
+from .plans import OutreachPlan
 from .rollups import (
     BranchMonth,
     ChannelMonth,
@@ -27,6 +28,7 @@ __all__ = [
     "FirstNoncash",
     "ImportBatch",
     "OutreachActivity",
+    "OutreachPlan",
     "OutreachRegistration",
     "Partner",
     "Payment",

@@ -18,14 +18,8 @@ from django_tables2 import RequestConfig
 from ..exports import EXPORT_FORMATS, export_response
 from ..forms import MonthField, OutreachForm, OutreachPeriodForm
 from ..models import BARRIER_FIELDS, OutreachActivity
-from ..outreach_effect import (
-    TOTAL_FIELDS,
-    add_months,
-    effect_rows,
-    funnel,
-    month_start,
-    monthly_totals,
-)
+from ..outreach_comparison import comparison_rows, summary
+from ..outreach_effect import TOTAL_FIELDS, add_months, funnel, month_start, monthly_totals
 from ..permissions import (
     can_edit_outreach,
     is_manager,
@@ -37,7 +31,7 @@ from ..permissions import (
 from ..tables import (
     FunnelActivityTable,
     FunnelBranchTable,
-    OutreachEffectTable,
+    OutreachComparisonTable,
     OutreachTable,
     OutreachTotalsTable,
 )
@@ -190,10 +184,11 @@ def _report_scope(request):
     return form, activities
 
 
-def _export_or_render(request, name, tables, context):
-    """Configure sorting for each table; answer ?_export=csv|xlsx&table=<prefix> with a file."""
+def _export_or_render(request, name, tables, context, paginate=False):
+    """Configure sorting (and paging) for each table; answer ?_export=csv|xlsx&table=<prefix>
+    with a file of every row."""
     for table in tables:
-        RequestConfig(request, paginate=False).configure(table)
+        RequestConfig(request, paginate=paginate).configure(table)
     wanted = request.GET.get("table", "")
     table = next((t for t in tables if t.prefix == wanted), tables[0])
     suffix = f"-{table.prefix.strip('-')}" if table.prefix else ""
@@ -207,9 +202,11 @@ def _export_or_render(request, name, tables, context):
 @login_required
 def effect(request):
     form, activities = _report_scope(request)
-    table = OutreachEffectTable(effect_rows(activities))
-    title = _("Effect of outreach on adoption")
-    return _export_or_render(request, "effect", [table], {"form": form, "title": title})
+    rows = comparison_rows(activities)
+    table = OutreachComparisonTable(rows)
+    title = _("Before/after outreach comparison")
+    context = {"form": form, "title": title, "summary": summary(rows)}
+    return _export_or_render(request, "effect", [table], context, paginate=True)
 
 
 @login_required
