@@ -114,14 +114,14 @@ def test_adoption_chart_follows_the_month_range(client_for, users, data):
 def test_channel_mix_by_kind_stacks_payments_per_kind(client_for, users, data):
     series = by_label(get_json(client_for(users["manager"]), "/charts/channel-mix/"))
     assert list(series) == [
-        "Bank transfer or auto-debit",
+        "Bank transfer",
         "E-wallet or payment intermediary",
         "Power company counter",
         "Cash collector",
     ]
     assert series["E-wallet or payment intermediary"]["data"][DEC:] == [35, 80]
     assert series["Cash collector"]["data"][DEC:] == [165, 160]
-    assert series["Bank transfer or auto-debit"]["data"][:DEC] == [0] * DEC
+    assert series["Bank transfer"]["data"][:DEC] == [0] * DEC
     assert all(dataset["stack"] == "mix" for dataset in series.values())
 
 

@@ -1,5 +1,5 @@
 from .areas import AdminArea, AreaSuccession
-from .channels import Partner, PaymentChannel
+from .channels import ChannelClassification, Partner, PaymentChannel
 from .customers import Customer
 from .organisation import Branch, Company, StaffProfile
 from .outreach import BARRIER_FIELDS, OutreachActivity, OutreachRegistration
@@ -20,6 +20,7 @@ __all__ = [
     "BARRIER_FIELDS",
     "Branch",
     "BranchMonth",
+    "ChannelClassification",
     "ChannelMonth",
     "Company",
     "CommuneMonth",
