@@ -81,8 +81,8 @@ def test_adoption_chart_numbers_equal_the_fixture(client_for, users, data):
     assert company[OCT] == 26.75
     # Months without rows are gaps, not zero adoption.
     assert bq[1] is None and company[5] is None
-    # The company target (40 % by 06/2025) is in force all along.
-    assert series["Target"]["data"] == [40.0] * 13
+    # The company's first target (40 % by 06/2025) covers its own year only: 2024 has none.
+    assert series["Target"]["data"] == [None] * 12 + [40.0]
 
 
 def test_adoption_chart_draws_the_company_bold_and_the_target_dashed(client_for, users, data):
