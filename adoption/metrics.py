@@ -36,6 +36,7 @@ The public API (used by views, imports, commands and benchmarks):
 """
 
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 from django.db import connection, transaction
@@ -379,10 +380,24 @@ IN_FORCE = (
 )
 
 
-def _classified(payment, alias):
-    """'classification <alias> ON …': the classification in force for payment's bill period."""
+def _classified(payment, alias, period=None):
+    """'classification <alias> ON …': the classification in force for payment's bill period.
+
+    Where the statement reads one period only, pass it: the dates are then written into the
+    join as literals (a date the fill computed, never user input), so PostgreSQL looks each
+    channel's classification up once (nested loop, memoized) and keeps the payments in
+    customer order; compared with the payment's own period it sorts a month's payments by
+    channel for a merge join instead, doubling the fill's time (bench/metrics.py).
+    """
     table = ChannelClassification._meta.db_table
-    return f"{table} {alias} ON {IN_FORCE.format(c=alias, p=payment)}"
+    if period is None:
+        return f"{table} {alias} ON {IN_FORCE.format(c=alias, p=payment)}"
+    day = f"'{month_start(period).isoformat()}'"
+    return (
+        f"{table} {alias} ON {alias}.channel_id = {payment}.channel_id"
+        f" AND {alias}.valid_from <= {day}"
+        f" AND ({alias}.valid_to IS NULL OR {alias}.valid_to >= {day})"
+    )
 
 
 def _in(column, values):
@@ -392,9 +407,27 @@ def _in(column, values):
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
+@contextmanager
+def _hash_joins():
+    """Hash joins back on for the FirstNoncash statements (all of a customer's or of the
+    period's payments against the classifications in force): without them PostgreSQL reads
+    the payments channel by channel through an index, several times slower. The month fill
+    that follows turns them off again (_tune_session)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_hashjoin = on")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL enable_hashjoin = off")
+
+
 def _rebuild_first_noncash():
     t = _tables()
-    with connection.cursor() as cur:
+    with _hash_joins(), connection.cursor() as cur:
         # Not TRUNCATE: it fails inside a transaction with deferred constraint checks pending.
         cur.execute(f"DELETE FROM {t['first']}")
         cur.execute(
@@ -428,7 +461,7 @@ def _update_first_noncash(cells, last):
     period_in, period_args = _in("p.period", periods)
     first_in, first_args = _in("f.period", periods)
     branch_in, branch_args = _in("c.branch_id", branch_ids)
-    with connection.cursor() as cur:
+    with _hash_joins(), connection.cursor() as cur:
         cur.execute(
             f"""
             SELECT c.id, c.branch_id, f.period, d.first_here
@@ -499,7 +532,12 @@ def _fill_period(period, branch_ids, with_rows=True):
     c_branch_in, _ = _in("c.branch_id", branch_ids)
     # All the month's payments are summed even for one branch: read in index order they cost
     # less than looking up that branch's customers' payments one by one.
-    sql = {**t, "branch_in": c_branch_in, "classified": _classified("p", "ch")}
+    sql = {
+        **t,
+        "branch_in": c_branch_in,
+        "classified": _classified("p", "ch", period),
+        "classified_before": _classified("p", "ch", add_months(period, -1)),
+    }
     with connection.cursor() as cur:
         for table in (t["commune_month"], t["branch_month"], t["channel_month"]):
             cur.execute(
@@ -552,7 +590,7 @@ LEFT JOIN (
 ) pay ON pay.customer_id = c.id
 LEFT JOIN (
     SELECT DISTINCT p.customer_id
-    FROM {payment} p JOIN {classified}
+    FROM {payment} p JOIN {classified_before}
     WHERE p.period = %s AND NOT ch.is_cash
 ) prev ON prev.customer_id = c.id
 LEFT JOIN {first} f ON f.customer_id = c.id AND f.period IN (%s, %s)
