@@ -26,11 +26,11 @@ from django.utils import timezone
 from . import metrics
 from .models import (
     BranchMonth,
+    ChannelClassification,
     ChannelMonth,
     CommuneMonth,
     FirstNoncash,
     Payment,
-    PaymentChannel,
     RollupDirty,
     RollupState,
 )
@@ -44,6 +44,7 @@ class Paid:
     channel_id: int
     is_cash: bool
     amount: int
+    kind: str = ""
 
 
 class _Refused(Exception):
@@ -54,23 +55,39 @@ def customer_state(customer):
     return {f: getattr(customer, f) for f in CUSTOMER_FIELDS}
 
 
+def _classified(rows):
+    """Paid rows from (period, channel_id, amount), each with the classification in force
+    for its bill period (as the fill joins it); a row whose channel has none is left out
+    (the fill leaves it out too)."""
+    rows = list(rows)
+    spans = defaultdict(list)
+    channels = {channel_id for _period, channel_id, _amount in rows}
+    for c in ChannelClassification.objects.filter(channel_id__in=channels).values(
+        "channel_id", "valid_from", "valid_to", "kind", "is_cash"
+    ):
+        spans[c["channel_id"]].append(c)
+    result = []
+    for period, channel_id, amount in rows:
+        period = metrics.month_start(period)
+        for c in spans[channel_id]:
+            if c["valid_from"] <= period and (c["valid_to"] is None or c["valid_to"] >= period):
+                result.append(Paid(period, channel_id, c["is_cash"], amount, c["kind"]))
+                break
+    return result
+
+
 def payments_of(customer_id, exclude_pk=None):
     qs = Payment.objects.filter(customer_id=customer_id)
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
-    return [
-        Paid(*row) for row in qs.values_list("period", "channel_id", "channel__is_cash", "amount")
-    ]
+    return _classified(qs.values_list("period", "channel_id", "amount"))
 
 
 def paid(payment):
-    """The payment as the delta counts it; None for a channel that does not exist (the
-    database refuses the row anyway)."""
-    channel = PaymentChannel.objects.filter(pk=payment.channel_id)
-    is_cash = channel.values_list("is_cash", flat=True).first()
-    if is_cash is None:
-        return None
-    return Paid(metrics.month_start(payment.period), payment.channel_id, is_cash, payment.amount)
+    """The payment as the delta counts it; None for a channel with no classification for its
+    period (or none at all: the database refuses the row anyway)."""
+    found = _classified([(payment.period, payment.channel_id, payment.amount)])
+    return found[0] if found else None
 
 
 def apply(customer_id, old, new, old_payments, new_payments):
@@ -180,17 +197,17 @@ def _share(state, payments, first, covered):
         share[("branch", (period, branch, type_))] = counts
         per_channel = defaultdict(Counter)
         for p in pays:
-            per_channel[p.channel_id].update(payments=1, amount=p.amount)
-        for channel_id, channel_counts in per_channel.items():
+            per_channel[(p.channel_id, p.kind)].update(payments=1, amount=p.amount)
+        for (channel_id, kind), channel_counts in per_channel.items():
             channel_counts["customers"] = 1
-            share[("channel", (period, branch, channel_id, type_))] = channel_counts
+            share[("channel", (period, branch, channel_id, kind, type_))] = channel_counts
     return share
 
 
 TABLES = {
     "commune": (CommuneMonth, ("period", "branch_id", "commune_id", "customer_type")),
     "branch": (BranchMonth, ("period", "branch_id", "customer_type")),
-    "channel": (ChannelMonth, ("period", "branch_id", "channel_id", "customer_type")),
+    "channel": (ChannelMonth, ("period", "branch_id", "channel_id", "kind", "customer_type")),
 }
 
 
@@ -222,6 +239,7 @@ def _add_in_one_statement(model, key_fields, deltas):
         "branch_id": "bigint",
         "commune_id": "bigint",
         "channel_id": "bigint",
+        "kind": "text",
         "customer_type": "text",
     }
     row = "(" + ", ".join([f"%s::{types[k]}" for k in keys] + ["%s::bigint"] * len(counts)) + ")"

@@ -182,3 +182,30 @@ def test_while_a_fill_holds_the_lock_an_edit_marks(filled, no_worker):
         release.set()
         thread.join(10)
     assert RollupDirty.objects.exists()
+
+
+def test_a_payment_through_a_reclassified_channel_counts_as_its_months_classification(
+    filled, channels, users
+):
+    from adoption import channel_history
+
+    # Agribank restated as a cash agent from 05/2024 on: non-cash before, cash after.
+    channel_history.restate(
+        channels["agribank"], "agent_counter", True, PERIODS[4], users["admin"], "a test"
+    )
+    metrics.refresh()
+    for period, reference in ((PERIODS[3], "EARLY"), (PERIODS[6], "LATE")):
+        Payment.objects.create(
+            customer=filled["bq3"],
+            period=period,
+            channel=channels["agribank"],
+            amount=70_000,
+            paid_at=datetime(2024, period.month, 21, tzinfo=TZ),
+            reference=reference,
+        )
+        assert_equal_to_a_full_refill()
+    early, late = (
+        ChannelMonth.objects.get(period=p, channel=channels["agribank"], customer_type="business")
+        for p in (PERIODS[3], PERIODS[6])
+    )
+    assert (early.kind, late.kind) == ("bank", "agent_counter")

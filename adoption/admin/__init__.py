@@ -13,6 +13,7 @@ from . import (  # noqa: F401
     payments,
     plans,
     targets,
+    territory,
 )
 
 admin.site.site_header = _("powerco administration")

@@ -7,6 +7,7 @@ class Migration(migrations.Migration):
         ("adoption", "0007_import_jobs"),
         ("adoption", "0007_payment_bounds"),
         ("adoption", "0007_outreach_plan"),
+        ("adoption", "0009_channel_classification"),
     ]
 
     operations = []
