@@ -8,13 +8,14 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import F, Q, Sum
 from django.test import override_settings
+from django.utils import timezone
 
 from adoption import metrics
 from adoption.choices import ChannelKind, Role
 from adoption.demo import seed
-from adoption.demo.scenario import BRANCHES, DEMO_LOGINS
+from adoption.demo.scenario import BRANCHES, DEMO_LOGINS, last_complete_month
 from adoption.models import (
     AdminArea,
     Branch,
@@ -30,6 +31,8 @@ from adoption.models import (
 # Small enough for the suite; the calibration holds to the nearest customer at any scale.
 SCALE = 0.005
 TINY = 0.002
+# Pinned so the suite does not depend on today's date; past the July 2025 reform.
+UNTIL = date(2025, 12, 1)
 BRANCH_NAMES = [
     "Thành phố Hà Giang", "Bắc Quang", "Quang Bình", "Vị Xuyên", "Bắc Mê", "Hoàng Su Phì",
     "Xín Mần", "Quản Bạ", "Yên Minh", "Đồng Văn", "Mèo Vạc",
@@ -95,13 +98,13 @@ def fast_password_hashing():
 def scenario(django_db_setup, django_db_blocker):
     """One seeded database shared by the read-only tests of a class, rolled back after it."""
     with django_db_blocker.unblock(), transaction.atomic():
-        yield seed(scale=SCALE, seed=1)
+        yield seed(scale=SCALE, seed=1, until=UNTIL)
         transaction.set_rollback(True)
 
 
-def seeded_digest(seed_number):
+def seeded_digest(seed_number, until=UNTIL):
     with transaction.atomic():
-        seed(scale=TINY, seed=seed_number)
+        seed(scale=TINY, seed=seed_number, until=until)
         result = digest(), Payment.objects.count()
         transaction.set_rollback(True)
     return result
@@ -115,6 +118,30 @@ def test_the_same_seed_gives_the_same_data(db):
 
 def test_another_seed_gives_other_data(db):
     assert seeded_digest(3)[0] != seeded_digest(4)[0]
+
+
+def test_another_end_month_gives_a_longer_history(db):
+    shorter, shorter_payments = seeded_digest(3, until=date(2024, 6, 1))
+    assert seeded_digest(3, until=date(2024, 6, 1)) == (shorter, shorter_payments)
+    assert seeded_digest(3)[1] > shorter_payments
+
+
+def test_it_refuses_an_end_month_it_cannot_seed_and_writes_nothing(db):
+    last = last_complete_month(timezone.localdate())
+    this_month = date(last.year + last.month // 12, last.month % 12 + 1, 1)
+    for until, error in (
+        ("2025-13", "--until is a month as YYYY-MM"),
+        ("12/2025", "--until is a month as YYYY-MM"),
+        ("2021-11", "ends in 12/2021 at the earliest"),
+        (f"{this_month:%Y-%m}", f"{last:%m/%Y} at the latest"),
+    ):
+        with pytest.raises(CommandError, match=re.escape(error)):
+            call_command("seed_demo", "--scale", str(TINY), "--until", until)
+    assert not AdminArea.objects.exists()
+    assert not Payment.objects.exists()
+    with pytest.raises(ValueError, match="at the earliest"):
+        seed(scale=TINY, until=date(2020, 12, 1))
+    assert not AdminArea.objects.exists()
 
 
 def test_it_refuses_a_scale_out_of_range_and_writes_nothing(db):
@@ -148,6 +175,29 @@ def test_the_command_fills_the_rollups_and_prints_the_logins(db, monkeypatch, ca
     assert refreshed == [()]
     for login in DEMO_LOGINS:
         assert f"{login.username:<14} {login.password}" in out
+
+
+def test_without_until_it_reaches_last_month_on_todays_date(db, monkeypatch, capsys):
+    # No frozen clock: the demo a user seeds today ends with the month just completed.
+    monkeypatch.setattr(metrics, "refresh", lambda *a, **kw: None)
+    call_command("seed_demo", "--scale", str(TINY))
+    last = last_complete_month(timezone.localdate())
+    assert f"to {last:%m/%Y}" in capsys.readouterr().out
+    assert Payment.objects.order_by("-period").values_list("period", flat=True)[0] == last
+    recent = OutreachActivity.objects.filter(branch__code="BQ", date__gte=last)
+    assert recent.filter(created_by__username="bacquang").exists()
+    assert recent.filter(date__lt=timezone.localdate()).count() == recent.count()
+
+
+def test_it_can_be_pinned_to_the_end_month_before_the_reform(db):
+    seed(scale=TINY, until=date(2022, 12, 1))
+    assert Payment.objects.order_by("-period").values_list("period", flat=True)[0] == date(
+        2022, 12, 1
+    )
+    by_branch, province = adoption_rates(2021, 10)
+    assert by_branch["BQ"] == pytest.approx(44, abs=1)
+    assert province == pytest.approx(41, abs=1)
+    assert not Target.objects.filter(period__gt=date(2022, 12, 1)).exists()
 
 
 @pytest.mark.django_db
@@ -191,20 +241,76 @@ class TestTheScenario:
         cash = {c.kind for c in channels if c.is_cash}
         assert cash == {ChannelKind.COMPANY_COUNTER, ChannelKind.COLLECTOR}
         names = set(channels.values_list("name", flat=True))
-        assert {"Agribank", "BIDV", "Vietcombank", "VietinBank", "ViettelPay", "MoMo"} <= names
+        assert {
+            "Agribank", "BIDV", "Vietcombank", "VietinBank", "Trích nợ tự động Agribank",
+            "Viettel Money", "VNPT Money", "MoMo", "ZaloPay", "ShopeePay",
+            "Ứng dụng EVNNPC CSKH", "Bưu điện VNPost", "Quầy thu Điện lực",
+            "Thu ngân viên tại nhà",
+        } <= names  # fmt: skip
+        assert all(c.contract_start and c.contract_start.day == 1 for c in channels)
 
-    def test_viettel_mobile_money_starts_in_late_2021(self):
+    def test_viettel_money_is_viettelpay_renamed_one_channel(self):
+        viettel = PaymentChannel.objects.get(partner__code="VIETTEL")
+        assert viettel.name == "Viettel Money"
+        names = viettel.history.order_by("history_date").values_list("name", "history_date")
+        assert [(n, timezone.localdate(d)) for n, d in names] == [
+            ("ViettelPay", date(2018, 4, 1)),
+            ("Viettel Money", date(2021, 11, 1)),
+        ]
+        assert Payment.objects.filter(channel=viettel, period__lt=date(2021, 11, 1)).exists()
+        # Mobile money inside it from November 2021: the highlands take to it at once.
+        highland = Payment.objects.filter(channel=viettel, customer__branch__code="XM")
+        before = highland.filter(period=date(2021, 10, 1)).count()
+        assert highland.filter(period=date(2022, 4, 1)).count() > 1.3 * before
+
+    def test_mobile_money_starts_with_its_contract(self):
         mobile = PaymentChannel.objects.get(kind=ChannelKind.MOBILE_MONEY)
-        assert mobile.contract_start == date(2021, 11, 1)
-        payments = Payment.objects.filter(channel=mobile)
-        assert payments.exists()
-        assert not payments.filter(period__lt=date(2021, 11, 1)).exists()
+        assert (mobile.name, mobile.contract_start) == ("VNPT Money", date(2022, 1, 1))
+        assert Payment.objects.filter(channel=mobile).exists()
+
+    def test_no_payment_goes_through_a_channel_before_its_contract_starts(self):
+        assert Payment.objects.exists()
+        early = Payment.objects.filter(
+            Q(period__lt=F("channel__contract_start"))
+            | Q(paid_at__date__lt=F("channel__contract_start"))
+        )
+        assert not early.exists()
+        for code in ("ZALOPAY", "SHOPEEPAY", "EVNAPP", "VNPTMONEY", "BIDV-TNTD"):
+            channel = PaymentChannel.objects.get(code=code)
+            first = channel.payments.order_by("period").values_list("period", flat=True)[0]
+            assert channel.contract_start <= first < date(2024, 1, 1), code
+
+    def test_no_outreach_note_names_a_channel_before_its_contract_or_under_another_name(self):
+        named = 0
+        spans = []  # (name, channel, from, to): the channel bore the name in [from, to)
+        for channel in PaymentChannel.objects.all():
+            records = list(channel.history.order_by("history_date"))
+            for record, after in zip(records, [*records[1:], None], strict=True):
+                end = timezone.localdate(after.history_date) if after else date.max
+                spans.append((record.name, channel, timezone.localdate(record.history_date), end))
+        for activity in OutreachActivity.objects.all():
+            for name, channel, start, end in spans:
+                if name in activity.notes:
+                    named += 1
+                    assert channel.contract_start <= activity.date, (name, activity.date)
+                    assert start <= activity.date < end, (name, activity.date)
+        assert named > 50
 
     def test_targets_include_45_percent_for_december_2021_and_each_branch(self):
         company_target = Target.objects.get(branch=None, period=date(2021, 12, 1))
         assert company_target.rate == 45
         branch_targets = Target.objects.filter(period=date(2021, 12, 1), branch__isnull=False)
         assert branch_targets.count() == 11
+
+    def test_later_targets_are_dated_and_rise(self):
+        company = Target.objects.filter(branch=None, company__code="PCHG").order_by("period")
+        periods = list(company.values_list("period", flat=True))
+        assert periods == [date(year, 12, 1) for year in range(2019, 2025)]
+        rates = list(company.values_list("rate", flat=True))
+        assert rates == sorted(rates)
+        bac_quang = Target.objects.filter(branch__code="BQ").order_by("period")
+        assert bac_quang.values_list("period", flat=True)[0] == date(2021, 12, 1)
+        assert bac_quang.filter(period=date(2024, 12, 1)).exists()
 
     def test_demo_logins_have_their_roles(self):
         for login in DEMO_LOGINS:
@@ -230,11 +336,24 @@ class TestTheScenario:
 
     def test_adoption_climbs_fastest_in_the_city_and_lowlands(self):
         provinces = [adoption_rates(y, m)[1] for y, m in ((2019, 6), (2020, 6), (2021, 6))]
-        provinces += [adoption_rates(y, m)[1] for y, m in ((2021, 12), (2022, 12))]
+        provinces += [adoption_rates(y, m)[1] for y, m in ((2021, 12), (2022, 12), (2023, 12))]
         assert provinces == sorted(provinces)
         assert provinces[-1] - provinces[0] > 30
         early, _ = adoption_rates(2019, 6)
         assert early["HG"] > early["BQ"] > early["DV"]
+
+    def test_adoption_reaches_what_evnnpc_reported_for_2024(self):
+        _, december = adoption_rates(2024, 12)
+        assert december == pytest.approx(87, abs=3)
+        _, later = adoption_rates(2025, 12)
+        assert december <= later < 95
+
+    def test_the_demo_reaches_its_end_month_with_recent_outreach(self, scenario):
+        assert scenario.until == UNTIL
+        last = Payment.objects.order_by("-period").values_list("period", flat=True)[0]
+        assert last == UNTIL
+        for code in ("BQ", "DV"):
+            assert OutreachActivity.objects.filter(branch__code=code, date__gte=UNTIL).exists()
 
     def test_adoption_jumps_after_the_october_2021_campaign(self):
         _, september = adoption_rates(2021, 9)
