@@ -8,6 +8,6 @@ class AdoptionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import dashboard_cache, search, signals  # noqa: F401  (they connect signals)
+        from . import dashboard_cache, search, signals, territory  # noqa: F401  (they connect signals)
 
         search.install()

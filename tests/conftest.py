@@ -19,12 +19,14 @@ from adoption.choices import ChannelKind, CustomerType, Role
 from adoption.models import (
     AdminArea,
     Branch,
+    BranchTerritory,
     Company,
     Customer,
     Partner,
     PaymentChannel,
     StaffProfile,
 )
+from adoption.models.validity import BEGINNING
 from adoption.roles import apply_role_permissions
 
 # pytest-playwright runs an event loop in the test thread; Django's ORM refuses to run there
@@ -193,7 +195,7 @@ def company(areas):
 
 @pytest.fixture
 def branches(company, areas):
-    return {
+    result = {
         "bq": Branch.objects.create(
             company=company, code="BQ", name="Điện lực Bắc Quang", district=areas["bq"]
         ),
@@ -201,6 +203,13 @@ def branches(company, areas):
             company=company, code="QB", name="Điện lực Quang Bình", district=areas["qb"]
         ),
     }
+    # Each branch serves its district's communes, since always.
+    for key, names in {"bq": ["viet_quang", "tan_quang"], "qb": ["yen_binh"]}.items():
+        for name in names:
+            BranchTerritory.objects.create(
+                branch=result[key], commune=areas[name], valid_from=BEGINNING
+            )
+    return result
 
 
 @pytest.fixture

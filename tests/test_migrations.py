@@ -27,3 +27,87 @@ def test_the_roles_migration_made_the_groups(db):
 
     names = set(Group.objects.values_list("name", flat=True))
     assert {"Managers", "Branch staff", "Channel admins"} <= names
+
+
+BEFORE = [("adoption", "0006_payment_no_default_ordering")]
+AFTER = [("adoption", "0008_carry_over_organisation_and_territory")]
+
+
+def _migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_installation_carries_its_data_over_to_dated_facts():
+    from datetime import date
+
+    old = _migrate(BEFORE)
+    area = old.get_model("adoption", "AdminArea")
+    province = area.objects.create(level="province", code="02", name="Hà Giang")
+    district = area.objects.create(level="district", code="027", name="Bắc Quang", parent=province)
+    communes = [
+        area.objects.create(level="commune", code="00838", name="Việt Quang", parent=district),
+        area.objects.create(
+            level="commune",
+            code="00841",
+            name="Vĩnh Tuy",
+            parent=district,
+            valid_from=date(2019, 3, 15),
+            valid_to=date(2025, 6, 30),
+        ),
+    ]
+    village = area.objects.create(level="village", name="Thôn Tân Thành", parent=communes[0])
+    company = old.get_model("adoption", "Company").objects.create(
+        code="PCHG", name="PC Hà Giang", customer_code_prefix="PA20", province=province
+    )
+    branch = old.get_model("adoption", "Branch").objects.create(
+        company=company, code="BQ", name="Điện lực Bắc Quang", district=district
+    )
+    customer = old.get_model("adoption", "Customer").objects.create(
+        code="PA20BQ0000001",
+        name="Nguyễn Văn A",
+        branch=branch,
+        commune=communes[0],
+        village=village,
+        connected_on=date(2018, 5, 20),
+    )
+    channel = old.get_model("adoption", "PaymentChannel").objects.create(
+        code="VCB", name="Vietcombank", kind="bank", is_cash=False
+    )
+    payment = old.get_model("adoption", "Payment").objects.create(
+        customer=customer,
+        channel=channel,
+        period=date(2021, 10, 1),
+        amount=250_000,
+        paid_at="2021-10-20T08:00:00+07:00",
+        reference="R1",
+    )
+    try:
+        new = _migrate(AFTER)
+        version = new.get_model("adoption", "BranchVersion").objects.get()
+        assert (version.branch_id, version.company_id, version.name) == (
+            branch.pk,
+            company.pk,
+            "Điện lực Bắc Quang",
+        )
+        assert (version.valid_from, version.valid_to) == (date(1900, 1, 1), None)
+        territory = new.get_model("adoption", "BranchTerritory").objects.order_by("commune_id")
+        assert [(t.branch_id, t.commune_id, t.valid_from, t.valid_to) for t in territory] == [
+            (branch.pk, communes[0].pk, date(1900, 1, 1), None),
+            (branch.pk, communes[1].pk, date(2019, 3, 1), date(2025, 6, 30)),
+        ]
+        placement = new.get_model("adoption", "CustomerPlacement").objects.get()
+        assert (placement.customer_id, placement.commune_id, placement.village_id) == (
+            customer.pk,
+            communes[0].pk,
+            village.pk,
+        )
+        assert placement.valid_from == date(1900, 1, 1) and placement.valid_to is None
+        kept = new.get_model("adoption", "Payment").objects.get()
+        assert (kept.pk, kept.customer_id, kept.amount) == (payment.pk, customer.pk, 250_000)
+        assert new.get_model("adoption", "Customer").objects.get().branch_id == branch.pk
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -14,6 +14,7 @@ from simple_history.utils import bulk_create_with_history
 from ..choices import AreaLevel, CustomerType, ImportKind
 from ..models import AdminArea, Branch, Customer
 from ..models.customers import CUSTOMER_CODE_PATTERN
+from ..territory import place_new_customers
 from .values import BadValue, month_start, parse_date, text
 
 REQUIRED = ("customer_code", "name", "branch_code", "area_code", "customer_type", "connected_on")
@@ -222,6 +223,9 @@ class CustomerImport:
             default_change_reason=_("Imported from a file"),
         )
         self.created += len(new)
+        place_new_customers(
+            Customer.objects.filter(code__in=[r.code for r in new]).values_list("pk", flat=True)
+        )
         for customer in new:
             self.affected_branches.add(customer.branch_id)
             month = month_start(customer.connected_on)

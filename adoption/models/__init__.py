@@ -1,7 +1,7 @@
 from .areas import AdminArea, AreaSuccession
 from .channels import Partner, PaymentChannel
 from .customers import Customer
-from .organisation import Branch, Company, StaffProfile
+from .organisation import Branch, BranchVersion, Company, Corporation, StaffProfile
 from .outreach import BARRIER_FIELDS, OutreachActivity, OutreachRegistration
 from .payments import ImportBatch, Payment
 from .rollups import (
@@ -13,6 +13,7 @@ from .rollups import (
     RollupState,
 )
 from .targets import Target
+from .territory import BranchTerritory, CustomerPlacement
 
 __all__ = [
     "AdminArea",
@@ -20,10 +21,14 @@ __all__ = [
     "BARRIER_FIELDS",
     "Branch",
     "BranchMonth",
+    "BranchTerritory",
+    "BranchVersion",
     "ChannelMonth",
     "Company",
     "CommuneMonth",
+    "Corporation",
     "Customer",
+    "CustomerPlacement",
     "FirstNoncash",
     "ImportBatch",
     "OutreachActivity",

@@ -92,12 +92,14 @@ class Customer(models.Model):
             self.commune if self.commune_id else None,
             self.village if self.village_id else None,
         )
+        # Codes keep the prefix of the company that connected the customer: a branch moved
+        # to another company keeps its customers' codes, so any company it belonged to counts.
         if branch is not None and self.code:
-            prefix = branch.company.customer_code_prefix
-            if not self.code.startswith(prefix):
+            prefixes = set(branch.companies_ever().values_list("customer_code_prefix", flat=True))
+            if self.code[:4] not in prefixes:
                 errors["code"] = _("Customer codes of %(company)s start with %(prefix)s.") % {
                     "company": branch.company,
-                    "prefix": prefix,
+                    "prefix": branch.company.customer_code_prefix,
                 }
         if errors:
             raise ValidationError(errors)
