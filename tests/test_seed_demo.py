@@ -16,17 +16,22 @@ from adoption import metrics
 from adoption.choices import ChannelKind, Role
 from adoption.demo import seed
 from adoption.demo.scenario import BRANCHES, DEMO_LOGINS, last_complete_month
+from adoption.forms import OutreachForm
 from adoption.models import (
     AdminArea,
     Branch,
+    BranchTerritory,
+    BranchVersion,
     Company,
     Customer,
+    CustomerPlacement,
     OutreachActivity,
     OutreachRegistration,
     Payment,
     PaymentChannel,
     Target,
 )
+from adoption.models.validity import BEGINNING, in_force
 
 # Small enough for the suite; the calibration holds to the nearest customer at any scale.
 SCALE = 0.005
@@ -38,17 +43,22 @@ BRANCH_NAMES = [
     "Xín Mần", "Quản Bạ", "Yên Minh", "Đồng Văn", "Mèo Vạc",
 ]  # fmt: skip
 
+# "As it was": each customer counted in the branch that served their commune that month.
 RATES_SQL = """
 SELECT b.code,
        COUNT(*),
        SUM(CASE WHEN EXISTS (
            SELECT 1 FROM adoption_payment p
            JOIN adoption_paymentchannel ch ON ch.id = p.channel_id
-           WHERE p.customer_id = c.id AND p.period = %s AND NOT ch.is_cash
+           WHERE p.customer_id = c.id AND p.period = %(start)s AND NOT ch.is_cash
        ) THEN 1 ELSE 0 END)
 FROM adoption_customer c
-JOIN adoption_branch b ON b.id = c.branch_id
-WHERE c.connected_on < %s AND (c.disconnected_on IS NULL OR c.disconnected_on >= %s)
+JOIN adoption_customerplacement cp ON cp.customer_id = c.id
+ AND cp.valid_from <= %(start)s AND (cp.valid_to IS NULL OR cp.valid_to >= %(start)s)
+JOIN adoption_branchterritory t ON t.commune_id = cp.commune_id
+ AND t.valid_from <= %(start)s AND (t.valid_to IS NULL OR t.valid_to >= %(start)s)
+JOIN adoption_branch b ON b.id = t.branch_id
+WHERE c.connected_on < %(end)s AND (c.disconnected_on IS NULL OR c.disconnected_on >= %(start)s)
 GROUP BY b.code
 """
 
@@ -58,7 +68,7 @@ def adoption_rates(year, month):
     start = date(year, month, 1)
     end = date(year + month // 12, month % 12 + 1, 1)
     with connection.cursor() as cursor:
-        cursor.execute(RATES_SQL, [start, end, start])
+        cursor.execute(RATES_SQL, {"start": start, "end": end})
         rows = cursor.fetchall()
     by_branch = {code: 100 * noncash / active for code, active, noncash in rows}
     province = 100 * sum(r[2] for r in rows) / sum(r[1] for r in rows)
@@ -204,19 +214,69 @@ def test_it_can_be_pinned_to_the_end_month_before_the_reform(db):
 @pytest.mark.usefixtures("scenario")
 class TestTheScenario:
     def test_it_builds_the_eleven_branches_on_their_real_districts(self):
-        company = Company.objects.get()
+        company = Company.objects.get(code="PCHG")
         assert (company.name, company.customer_code_prefix) == ("Công ty Điện lực Hà Giang", "PA20")
         assert company.province.code == "02"
+        assert company.corporation.code == "EVNNPC"
         branches = {b.code: b for b in Branch.objects.select_related("district")}
-        assert sorted(b.name for b in branches.values()) == sorted(
-            f"Điện lực {name}" for name in BRANCH_NAMES
-        )
         assert branches["BQ"].district.name == "Huyện Bắc Quang"
         assert {b.district.code for b in branches.values()} == {
             "024", "026", "027", "028", "029", "030", "031", "032", "033", "034", "035"
         }  # fmt: skip
-        bq_communes = Customer.objects.filter(branch__code="BQ").values("commune__parent__code")
-        assert {c["commune__parent__code"] for c in bq_communes} == {"034"}
+        until_reform = BranchVersion.objects.filter(valid_to=date(2025, 6, 30))
+        assert sorted(until_reform.values_list("name", flat=True)) == sorted(
+            f"Điện lực {name}" for name in BRANCH_NAMES
+        )
+        assert set(until_reform.values_list("company", flat=True)) == {company.pk}
+        bq_communes = CustomerPlacement.objects.filter(
+            customer__code__startswith="PA20BQ", valid_to=date(2025, 6, 30)
+        ).values_list("commune__parent__code", flat=True)
+        assert set(bq_communes) == {"034"}
+
+    def test_from_july_2025_pc_tuyen_quang_has_the_area_branches(self):
+        hagiang, tuyenquang = Company.objects.get(code="PCHG"), Company.objects.get(code="PCTQ")
+        assert (hagiang.valid_to, hagiang.merged_into) == (date(2025, 6, 30), tuyenquang)
+        assert tuyenquang.corporation.code == "EVNNPC"
+        assert "Tuyên Quang" in tuyenquang.province.name
+        assert tuyenquang.province.valid_from == date(2025, 7, 1)
+        branches = Branch.objects.all()
+        assert {b.company_id for b in branches} == {tuyenquang.pk}
+        assert sorted(b.name for b in branches) == sorted(
+            f"Điện lực khu vực {name.removeprefix('Thành phố ')}" for name in BRANCH_NAMES
+        )
+        assert Branch.objects.get(code="BQ").name == "Điện lực khu vực Bắc Quang"
+        current = BranchVersion.objects.filter(valid_from=date(2025, 7, 1), valid_to=None)
+        assert current.count() == 11
+
+    def test_customers_move_to_the_successor_communes_on_the_reform_date(self):
+        assert Customer.objects.exists()
+        assert not Customer.objects.filter(commune__valid_to__isnull=False).exists()
+        assert not Customer.objects.filter(commune__valid_from__isnull=True).exists()
+        moved = CustomerPlacement.objects.filter(valid_from=date(2025, 7, 1))
+        assert moved.count() == Customer.objects.count()
+        # Their villages came along: each old village continues in the new commune.
+        assert not Customer.objects.filter(village__valid_to__isnull=False).exists()
+        assert Customer.objects.filter(village__valid_from=date(2025, 7, 1)).count() == (
+            CustomerPlacement.objects.filter(
+                valid_to=date(2025, 6, 30), village__isnull=False
+            ).count()
+        )
+        # Every commune of today is served by one branch, and only today's are.
+        served = BranchTerritory.objects.filter(valid_to=None)
+        assert not served.filter(commune__valid_to__isnull=False).exists()
+        current = set(Customer.objects.values_list("commune", flat=True))
+        assert current <= set(served.values_list("commune", flat=True))
+
+    def test_branch_staff_of_bac_quang_pick_from_todays_communes_and_villages(self):
+        staff = User.objects.get(username="bacquang")
+        form = OutreachForm(branch=staff.staff_profile.branch)
+        labels = [option["label"] for option in form.place_options()]
+        communes = [p for p in form.fields["place"].queryset if p.level == "commune"]
+        assert communes and all(p.valid_from == date(2025, 7, 1) for p in communes)
+        assert "Xã Bắc Quang" in labels
+        assert len(labels) > len(communes) * 3  # villages under each commune
+        assert len(labels) == len(set(labels))
+        assert staff.staff_profile.company.code == "PCTQ"
 
     def test_every_commune_has_villages(self):
         communes = AdminArea.objects.filter(level="commune", valid_from=None)
@@ -226,12 +286,24 @@ class TestTheScenario:
         assert village.name.startswith(("Thôn ", "Bản "))
 
     def test_customer_codes_are_pa20_the_branch_and_seven_digits(self):
-        for code, branch in Customer.objects.values_list("code", "branch__code"):
+        # The branch that connected them: the codes stay when the reform or a transfer moves
+        # the customer.
+        first = CustomerPlacement.objects.filter(valid_from=BEGINNING)
+        served = dict(
+            BranchTerritory.objects.filter(valid_from=BEGINNING).values_list(
+                "commune", "branch__code"
+            )
+        )
+        assert first.count() == Customer.objects.count()
+        for code, commune in first.values_list("customer__code", "commune"):
             assert re.fullmatch(r"PA20[A-Z]{2}[0-9]{7}", code), code
-            assert code[4:6] == branch
+            assert code[4:6] == served[commune]
 
     def test_bac_quang_is_the_biggest_branch(self):
-        counts = {b.code: b.customers.count() for b in Branch.objects.all()}
+        counts = {
+            b.code: Customer.objects.filter(code__startswith=f"PA20{b.code}").count()
+            for b in Branch.objects.all()
+        }
         assert max(counts, key=counts.get) == "BQ"
         assert counts["BQ"] == round(32_500 * SCALE)
 
@@ -388,8 +460,23 @@ class TestTheScenario:
         assert registrations.exists()
         for r in registrations[:50]:
             visit = r.activity.date.replace(day=1)
-            assert r.customer.branch_id == r.activity.branch_id
+            place = r.customer.placements.get(in_force(visit))
+            assert place.commune_id == r.activity.commune_id
+            assert BranchTerritory.objects.get(
+                in_force(visit), commune=place.commune_id
+            ).branch_id == (r.activity.branch_id)
             assert r.customer.payments.filter(period__gte=visit, channel__is_cash=False).exists()
+
+    def test_outreach_after_the_reform_is_in_the_communes_of_then(self):
+        after = OutreachActivity.objects.filter(date__gte=date(2025, 7, 1))
+        before = OutreachActivity.objects.filter(date__lt=date(2025, 7, 1))
+        assert after.exists() and before.exists()
+        assert not after.filter(commune__valid_from__isnull=True).exists()
+        assert not before.filter(commune__valid_from__isnull=False).exists()
+        for activity in after.select_related("village"):
+            served = BranchTerritory.objects.get(in_force(activity.date), commune=activity.commune)
+            assert served.branch_id == activity.branch_id
+            assert activity.village is None or activity.village.parent_id == activity.commune_id
 
     def test_if_empty_prints_the_logins_and_writes_nothing(self, capsys):
         payments = Payment.objects.count()

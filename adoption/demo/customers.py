@@ -10,6 +10,7 @@ branch is calibrated so October 2021 shows the rate the company reported, exactl
 import bisect
 from datetime import date, timedelta
 
+from ..areas_loader import REFORM_DATE
 from .names import customer_name
 from .scenario import (
     CALIBRATION_MONTH,
@@ -31,6 +32,7 @@ from .scenario import (
 )
 
 NEVER = 10_000  # a month index after any end
+REFORM_MONTH = month_index(REFORM_DATE)
 
 
 class Profile:
@@ -39,8 +41,14 @@ class Profile:
     __slots__ = (
         "code", "name", "branch", "commune_id", "village_id", "customer_type", "connected_on",
         "disconnected_on", "first", "last", "unpaid", "u", "adopt", "trial", "lapse", "revert",
-        "bill", "channel_draw", "cash_channel", "noncash_channel", "id",
+        "bill", "channel_draw", "cash_channel", "noncash_channel", "id", "after",
     )  # fmt: skip
+
+    def place(self, t):
+        """(branch code, commune id, village id) in month t: `after` from the 2025 reform."""
+        if self.after is not None and t >= REFORM_MONTH:
+            return self.after
+        return self.branch.code, self.commune_id, self.village_id
 
     def noncash(self, t):
         """Does this customer pay month t's bill without cash?"""
@@ -139,6 +147,7 @@ def make_profiles(plan, communes, villages, count, rng, months):
         p.cash_channel = "THU" if rng.random() < COLLECTOR_SHARE[plan.terrain] else "QUAY"
         p.noncash_channel = None
         p.adopt = None
+        p.after = None
         profiles.append(p)
     # Ranks, not raw scores: the branch's curve then means the same share at every scale.
     for rank, p in enumerate(sorted(profiles, key=lambda p: p.u)):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from ..models import BARRIER_FIELDS, OutreachActivity, OutreachRegistration
+from .customers import REFORM_MONTH
 from .names import person
 from .scenario import (
     CALIBRATION_MONTH,
@@ -107,9 +108,19 @@ def _months(rng, months):
         yield from [t] * count
 
 
-def _activity(rng, plan, branch, t, profiles, by_commune, partners, created_by):
+def _population(everyone, code, t):
+    """The customers of the branch in month t, and by commune (the reform moves them)."""
+    profiles = [p for p in everyone if p.place(t)[0] == code]
+    by_commune = defaultdict(list)
+    for p in profiles:
+        by_commune[p.place(t)[1]].append(p)
+    return profiles, by_commune
+
+
+def _activity(rng, plan, branch, t, population, partners, created_by):
+    profiles, by_commune = population
     visited = rng.choice(profiles)
-    commune_id = visited.commune_id
+    _, commune_id, village_id = visited.place(t)
     neighbours = [p for p in by_commune[commune_id] if p.first <= t <= p.last]
     reached = max(1, min(len(neighbours), round(len(neighbours) * rng.uniform(0.15, 0.45))))
     adopters = [p for p in neighbours if p.adopt in (t, t + 1)]
@@ -123,7 +134,7 @@ def _activity(rng, plan, branch, t, profiles, by_commune, partners, created_by):
         branch=branch,
         date=month_start(t) + timedelta(days=rng.randrange(28)),
         commune_id=commune_id,
-        village_id=visited.village_id,
+        village_id=village_id,
         partner=partner,
         staff_names=staff,
         households_reached=reached,
@@ -143,14 +154,15 @@ def _activity(rng, plan, branch, t, profiles, by_commune, partners, created_by):
 def create_outreach(rng, branches, profiles_by_branch, partners, staff_by_branch, months):
     """Create the activities and their registered customers; returns the activity count."""
     planned = []
+    everyone = [p for plan, _ in branches for p in profiles_by_branch[plan.code]]
     for plan, branch in branches:
-        profiles = profiles_by_branch[plan.code]
-        by_commune = defaultdict(list)
-        for p in profiles:
-            by_commune[p.commune_id].append(p)
+        populations = {}  # before and after the reform
         for t in _months(rng, months):
+            era = t >= REFORM_MONTH
+            if era not in populations:
+                populations[era] = _population(everyone, plan.code, t)
             activity, registered = _activity(
-                rng, plan, branch, t, profiles, by_commune, partners, staff_by_branch.get(plan.code)
+                rng, plan, branch, t, populations[era], partners, staff_by_branch.get(plan.code)
             )
             planned.append((t, activity, registered))
     october = [a for t, a, _ in planned if t == CALIBRATION_MONTH]

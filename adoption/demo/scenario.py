@@ -47,6 +47,11 @@ class BranchPlan:
     def branch_name(self):
         return f"Điện lực {self.name}"
 
+    @property
+    def area_branch_name(self):
+        """Its name from July 2025, when the district branches became area branches."""
+        return f"Điện lực khu vực {self.name.removeprefix('Thành phố ')}"
+
 
 BRANCHES = (
     BranchPlan("HG", "024", "Thành phố Hà Giang", CITY, 19_000, 64, 68, 75),
@@ -62,8 +67,16 @@ BRANCHES = (
     BranchPlan("MV", "027", "Mèo Vạc", HIGHLAND, 10_000, 29, 34, 45),
 )
 
+CORPORATION = {"code": "EVNNPC", "name": "Tổng công ty Điện lực miền Bắc"}
 COMPANY = {"code": "PCHG", "name": "Công ty Điện lực Hà Giang", "customer_code_prefix": "PA20"}
 PROVINCE = "Hà Giang"
+# An assumption of the scenario: from 1 July 2025, as the provinces merged, PC Hà Giang's
+# branches join PC Tuyên Quang (its own branches are not part of the demo).
+SUCCESSOR_COMPANY = {
+    "code": "PCTQ",
+    "name": "Công ty Điện lực Tuyên Quang",
+    "customer_code_prefix": "PA11",
+}
 
 # Company-wide targets (period, percent), each for its year; the report's headline is 45% by
 # December 2021. From July 2025 the branches belong to PC Tuyên Quang, which sets its own.

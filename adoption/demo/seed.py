@@ -15,12 +15,10 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..areas_loader import load_areas
+from ..areas_loader import REFORM_DATE, load_areas
 from ..choices import AreaLevel, ImportKind, ImportStatus
 from ..models import (
     AdminArea,
-    Branch,
-    Company,
     Customer,
     ImportBatch,
     Partner,
@@ -28,22 +26,23 @@ from ..models import (
     PaymentChannel,
     Target,
 )
+from ..territory import place_new_customers
 from .customers import adoption_curve, calibrate, make_profiles
 from .logins import create_logins
 from .names import village_names
+from .organisation import create_organisation, reorganise
 from .outreach import create_outreach
 from .payments import ChannelChooser, assign_channels, write_payments
 from .scenario import (
     BRANCH_TARGET_CEILING,
     BRANCH_TARGET_STEP,
-    BRANCHES,
     CHANNELS,
-    COMPANY,
     COMPANY_TARGETS,
     EARLIEST_END,
     LAST_TARGET_YEAR,
     PARTNERS,
     PROVINCE,
+    SUCCESSOR_TARGETS,
     last_complete_month,
     month_index,
 )
@@ -57,6 +56,7 @@ class SeedReport:
     steps: list = field(default_factory=list)
     counts: dict = field(default_factory=dict)
     moved_by_calibration: int = 0
+    to_review: int = 0  # customers of communes split by the reform, in the default successor
 
     def lines(self):
         for name, seconds in self.steps:
@@ -167,6 +167,7 @@ def _customers(seed, scale, branches, communes, villages, months):
     ]
     Customer.objects.bulk_create(rows, batch_size=5000)
     ids = dict(Customer.objects.values_list("code", "pk"))
+    place_new_customers(ids.values())
     for profiles in by_branch.values():
         for p in profiles:
             p.id = ids[p.code]
@@ -181,21 +182,36 @@ def branch_targets(plan):
     return targets
 
 
-def _targets(company, branches, end):
-    """Each target is dated December of its year; only years the demo reaches get one."""
+def _targets(company, branches, company_targets, branch_years, end):
+    """The company's targets and its branches' for these years, each dated December of its
+    year (the year it covers); only years the demo reaches get one."""
     targets = [
         Target(company=company, period=p, rate=Decimal(r))
-        for p, r in COMPANY_TARGETS
+        for p, r in company_targets
         if p.year <= end.year
     ]
     for plan, branch in branches:
         targets += [
             Target(company=company, branch=branch, period=date(year, 12, 1), rate=rate)
             for year, rate in branch_targets(plan).items()
-            if year <= min(end.year, 2024)
+            if year in branch_years and year <= end.year
         ]
     Target.objects.bulk_create(targets)
     return len(targets)
+
+
+def _after_reform(profiles, branches):
+    """Each profile's branch code, commune and village from the reform on (for outreach)."""
+    codes = {branch.pk: plan.code for plan, branch in branches}
+    places = {
+        pk: (codes[branch_id], commune_id, village_id)
+        for pk, branch_id, commune_id, village_id in Customer.objects.values_list(
+            "pk", "branch_id", "commune_id", "village_id"
+        )
+    }
+    for branch_profiles in profiles.values():
+        for p in branch_profiles:
+            p.after = places[p.id]
 
 
 def check_until(until, today):
@@ -227,22 +243,7 @@ def seed(scale=1.0, seed=1, until=None, log=lambda line: None, fast=True):
     clock = _Clock(report, log)
     load_areas(PROVINCE)
     province = AdminArea.objects.get(level=AreaLevel.PROVINCE, code="02", valid_from=None)
-    company = Company.objects.create(province=province, **COMPANY)
-    districts = {
-        d.code: d for d in AdminArea.objects.filter(level=AreaLevel.DISTRICT, parent=province)
-    }
-    branches = [
-        (
-            plan,
-            Branch.objects.create(
-                company=company,
-                code=plan.code,
-                name=plan.branch_name,
-                district=districts[plan.district_code],
-            ),
-        )
-        for plan in BRANCHES
-    ]
+    company, branches, districts = create_organisation(province)
     communes, villages = _villages(seed, districts.values())
     clock.lap("areas", len(communes))
     partners, channel_ids = _channels(until)
@@ -250,6 +251,12 @@ def seed(scale=1.0, seed=1, until=None, log=lambda line: None, fast=True):
         seed, scale, branches, communes, villages, months
     )
     clock.lap("customers", sum(map(len, profiles.values())))
+    current_company = company
+    if until >= REFORM_DATE:
+        current_company, reform = reorganise(company, branches, communes)
+        _after_reform(profiles, branches)
+        report.to_review = len(reform.to_review)
+        clock.lap("reform", reform.moved)
 
     label = f"seed_demo --scale {scale:g} --seed {seed} --until {until:%Y-%m}"
     batch = ImportBatch.objects.create(
@@ -272,13 +279,17 @@ def seed(scale=1.0, seed=1, until=None, log=lambda line: None, fast=True):
     clock.lap("payments", written)
 
     branches_by_code = {plan.code: branch for plan, branch in branches}
-    users = create_logins(company, branches_by_code)
+    users = create_logins(current_company, branches_by_code)
     staff = {"BQ": users["bacquang"]}
     activities = create_outreach(
         _rng(seed, "outreach"), branches, profiles, partners, staff, months
     )
     clock.lap("outreach", activities)
-    clock.lap("targets", _targets(company, branches, until))
+    targets = _targets(company, branches, COMPANY_TARGETS, range(2021, 2025), until)
+    if current_company != company:
+        years = range(REFORM_DATE.year, LAST_TARGET_YEAR + 1)
+        targets += _targets(current_company, branches, SUCCESSOR_TARGETS, years, until)
+    clock.lap("targets", targets)
     _analyze()
     clock.lap("statistics")
     return report
