@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+import uuid
 from datetime import date
 
 import pytest
@@ -284,6 +285,30 @@ class TestTheScenario:
         assert not communes.exclude(children__level="village").exists()
         village = AdminArea.objects.filter(level="village", parent__name="Xã Tân Quang").first()
         assert village.name.startswith(("Thôn ", "Bản "))
+
+    def test_branch_staff_record_an_outreach_today_in_one_of_their_communes(self, client):
+        staff = User.objects.get(username="bacquang")
+        client.force_login(staff)
+        assert client.get("/outreach/new").status_code == 200
+        today = timezone.localdate()
+        served = BranchTerritory.objects.filter(in_force(today), branch__code="BQ")
+        commune = served.order_by("commune__name")[0].commune
+        village = commune.children.filter(level="village").order_by("name")[0]
+        token = uuid.uuid4()
+        response = client.post(
+            "/outreach/new",
+            {
+                "submission_token": str(token),
+                "date": today.isoformat(),
+                "place": village.pk,
+                "households_reached": "12",
+                "registrations": "2",
+            },
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        recorded = OutreachActivity.objects.get(submission_token=token)
+        assert (recorded.date, recorded.commune, recorded.village) == (today, commune, village)
+        assert recorded.branch.code == "BQ" and recorded.created_by == staff
 
     def test_customer_codes_are_pa20_the_branch_and_seven_digits(self):
         # The branch that connected them: the codes stay when the reform or a transfer moves
