@@ -11,6 +11,9 @@ from django.urls import reverse
 from adoption.choices import ImportKind
 from adoption.models import (
     AreaSuccession,
+    BranchTerritory,
+    BranchVersion,
+    CustomerPlacement,
     ImportBatch,
     OutreachActivity,
     OutreachRegistration,
@@ -35,7 +38,12 @@ MODELS = [
     "outreachregistration",
     "target",
     "user",
+    "branchversion",
+    "branchterritory",
+    "customerplacement",
 ]
+# Dated facts: shown to superusers, changed only through the branch and customer actions.
+FACTS = ["branchversion", "branchterritory", "customerplacement"]
 
 LIST, ADD, CHANGE = "list", "add", "change"
 ALL = {LIST, ADD, CHANGE}
@@ -44,7 +52,7 @@ VIEW = {LIST, CHANGE}  # the change page of a view-only user is a read-only view
 # What each role may open; every other page must be refused.
 ALLOWED = {
     "manager": {
-        **{model: VIEW for model in MODELS if model != "user"},
+        **{model: VIEW for model in MODELS if model not in ("user", *FACTS)},
         "target": ALL,
     },
     "staff_bq": {
@@ -66,7 +74,7 @@ ALLOWED = {
         "branch": VIEW,
     },
     # Import batches are made by imports, never typed in.
-    "admin": {**dict.fromkeys(MODELS, ALL), "importbatch": VIEW},
+    "admin": {**dict.fromkeys(MODELS, ALL), "importbatch": VIEW, **dict.fromkeys(FACTS, VIEW)},
 }
 
 
@@ -121,6 +129,9 @@ def world(areas, company, branches, channels, customers, users):
             company=company, branch=branches["bq"], period=date(2024, 12, 1), rate=Decimal(45)
         ),
         "user": users["staff_bq"],
+        "branchversion": BranchVersion.objects.get(branch=branches["bq"]),
+        "branchterritory": BranchTerritory.objects.filter(branch=branches["bq"]).first(),
+        "customerplacement": CustomerPlacement.objects.get(customer=customers["bq1"]),
         # Rows of the other branch, which staff_bq must not reach.
         "other": {
             "branch": branches["qb"],

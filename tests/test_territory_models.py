@@ -45,11 +45,17 @@ def test_a_plain_edit_of_the_commune_corrects_the_current_placement(customers, a
     ]
 
 
+@pytest.fixture
+def unassigned(branches):
+    """The shared fixture's communes, served by no branch yet."""
+    BranchTerritory.objects.all().delete()
+
+
 def _territory(branch, commune, valid_from, valid_to=None):
     return BranchTerritory(branch=branch, commune=commune, valid_from=valid_from, valid_to=valid_to)
 
 
-def test_clean_refuses_two_branches_for_one_commune_at_once(branches, areas):
+def test_clean_refuses_two_branches_for_one_commune_at_once(branches, areas, unassigned):
     _territory(branches["bq"], areas["viet_quang"], date(2019, 1, 1)).save()
     second = _territory(branches["qb"], areas["viet_quang"], date(2021, 1, 1), date(2021, 12, 31))
     with pytest.raises(ValidationError, match="already served by another branch"):
@@ -61,7 +67,7 @@ def test_clean_refuses_two_branches_for_one_commune_at_once(branches, areas):
 
 
 @pytest.mark.postgres
-def test_the_database_refuses_two_branches_for_one_commune_at_once(branches, areas):
+def test_the_database_refuses_two_branches_for_one_commune_at_once(branches, areas, unassigned):
     _territory(branches["bq"], areas["viet_quang"], date(2019, 1, 1)).save()
     with pytest.raises(IntegrityError, match="branch_territory_no_overlap"), transaction.atomic():
         _territory(branches["qb"], areas["viet_quang"], date(2021, 1, 1)).save()
@@ -92,7 +98,9 @@ def test_the_database_refuses_overlapping_versions_and_placements(branches, cust
         (date(2021, 3, 1), date(2021, 2, 28), "branch_territory_valid_range"),
     ],
 )
-def test_the_database_refuses_a_bad_validity(branches, areas, valid_from, valid_to, constraint):
+def test_the_database_refuses_a_bad_validity(
+    branches, areas, unassigned, valid_from, valid_to, constraint
+):
     row = _territory(branches["bq"], areas["viet_quang"], valid_from, valid_to)
     with pytest.raises(ValidationError):
         row.full_clean()

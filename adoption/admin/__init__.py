@@ -12,6 +12,7 @@ from . import (  # noqa: F401
     outreach,
     payments,
     targets,
+    territory,
 )
 
 admin.site.site_header = _("powerco administration")

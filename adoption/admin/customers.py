@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import Customer
+from . import territory as territory_admin
 from .scoping import BranchScopedAdmin, accent_insensitive
 
 CODE_START = re.compile(r"PA[0-9]{2}[A-Z0-9]{0,9}")
@@ -32,6 +33,16 @@ class CustomerAdmin(BranchScopedAdmin, SimpleHistoryAdmin):
     search_help_text = _("Part of a name, without accents if you like, or the start of a code.")
     # Hundreds of thousands of rows: skip the unfiltered COUNT(*) on every search.
     show_full_result_count = False
+    actions = [territory_admin.move_customers]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Where a customer lives changes from a date, through the action: an edit here would
+        # rewrite the months before it.
+        return ["branch", "commune", "village", "places"] if obj else []
+
+    @admin.display(description=_("places over time"))
+    def places(self, obj):
+        return territory_admin.customer_history(obj)
 
     def get_search_results(self, request, queryset, search_term):
         # A code's start ("PA20BQ00123") uses the code index instead of scanning every name.

@@ -3,9 +3,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.utils.translation import gettext_lazy as _
 
 from .. import permissions
 from ..models import Branch, Company, StaffProfile
+from . import territory as territory_admin
 from .scoping import BranchScopedAdmin, accent_insensitive
 
 
@@ -30,9 +32,19 @@ class BranchAdmin(BranchScopedAdmin):
     list_select_related = ["company", "district"]
     search_fields = ["code", *accent_insensitive("name", "district__name")]
     autocomplete_fields = ["district"]
+    actions = [territory_admin.change_branches]
 
     def branch_id_of(self, obj):
         return obj.pk
+
+    def get_readonly_fields(self, request, obj=None):
+        # Company and name change from a date, through the action: an edit here would
+        # rewrite the months before it.
+        return ["company", "name", "history"] if obj else []
+
+    @admin.display(description=_("versions and communes served"))
+    def history(self, obj):
+        return territory_admin.branch_history(obj)
 
 
 @admin.register(StaffProfile)
