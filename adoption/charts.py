@@ -136,7 +136,7 @@ def channel_mix_chart(months, mix_rows, by, payee_of=None):
     names = {}
     for row in mix_rows:
         if by == "kind":
-            key = row["channel__kind"]
+            key = row["kind"]
             names[key] = ChannelKind(key).label
         else:
             payee = payee_of[row["channel_id"]]

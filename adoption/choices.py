@@ -21,16 +21,25 @@ class CustomerType(models.TextChoices):
 
 
 class ChannelKind(models.TextChoices):
-    BANK = "bank", _("Bank transfer or auto-debit")
+    BANK = "bank", _("Bank transfer")
+    AUTO_DEBIT = "auto_debit", _("Auto-debit")
     EWALLET = "ewallet", _("E-wallet or payment intermediary")
     MOBILE_MONEY = "mobile_money", _("Mobile money")
-    AGENT_COUNTER = "agent_counter", _("Post office or store counter")
+    POST_OFFICE = "post_office", _("Post office")
+    AGENT_COUNTER = "agent_counter", _("Agent or store counter")
     COMPANY_COUNTER = "company_counter", _("Power company counter")
     COLLECTOR = "collector", _("Cash collector")
 
 
-# Kinds where the customer hands over banknotes to the power company itself.
+# Which cash flag a kind allows (docs/metrics.md). The customer hands banknotes to the power
+# company itself at its counters and to its collectors: always cash. Banks, auto-debit,
+# e-wallets and mobile money move money between accounts: never cash. A post office or an
+# agent takes banknotes on the company's behalf and pays it by transfer, so the company decides
+# which it counts them as (and may change its mind from a month on).
 CASH_KINDS = frozenset({ChannelKind.COMPANY_COUNTER, ChannelKind.COLLECTOR})
+NONCASH_KINDS = frozenset(
+    {ChannelKind.BANK, ChannelKind.AUTO_DEBIT, ChannelKind.EWALLET, ChannelKind.MOBILE_MONEY}
+)
 
 
 class ImportKind(models.TextChoices):

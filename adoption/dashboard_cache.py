@@ -24,6 +24,7 @@ from . import chart_links, metrics
 from .models import (
     AdminArea,
     Branch,
+    ChannelClassification,
     Company,
     OutreachActivity,
     Partner,
@@ -35,7 +36,16 @@ from .models import (
 
 # The RollupState row whose finished_at records the last edit of a chart's reference rows.
 REFERENCES = "chart-references"  # (named when only charts were cached)
-REFERENCE_MODELS = (AdminArea, Branch, Company, OutreachActivity, Partner, PaymentChannel, Target)
+REFERENCE_MODELS = (
+    AdminArea,
+    Branch,
+    ChannelClassification,
+    Company,
+    OutreachActivity,
+    Partner,
+    PaymentChannel,
+    Target,
+)
 
 
 def _states():

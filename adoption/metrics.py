@@ -8,7 +8,8 @@ any set of customers (a commune, a branch, the company):
 - paying customers: customers with at least one payment for bill period P, whenever paid
   (a late payment for an old bill counts for that old period).
 - non-cash customers: customers with at least one payment for P through a channel that is
-  not cash (PaymentChannel.is_cash false).
+  not cash in P (the ChannelClassification in force for P says is_cash false: a channel
+  reclassified from a month on counts as before in the months before it).
 - customer adoption rate = non-cash customers / active customers (the headline figure).
 - paying-customer rate = non-cash customers / paying customers.
 - payment share = non-cash payments / payments; amount share = non-cash VND / all VND.
@@ -44,6 +45,7 @@ from django.utils import timezone
 from .models import (
     Branch,
     BranchMonth,
+    ChannelClassification,
     ChannelMonth,
     CommuneMonth,
     Customer,
@@ -117,7 +119,8 @@ def monthly_rates(
 
 
 def channel_mix(*, start, end, by="kind", branch_ids=None, customer_types=None, channel_kinds=None):
-    """Payments, VND and paying customers per period and channel kind (or channel).
+    """Payments, VND and paying customers per period and channel kind (the kind in force for
+    the period) or channel.
 
     Per kind, customers are summed over its channels: a customer who paid through two banks
     counts once for each bank.
@@ -128,8 +131,8 @@ def channel_mix(*, start, end, by="kind", branch_ids=None, customer_types=None, 
     if customer_types:
         qs = qs.filter(customer_type__in=customer_types)
     if channel_kinds:
-        qs = qs.filter(channel__kind__in=channel_kinds)
-    key = "channel__kind" if by == "kind" else "channel_id"
+        qs = qs.filter(kind__in=channel_kinds)
+    key = "kind" if by == "kind" else "channel_id"
     rows = (
         qs.values("period", key)
         .annotate(payments=Sum("payments"), amount=Sum("amount"), customers=Sum("customers"))
@@ -369,6 +372,19 @@ def _tables():
     }
 
 
+# A payment p's channel classification c in force for its bill period.
+IN_FORCE = (
+    "{c}.channel_id = {p}.channel_id AND {c}.valid_from <= {p}.period"
+    " AND ({c}.valid_to IS NULL OR {c}.valid_to >= {p}.period)"
+)
+
+
+def _classified(payment, alias):
+    """'classification <alias> ON …': the classification in force for payment's bill period."""
+    table = ChannelClassification._meta.db_table
+    return f"{table} {alias} ON {IN_FORCE.format(c=alias, p=payment)}"
+
+
 def _in(column, values):
     """An SQL 'column IN (...)' with placeholders, or always-true for values=None."""
     if values is None:
@@ -385,7 +401,7 @@ def _rebuild_first_noncash():
             f"""
             INSERT INTO {t["first"]} (customer_id, period)
             SELECT p.customer_id, MIN(p.period)
-            FROM {t["payment"]} p JOIN {t["channel"]} ch ON ch.id = p.channel_id
+            FROM {t["payment"]} p JOIN {_classified("p", "ch")}
             WHERE NOT ch.is_cash
             GROUP BY p.customer_id
             """
@@ -418,7 +434,7 @@ def _update_first_noncash(cells, last):
             SELECT c.id, c.branch_id, f.period, d.first_here
             FROM (
                 SELECT p.customer_id, MIN(p.period) AS first_here
-                FROM {t["payment"]} p JOIN {t["channel"]} ch ON ch.id = p.channel_id
+                FROM {t["payment"]} p JOIN {_classified("p", "ch")}
                 WHERE {period_in} AND NOT ch.is_cash
                 GROUP BY p.customer_id
             ) d
@@ -433,13 +449,13 @@ def _update_first_noncash(cells, last):
             f"""
             SELECT c.id, c.branch_id, f.period,
                    (SELECT MIN(q.period)
-                    FROM {t["payment"]} q JOIN {t["channel"]} qc ON qc.id = q.channel_id
+                    FROM {t["payment"]} q JOIN {_classified("q", "qc")}
                     WHERE q.customer_id = f.customer_id AND NOT qc.is_cash)
             FROM {t["first"]} f
             JOIN {t["customer"]} c ON c.id = f.customer_id
             WHERE {first_in} AND {branch_in}
               AND NOT EXISTS (
-                  SELECT 1 FROM {t["payment"]} p JOIN {t["channel"]} ch ON ch.id = p.channel_id
+                  SELECT 1 FROM {t["payment"]} p JOIN {_classified("p", "ch")}
                   WHERE p.customer_id = f.customer_id AND {period_in}
                     AND p.period <= f.period AND NOT ch.is_cash)
             """,
@@ -483,7 +499,7 @@ def _fill_period(period, branch_ids, with_rows=True):
     c_branch_in, _ = _in("c.branch_id", branch_ids)
     # All the month's payments are summed even for one branch: read in index order they cost
     # less than looking up that branch's customers' payments one by one.
-    sql = {**t, "branch_in": c_branch_in}
+    sql = {**t, "branch_in": c_branch_in, "classified": _classified("p", "ch")}
     with connection.cursor() as cur:
         for table in (t["commune_month"], t["branch_month"], t["channel_month"]):
             cur.execute(
@@ -496,7 +512,7 @@ def _fill_period(period, branch_ids, with_rows=True):
             [*_commune_month_args(period), *branch_args],
         )
         cur.execute(BRANCH_MONTH_SQL.format(branch_in=branch_in, **t), [period, *branch_args])
-        cur.execute(CHANNEL_MONTH_SQL.format(**sql), [period, period, *branch_args])
+        cur.execute(CHANNEL_MONTH_SQL.format(**sql), [period, *branch_args])
 
 
 # One row per (branch, commune, customer type) from one pass over the customers, joined to
@@ -530,13 +546,13 @@ LEFT JOIN (
            SUM(CASE WHEN ch.is_cash THEN 0 ELSE 1 END) AS noncash_payments,
            SUM(p.amount) AS amount,
            SUM(CASE WHEN ch.is_cash THEN 0 ELSE p.amount END) AS noncash_amount
-    FROM {payment} p JOIN {channel} ch ON ch.id = p.channel_id
+    FROM {payment} p JOIN {classified}
     WHERE p.period = %s
     GROUP BY p.customer_id
 ) pay ON pay.customer_id = c.id
 LEFT JOIN (
     SELECT DISTINCT p.customer_id
-    FROM {payment} p JOIN {channel} ch ON ch.id = p.channel_id
+    FROM {payment} p JOIN {classified}
     WHERE p.period = %s AND NOT ch.is_cash
 ) prev ON prev.customer_id = c.id
 LEFT JOIN {first} f ON f.customer_id = c.id AND f.period IN (%s, %s)
@@ -568,18 +584,21 @@ WHERE period = %s AND {{branch_in}}
 GROUP BY period, branch_id, customer_type
 """
 
-# Per customer and channel first, so customers are counted without a DISTINCT sort.
+# Per customer and channel first, so customers are counted without a DISTINCT sort; the kind
+# is the channel's in force for the period.
 CHANNEL_MONTH_SQL = """
 INSERT INTO {channel_month} (
-    period, branch_id, channel_id, customer_type, payments, amount, customers)
-SELECT %s, c.branch_id, p.channel_id, c.customer_type, SUM(p.payments), SUM(p.amount), COUNT(*)
+    period, branch_id, channel_id, kind, customer_type, payments, amount, customers)
+SELECT p.period, c.branch_id, p.channel_id, ch.kind, c.customer_type,
+       SUM(p.payments), SUM(p.amount), COUNT(*)
 FROM (
-    SELECT p.customer_id, p.channel_id, COUNT(*) AS payments, SUM(p.amount) AS amount
+    SELECT p.period, p.customer_id, p.channel_id, COUNT(*) AS payments, SUM(p.amount) AS amount
     FROM {payment} p
     WHERE p.period = %s
-    GROUP BY p.customer_id, p.channel_id
+    GROUP BY p.period, p.customer_id, p.channel_id
 ) p
 JOIN {customer} c ON c.id = p.customer_id
+JOIN {classified}
 WHERE {branch_in}
-GROUP BY c.branch_id, p.channel_id, c.customer_type
+GROUP BY p.period, c.branch_id, p.channel_id, ch.kind, c.customer_type
 """

@@ -10,6 +10,7 @@ from django.db.models import Count, Max, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from . import channel_history
 from .choices import CustomerType
 from .metrics import monthly_rates, percent
 from .models import BARRIER_FIELDS, OutreachActivity, OutreachRegistration, Payment
@@ -142,7 +143,8 @@ def funnel(activities, today=None):
     last_noncash = defaultdict(dict)  # customer -> {bill period: last non-cash payment time}
     for row in (
         Payment.objects.filter(
-            customer_id__in=registrations.values("customer_id"), channel__is_cash=False
+            channel_history.noncash_in_force(),
+            customer_id__in=registrations.values("customer_id"),
         )
         .values("customer_id", "period")
         .annotate(last_paid=Max("paid_at"))

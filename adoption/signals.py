@@ -1,5 +1,6 @@
-"""Keep the rollups honest: every saved or deleted payment, customer or channel records the
-(period, branch) rollups it makes stale, in the transaction that changes it.
+"""Keep the rollups honest: every saved or deleted payment or customer records the (period,
+branch) rollups it makes stale, in the transaction that changes it (a channel's
+classification changes only through adoption.channel_history, which marks its own).
 
 Marked before the change is written (the instance holds the new values, the table the old),
 so a crash between the two leaves at worst a marker too many, never one too few. Bulk paths
@@ -7,10 +8,12 @@ so a crash between the two leaves at worst a marker too many, never one too few.
 metrics.refresh themselves. Fixture loading (raw saves) is left to an explicit refresh.
 """
 
-from django.db.models.signals import pre_delete, pre_save
+from django.core.exceptions import ValidationError
+from django.db.models.signals import post_save, pre_delete, pre_save
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
-from . import metrics
+from . import channel_history, metrics
 from .models import Customer, Payment, PaymentChannel
 
 # The customer fields the rollups group or count by.
@@ -58,19 +61,20 @@ def customer_deleting(sender, instance, **kwargs):
 
 @receiver(pre_save, sender=PaymentChannel)
 def channel_saving(sender, instance, raw=False, **kwargs):
-    """A channel that turns cash (or stops being cash) changes every month it was used in."""
+    """A channel's kind and cash flag change only through adoption.channel_history, which
+    dates the change and marks the months it alters; a plain save that changes them would
+    rewrite every month the channel was used in, so it is refused."""
     if raw or not instance.pk:
         return
-    old = PaymentChannel.objects.filter(pk=instance.pk).values_list("is_cash", flat=True).first()
-    if old is None or old == instance.is_cash:
-        return
-    used = (
-        Payment.objects.filter(channel_id=instance.pk)
-        .values_list("period", "customer__branch_id")
-        .distinct()
-    )
-    by_period = {}
-    for period, branch_id in used:
-        by_period.setdefault(period, set()).add(branch_id)
-    for period, branch_ids in by_period.items():
-        metrics.mark_dirty([period], branch_ids)
+    old = PaymentChannel.objects.filter(pk=instance.pk).values("kind", "is_cash").first()
+    if old and (old["kind"], old["is_cash"]) != (instance.kind, instance.is_cash):
+        raise ValidationError(
+            _("A channel's kind and cash flag change only by reclassifying it from a month.")
+        )
+
+
+@receiver(post_save, sender=PaymentChannel)
+def channel_saved(sender, instance, created, raw=False, **kwargs):
+    """A new channel is classified as created from the beginning (channel_history.BEGINNING)."""
+    if created and not raw:
+        channel_history.record_first(instance)

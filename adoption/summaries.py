@@ -22,8 +22,11 @@ def rounded(value, digits=1):
 class Targets:
     """Adoption targets of one company, read once.
 
-    A target is a rate to reach by its month, so the target in force in a month is the next one
-    due on or after it. A branch's own target wins over the company-wide one.
+    A target is a rate to reach by its month, and it covers only its own period: the months
+    after the unit's previous target up to its own month, or, for the unit's first target,
+    the months of its own year up to its month (a 12/2021 target covers 01–12/2021). Before a
+    unit's first target and after its last there is none. A branch's own target wins over the
+    company-wide one where both cover a month (docs/metrics.md).
     """
 
     def __init__(self, company_id):
@@ -34,15 +37,22 @@ class Targets:
             self.by_branch[branch_id].append((period, float(rate)))
 
     @staticmethod
-    def _next_due(targets, month):
-        return next((rate for period, rate in targets if period >= month), None)
+    def _covering(targets, month):
+        previous = None
+        for period, rate in targets:
+            if period >= month:
+                if previous is None and period.year != month.year:
+                    return None
+                return rate
+            previous = period
+        return None
 
     def for_month(self, month, branch_id=None):
         if branch_id is not None:
-            own = self._next_due(self.by_branch.get(branch_id, ()), month)
+            own = self._covering(self.by_branch.get(branch_id, ()), month)
             if own is not None:
                 return own
-        return self._next_due(self.by_branch.get(None, ()), month)
+        return self._covering(self.by_branch.get(None, ()), month)
 
 
 def snapshot_months(end):

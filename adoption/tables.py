@@ -42,7 +42,10 @@ class AreaTable(tables.Table):
     change_12m = FormattedColumn(
         verbose_name=_("Change over 12 months (points)"), fmt=formatting.points
     )
-    target = FormattedColumn(verbose_name=_("Target (%)"), fmt=formatting.percent)
+    # Empty where no target covers the month (summaries.Targets): the page says so.
+    target = FormattedColumn(
+        verbose_name=_("Target (%)"), fmt=formatting.percent, default=_("no target")
+    )
     gap = FormattedColumn(verbose_name=_("Gap to target (points)"), fmt=formatting.decimal)
 
     class Meta:

@@ -113,6 +113,7 @@ def make_dashboard_data(company, branches, areas, channels):
             period=period,
             branch=branches[branch],
             channel=channels[channel],
+            kind=channels[channel].kind,
             customer_type=customer_type,
             payments=payments,
             amount=amount,

@@ -81,8 +81,8 @@ def test_adoption_chart_numbers_equal_the_fixture(client_for, users, data):
     assert company[OCT] == 26.75
     # Months without rows are gaps, not zero adoption.
     assert bq[1] is None and company[5] is None
-    # The company target (40 % by 06/2025) is in force all along.
-    assert series["Target"]["data"] == [40.0] * 13
+    # The company's first target (40 % by 06/2025) covers its own year only: 2024 has none.
+    assert series["Target"]["data"] == [None] * 12 + [40.0]
 
 
 def test_adoption_chart_draws_the_company_bold_and_the_target_dashed(client_for, users, data):
@@ -114,14 +114,14 @@ def test_adoption_chart_follows_the_month_range(client_for, users, data):
 def test_channel_mix_by_kind_stacks_payments_per_kind(client_for, users, data):
     series = by_label(get_json(client_for(users["manager"]), "/charts/channel-mix/"))
     assert list(series) == [
-        "Bank transfer or auto-debit",
+        "Bank transfer",
         "E-wallet or payment intermediary",
         "Power company counter",
         "Cash collector",
     ]
     assert series["E-wallet or payment intermediary"]["data"][DEC:] == [35, 80]
     assert series["Cash collector"]["data"][DEC:] == [165, 160]
-    assert series["Bank transfer or auto-debit"]["data"][:DEC] == [0] * DEC
+    assert series["Bank transfer"]["data"][:DEC] == [0] * DEC
     assert all(dataset["stack"] == "mix" for dataset in series.values())
 
 

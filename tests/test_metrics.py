@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from adoption import metrics
+from adoption import channel_history, metrics
+from adoption.choices import ChannelKind
 from adoption.models import (
     BranchMonth,
     ChannelMonth,
@@ -222,7 +223,7 @@ def test_channel_mix_counts_payments_amounts_and_customers_per_kind(customers, p
     metrics.ensure_fresh()
 
     mix = {
-        r["channel__kind"]: (r["payments"], r["amount"], r["customers"])
+        r["kind"]: (r["payments"], r["amount"], r["customers"])
         for r in metrics.channel_mix(start=JAN, end=JAN)
     }
 
@@ -305,16 +306,17 @@ def test_renaming_a_customer_marks_nothing(customers, pay):
     assert not RollupDirty.objects.exists()
 
 
-def test_a_channel_that_becomes_cash_changes_the_months_it_was_used_in(
-    customers, branches, channels, pay
+def test_a_channel_restated_as_cash_changes_the_months_it_was_used_in(
+    customers, branches, channels, users, pay
 ):
-    pay(customers["bq1"], JAN, "viettelpay")
-    assert branch_row(branches["bq"], JAN)["noncash_customers"] == 1
+    pay(customers["bq1"], JAN, "counter")
+    pay(customers["bq1"], FEB, "agribank")
+    assert branch_row(branches["bq"], FEB)["noncash_customers"] == 1
+    agribank = channels["agribank"]
 
-    channels["viettelpay"].is_cash = True
-    channels["viettelpay"].save()
+    channel_history.restate(agribank, ChannelKind.AGENT_COUNTER, True, JAN, users["admin"], "x")
 
-    assert branch_row(branches["bq"], JAN)["noncash_customers"] == 0
+    assert branch_row(branches["bq"], FEB)["noncash_customers"] == 0
     assert not FirstNoncash.objects.exists()
 
 
@@ -441,7 +443,7 @@ def test_a_payment_saved_while_a_fill_runs_leaves_its_marker(customers, branches
     assert branch_row(branches["bq"], JAN)["noncash_customers"] == 1
 
 
-def test_an_admin_edit_of_a_channels_cash_flag_reaches_the_rollups(
+def test_the_admin_change_form_cannot_rewrite_a_channels_cash_flag(
     customers, branches, channels, users, client_for, pay
 ):
     pay(customers["bq1"], JAN, "counter")
@@ -453,7 +455,7 @@ def test_an_admin_edit_of_a_channels_cash_flag_reaches_the_rollups(
         {
             "code": counter.code,
             "name": counter.name,
-            "kind": counter.kind,
+            "kind": ChannelKind.POST_OFFICE,
             "fee_per_transaction": 0,
             "active": "on",
             # "is_cash" left out: unticked
@@ -461,8 +463,10 @@ def test_an_admin_edit_of_a_channels_cash_flag_reaches_the_rollups(
     )
 
     assert response.status_code == 302
-    assert RollupDirty.objects.filter(period=JAN, branch=branches["bq"]).exists()
-    assert branch_row(branches["bq"], JAN)["noncash_customers"] == 1
+    counter.refresh_from_db()
+    assert (counter.kind, counter.is_cash) == (ChannelKind.COMPANY_COUNTER, True)
+    assert not RollupDirty.objects.exists()
+    assert branch_row(branches["bq"], JAN)["noncash_customers"] == 0
 
 
 def test_a_refresh_with_no_payments_at_all_fills_nothing_and_records_when(branches):

@@ -1,5 +1,5 @@
 from .areas import AdminArea, AreaSuccession
-from .channels import Partner, PaymentChannel
+from .channels import ChannelClassification, Partner, PaymentChannel
 from .customers import Customer
 from .organisation import Branch, BranchVersion, Company, Corporation, StaffProfile
 from .outreach import BARRIER_FIELDS, OutreachActivity, OutreachRegistration
@@ -23,6 +23,7 @@ __all__ = [
     "BranchMonth",
     "BranchTerritory",
     "BranchVersion",
+    "ChannelClassification",
     "ChannelMonth",
     "Company",
     "CommuneMonth",

@@ -1,11 +1,35 @@
-"""Payment channels and the partner organisations behind them."""
+"""Payment channels, the partner organisations behind them, and how each channel is
+classified (kind, cash or not) over time."""
 
+from datetime import date
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ..choices import ChannelKind
+from ..choices import CASH_KINDS, NONCASH_KINDS, ChannelKind
+
+# The valid_from of a channel's first classification: it holds for every month before any
+# reclassification, whatever the contract dates say (payments recorded outside the contract
+# still need a classification).
+BEGINNING = date(1900, 1, 1)
+
+# The database's half of "kind and cash flag cannot contradict" (choices.CASH_KINDS).
+KIND_AGREES_WITH_CASH = ~Q(kind__in=sorted(CASH_KINDS), is_cash=False) & ~Q(
+    kind__in=sorted(NONCASH_KINDS), is_cash=True
+)
+
+
+def contradiction(kind, is_cash):
+    """The message saying why this kind cannot have this cash flag, or None if it can."""
+    label = ChannelKind(kind).label if kind in ChannelKind.values else kind
+    if kind in CASH_KINDS and not is_cash:
+        return _("A channel of kind “%(kind)s” is always cash.") % {"kind": label}
+    if kind in NONCASH_KINDS and is_cash:
+        return _("A channel of kind “%(kind)s” is never cash.") % {"kind": label}
+    return None
 
 
 class Partner(models.Model):
@@ -68,7 +92,90 @@ class PaymentChannel(models.Model):
                 name="channel_fee_not_negative",
                 violation_error_message=_("The fee cannot be negative."),
             ),
+            models.CheckConstraint(
+                condition=KIND_AGREES_WITH_CASH,
+                name="channel_kind_agrees_with_cash",
+                violation_error_message=_("The kind and the cash flag contradict each other."),
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        message = contradiction(self.kind, self.is_cash)
+        if message:
+            raise ValidationError({"is_cash": message})
+
+
+class ChannelClassification(models.Model):
+    """A channel's kind and cash flag for the bill periods valid_from..valid_to.
+
+    The fill reads the one in force for each bill period, so changing a channel's class from
+    a month on leaves earlier months' figures alone. PaymentChannel.kind and is_cash repeat
+    the newest one (the one still in force, valid_to empty). Written only by
+    adoption.channel_history (and, for a new channel, by the post_save signal there).
+    """
+
+    channel = models.ForeignKey(
+        PaymentChannel,
+        verbose_name=_("payment channel"),
+        on_delete=models.CASCADE,
+        related_name="classifications",
+    )
+    valid_from = models.DateField(_("valid from"), help_text=_("First day of a month."))
+    valid_to = models.DateField(
+        _("valid to"),
+        null=True,
+        blank=True,
+        help_text=_("Last day of a month; empty: still valid."),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ChannelKind.choices)
+    is_cash = models.BooleanField(_("cash"), default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("channel classification")
+        verbose_name_plural = _("channel classifications")
+        ordering = ["channel", "valid_from"]
+        permissions = [
+            ("restate_channelclassification", _("Can restate a channel's past classification"))
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__day=1),
+                name="classification_from_month_start",
+                violation_error_message=_("A classification starts on the first day of a month."),
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="classification_range",
+                violation_error_message=_("A classification ends before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=KIND_AGREES_WITH_CASH,
+                name="classification_kind_agrees_with_cash",
+                violation_error_message=_("The kind and the cash flag contradict each other."),
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "valid_from"],
+                name="classification_unique_start",
+                violation_error_message=_("This channel already has a classification from then."),
+            ),
+            models.UniqueConstraint(
+                fields=["channel"],
+                condition=Q(valid_to__isnull=True),
+                name="classification_one_open",
+                violation_error_message=_("This channel already has a classification in force."),
+            ),
+        ]
+
+    def __str__(self):
+        end = f"{self.valid_to:%m/%Y}" if self.valid_to else "…"
+        return f"{self.channel} {self.valid_from:%m/%Y}–{end}: {self.get_kind_display()}"
+
+    def clean(self):
+        message = contradiction(self.kind, self.is_cash)
+        if message:
+            raise ValidationError({"is_cash": message})

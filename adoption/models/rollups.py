@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import CustomerType
+from ..choices import ChannelKind, CustomerType
 from .areas import AdminArea
 from .channels import PaymentChannel
 from .organisation import Branch
@@ -76,6 +76,8 @@ class ChannelMonth(models.Model):
     period = models.DateField(_("period"))
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
     channel = models.ForeignKey(PaymentChannel, on_delete=models.PROTECT, related_name="+")
+    # The channel's kind in force for the period (ChannelClassification), not today's.
+    kind = models.CharField(max_length=20, choices=ChannelKind.choices)
     customer_type = models.CharField(max_length=20, choices=CustomerType.choices)
     payments = models.PositiveIntegerField(default=0)
     amount = models.BigIntegerField(default=0)
