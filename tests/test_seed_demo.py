@@ -195,9 +195,14 @@ def test_without_until_it_reaches_last_month_on_todays_date(db, monkeypatch, cap
     last = last_complete_month(timezone.localdate())
     assert f"to {last:%m/%Y}" in capsys.readouterr().out
     assert Payment.objects.order_by("-period").values_list("period", flat=True)[0] == last
+    today = timezone.localdate()
     recent = OutreachActivity.objects.filter(branch__code="BQ", date__gte=last)
-    assert recent.filter(created_by__username="bacquang").exists()
-    assert recent.filter(date__lt=timezone.localdate()).count() == recent.count()
+    assert recent.filter(created_by__username="bacquang", date__lt=today.replace(day=1)).exists()
+    # The outreach list opens on this month: staff have already recorded some of it.
+    this_month = recent.filter(date__gte=today.replace(day=1))
+    assert this_month.filter(created_by__username="bacquang").exists()
+    assert not OutreachActivity.objects.filter(date__gt=today).exists()
+    assert OutreachActivity.objects.filter(date__gte=today.replace(day=1)).count() == 11
 
 
 def test_it_can_be_pinned_to_the_end_month_before_the_reform(db):
@@ -451,6 +456,8 @@ class TestTheScenario:
         assert last == UNTIL
         for code in ("BQ", "DV"):
             assert OutreachActivity.objects.filter(branch__code=code, date__gte=UNTIL).exists()
+        # Pinned to an earlier month, the demo has nothing after it.
+        assert not OutreachActivity.objects.filter(date__gte=date(2026, 1, 1)).exists()
 
     def test_adoption_jumps_after_the_october_2021_campaign(self):
         _, september = adoption_rates(2021, 9)

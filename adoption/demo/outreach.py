@@ -171,8 +171,38 @@ def create_outreach(rng, branches, profiles_by_branch, partners, staff_by_branch
     for activity in october:
         if activity.gifts:
             activity.notes += " " + GIFTS_NOTE
+    _save(planned)
+    return len(planned)
+
+
+def create_this_months_outreach(
+    rng, branches, profiles_by_branch, partners, staff_by_branch, months, today
+):
+    """One regular visit per branch in the month after the demo's last, on or before today.
+
+    For a demo that ends with last month: staff record outreach as they go, so this month
+    already has some, and the outreach list (which opens on this month) shows recent work.
+    A generator of its own, so the rest of the demo is the same whatever the day.
+    """
+    t = months - 1  # the customers and places of the last complete month
+    first_day = month_start(months)
+    everyone = [p for plan, _ in branches for p in profiles_by_branch[plan.code]]
+    planned = []
+    for plan, branch in branches:
+        population = _population(everyone, plan.code, t)
+        activity, registered = _activity(
+            rng, plan, branch, t, population, partners, staff_by_branch.get(plan.code)
+        )
+        activity.notes = THEMES["regular"].note
+        activity.partner = None
+        activity.date = min(today, first_day + timedelta(days=rng.randrange(28)))
+        planned.append((t, activity, registered))
+    _save(planned)
+    return len(planned)
+
+
+def _save(planned):
     OutreachActivity.objects.bulk_create([a for _, a, _ in planned])
     OutreachRegistration.objects.bulk_create(
         OutreachRegistration(activity=a, customer_id=p.id) for _, a, ps in planned for p in ps
     )
-    return len(planned)

@@ -31,7 +31,7 @@ from .customers import adoption_curve, calibrate, make_profiles
 from .logins import create_logins
 from .names import village_names
 from .organisation import create_organisation, reorganise
-from .outreach import create_outreach
+from .outreach import create_outreach, create_this_months_outreach
 from .payments import ChannelChooser, assign_channels, write_payments
 from .scenario import (
     BRANCH_TARGET_CEILING,
@@ -284,6 +284,10 @@ def seed(scale=1.0, seed=1, until=None, log=lambda line: None, fast=True):
     activities = create_outreach(
         _rng(seed, "outreach"), branches, profiles, partners, staff, months
     )
+    if until == last_complete_month(today):
+        activities += create_this_months_outreach(
+            _rng(seed, "outreach this month"), branches, profiles, partners, staff, months, today
+        )
     clock.lap("outreach", activities)
     targets = _targets(company, branches, COMPANY_TARGETS, range(2021, 2025), until)
     if current_company != company:
