@@ -69,6 +69,11 @@ class Command(BaseCommand):
             )
             for line in report.lines():
                 self.stdout.write(line)
+            if report.to_review:
+                self.stdout.write(
+                    f"  {report.to_review:,} customers of communes the reform split are in the "
+                    "default successor, to review (correct_placements)."
+                )
             self._refresh_rollups()
             self.stdout.write(f"Done in {time.perf_counter() - started:.1f} s.")
         for line in demo.login_table():
