@@ -207,3 +207,20 @@ def test_the_confirmation_page_carries_the_change_it_shows(client_for, users, vn
     assert client.post(url(vnpost), hidden).status_code == 302
     last = channel_history.timeline(vnpost)[-1]
     assert (last.valid_from, last.kind, last.is_cash) == (OCT, ChannelKind.AGENT_COUNTER, True)
+
+
+def test_restoring_a_past_version_keeps_the_classification(client_for, users, vnpost):
+    from tests.test_admin_history_form import history_form_url, posted_form
+
+    channel_history.reclassify(
+        vnpost, ChannelKind.POST_OFFICE, True, channel_history.this_month(), users["admin"]
+    )
+    PaymentChannel.objects.filter(pk=vnpost.pk).update(name="VNPost (renamed)")
+    client = client_for(users["admin"])
+    url_ = history_form_url(vnpost)  # the first version: non-cash, named VNPost
+
+    response = client.post(url_, posted_form(client, url_))
+
+    assert response.status_code == 302
+    vnpost.refresh_from_db()
+    assert (vnpost.name, vnpost.is_cash) == ("VNPost", True)

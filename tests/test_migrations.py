@@ -111,3 +111,59 @@ def test_an_installation_carries_its_data_over_to_dated_facts():
         assert new.get_model("adoption", "Customer").objects.get().branch_id == branch.pk
     finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+CLASSIFICATION_BEFORE = [("adoption", "0008_carry_over_organisation_and_territory")]
+CLASSIFICATION_AFTER = [("adoption", "0009_channel_classification")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_installation_carries_its_channels_over_to_dated_classifications():
+    from datetime import date
+
+    old = _migrate(CLASSIFICATION_BEFORE)
+    channel_model = old.get_model("adoption", "PaymentChannel")
+    vnpost = channel_model.objects.create(
+        code="VNPOST", name="VNPost", kind="agent_counter", is_cash=True
+    )
+    counter = channel_model.objects.create(
+        code="QUAY", name="Quầy thu", kind="company_counter", is_cash=True
+    )
+    area = old.get_model("adoption", "AdminArea")
+    province = area.objects.create(level="province", code="02", name="Hà Giang")
+    branch = old.get_model("adoption", "Branch").objects.create(
+        company=old.get_model("adoption", "Company").objects.create(
+            code="PCHG", name="PC Hà Giang", customer_code_prefix="PA20", province=province
+        ),
+        code="BQ",
+        name="Điện lực Bắc Quang",
+    )
+    old.get_model("adoption", "ChannelMonth").objects.create(
+        period=date(2021, 10, 1), branch=branch, channel=vnpost, customer_type="household"
+    )
+    try:
+        new = _migrate(CLASSIFICATION_AFTER)
+        rows = new.get_model("adoption", "ChannelClassification").objects.order_by("channel_id")
+        assert [(r.channel_id, r.valid_from, r.valid_to, r.kind, r.is_cash) for r in rows] == [
+            (vnpost.pk, date(1900, 1, 1), None, "agent_counter", True),
+            (counter.pk, date(1900, 1, 1), None, "company_counter", True),
+        ]
+        history = new.get_model("adoption", "HistoricalChannelClassification").objects
+        assert history.count() == 2
+        assert new.get_model("adoption", "ChannelMonth").objects.get().kind == "agent_counter"
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_stops_at_a_channel_whose_kind_contradicts_its_cash_flag():
+    old = _migrate(CLASSIFICATION_BEFORE)
+    old.get_model("adoption", "PaymentChannel").objects.create(
+        code="AGR", name="Agribank", kind="bank", is_cash=True
+    )
+    try:
+        with pytest.raises(RuntimeError, match=r"AGR \(bank, cash\)"):
+            _migrate(CLASSIFICATION_AFTER)
+    finally:
+        old.get_model("adoption", "PaymentChannel").objects.filter(code="AGR").delete()
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

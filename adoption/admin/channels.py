@@ -15,17 +15,17 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.admin import SimpleHistoryAdmin
 
 from .. import channel_history
 from ..choices import ChannelKind
 from ..models import Partner, PaymentChannel
 from ..months import month_label, parse_month
+from .history import HistoryAdmin
 from .scoping import accent_insensitive
 
 
 @admin.register(Partner)
-class PartnerAdmin(SimpleHistoryAdmin):
+class PartnerAdmin(HistoryAdmin):
     list_display = ["code", "name", "website"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     search_fields = ["code", *accent_insensitive("name")]
@@ -91,7 +91,7 @@ class ReclassifyForm(forms.Form):
 
 
 @admin.register(PaymentChannel)
-class PaymentChannelAdmin(SimpleHistoryAdmin):
+class PaymentChannelAdmin(HistoryAdmin):
     list_display = [
         "code",
         "name",
@@ -112,6 +112,15 @@ class PaymentChannelAdmin(SimpleHistoryAdmin):
         if obj is None:
             return ()
         return ("kind", "is_cash", "classification_history", "name_history")
+
+    def save_model(self, request, obj, form, change):
+        """A saved form (the change page, or a past version restored from the history page)
+        keeps the classification as it stands: it changes only by reclassifying."""
+        if change:
+            current = PaymentChannel.objects.filter(pk=obj.pk).values("kind", "is_cash").first()
+            if current:
+                obj.kind, obj.is_cash = current["kind"], current["is_cash"]
+        super().save_model(request, obj, form, change)
 
     @admin.display(description=gettext_lazy("classification over time"))
     def classification_history(self, channel):

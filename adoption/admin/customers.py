@@ -4,17 +4,17 @@ import re
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import Customer
 from . import territory as territory_admin
+from .history import HistoryAdmin
 from .scoping import BranchScopedAdmin, accent_insensitive
 
 CODE_START = re.compile(r"PA[0-9]{2}[A-Z0-9]{0,9}")
 
 
 @admin.register(Customer)
-class CustomerAdmin(BranchScopedAdmin, SimpleHistoryAdmin):
+class CustomerAdmin(BranchScopedAdmin, HistoryAdmin):
     list_display = [
         "code",
         "name",

@@ -2,11 +2,11 @@
 
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
-from simple_history.admin import SimpleHistoryAdmin
 
 from .. import permissions
 from ..models import OutreachActivity, OutreachRegistration
 from ..models.outreach import registration_branch_error
+from .history import HistoryAdmin
 from .scoping import BranchScopedAdmin, ScopedChoicesMixin, accent_insensitive
 
 
@@ -30,7 +30,7 @@ class RegistrationInline(ScopedChoicesMixin, admin.TabularInline):
 
 
 @admin.register(OutreachActivity)
-class OutreachActivityAdmin(BranchScopedAdmin, SimpleHistoryAdmin):
+class OutreachActivityAdmin(BranchScopedAdmin, HistoryAdmin):
     list_display = [
         "date",
         "branch",

@@ -2,15 +2,15 @@
 
 from django.contrib import admin
 from django.db.models import Q
-from simple_history.admin import SimpleHistoryAdmin
 
 from .. import permissions
 from ..models import Target
+from .history import HistoryAdmin
 from .scoping import ObjectScopeMixin, ScopedChoicesMixin, accent_insensitive
 
 
 @admin.register(Target)
-class TargetAdmin(ObjectScopeMixin, ScopedChoicesMixin, SimpleHistoryAdmin):
+class TargetAdmin(ObjectScopeMixin, ScopedChoicesMixin, HistoryAdmin):
     list_display = ["period", "company", "branch", "rate"]
     list_filter = [
         ("company", admin.RelatedOnlyFieldListFilter),

@@ -47,14 +47,14 @@ def carry_over(apps, schema_editor):
             is_cash=channel.is_cash,
             history_date=now,
             history_type="+",
-            history_change_reason="carried over by migration 0007",
+            history_change_reason="carried over by migration 0009",
         )
         ChannelMonth.objects.filter(channel=channel).update(kind=channel.kind)
 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("adoption", "0006_payment_no_default_ordering"),
+        ("adoption", "0008_carry_over_organisation_and_territory"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
