@@ -181,10 +181,6 @@ class ChannelPlan:
     def first_name(self):
         return self.renamed[0][1] if self.renamed else self.name
 
-    def name_on(self, day):
-        """The channel's name on that day; `renamed` starts with its first name."""
-        return [n for start, n in self.renamed if start <= day][-1] if self.renamed else self.name
-
     def weights_on(self, day):
         phases = ((date.min, self.weights), *self.later_weights)
         return [w for start, w in phases if start <= day][-1]
