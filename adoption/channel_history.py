@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 
 from . import metrics
 from .models import BranchMonth, ChannelClassification, Customer, Payment, PaymentChannel
-from .models.channels import BEGINNING, contradiction
+from .models.channels import contradiction
+from .models.validity import BEGINNING
 from .months import add_months, month_label
 
 # simple_history's change reason column holds 100 characters.

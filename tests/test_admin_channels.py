@@ -224,3 +224,16 @@ def test_restoring_a_past_version_keeps_the_classification(client_for, users, vn
     assert response.status_code == 302
     vnpost.refresh_from_db()
     assert (vnpost.name, vnpost.is_cash) == ("VNPost", True)
+
+
+def test_a_manager_who_only_views_channels_cannot_open_the_reclassify_page(
+    client_for, users, vnpost
+):
+    client = client_for(users["manager"])
+
+    assert client.get(url(vnpost)).status_code == 403
+    response = client.post(
+        url(vnpost), {"kind": ChannelKind.POST_OFFICE, "is_cash": "on", "from_period": "2030-01"}
+    )
+    assert response.status_code == 403
+    assert len(channel_history.timeline(vnpost)) == 1

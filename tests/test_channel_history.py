@@ -18,7 +18,7 @@ from adoption.models import (
     PaymentChannel,
     RollupDirty,
 )
-from adoption.models.channels import BEGINNING
+from adoption.models.validity import BEGINNING
 from adoption.months import add_months
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -328,3 +328,24 @@ def test_the_database_refuses_two_open_classifications_or_a_mid_month_start(vnpo
         )
     with pytest.raises(IntegrityError), transaction.atomic():
         ChannelClassification.objects.filter(channel=vnpost).update(valid_from=date(2024, 2, 2))
+
+
+def test_two_classifications_of_one_channel_at_once_are_refused(vnpost):
+    """Python says so on every database (with the reason); PostgreSQL's exclusion constraint
+    backs it (test below)."""
+    overlapping = ChannelClassification(
+        channel=vnpost, valid_from=FEB, valid_to=date(2024, 2, 29), kind=ChannelKind.POST_OFFICE
+    )
+    with pytest.raises(ValidationError, match="already has a classification then"):
+        overlapping.full_clean()
+
+
+@pytest.mark.postgres
+def test_the_database_refuses_two_classifications_of_one_channel_at_once(vnpost):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ChannelClassification.objects.create(
+            channel=vnpost,
+            valid_from=FEB,
+            valid_to=date(2024, 2, 29),
+            kind=ChannelKind.POST_OFFICE,
+        )

@@ -15,6 +15,26 @@ CASH_KINDS = {"company_counter", "collector"}
 NONCASH_KINDS = {"bank", "auto_debit", "ewallet", "mobile_money"}
 
 
+def add_exclusion(apps, schema_editor):
+    """On PostgreSQL no two classifications of a channel at once (btree_gist: migration
+    0008); ChannelClassification.clean says the same for SQLite."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(
+        "ALTER TABLE adoption_channelclassification ADD CONSTRAINT classification_no_overlap "
+        "EXCLUDE USING gist (channel_id WITH =, daterange(valid_from, valid_to, '[]') WITH &&)"
+    )
+
+
+def drop_exclusion(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(
+        "ALTER TABLE adoption_channelclassification DROP CONSTRAINT IF EXISTS "
+        "classification_no_overlap"
+    )
+
+
 def carry_over(apps, schema_editor):
     """Every existing channel gets one classification from the beginning with its current
     kind and cash flag (so every past figure stays as it is), and every channel rollup the
@@ -331,4 +351,5 @@ class Migration(migrations.Migration):
                 violation_error_message="This channel already has a classification in force.",
             ),
         ),
+        migrations.RunPython(add_exclusion, drop_exclusion),
     ]

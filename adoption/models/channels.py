@@ -1,8 +1,6 @@
 """Payment channels, the partner organisations behind them, and how each channel is
 classified (kind, cash or not) over time."""
 
-from datetime import date
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -10,11 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..choices import CASH_KINDS, NONCASH_KINDS, ChannelKind
-
-# The valid_from of a channel's first classification: it holds for every month before any
-# reclassification, whatever the contract dates say (payments recorded outside the contract
-# still need a classification).
-BEGINNING = date(1900, 1, 1)
+from .validity import overlapping
 
 # The database's half of "kind and cash flag cannot contradict" (choices.CASH_KINDS).
 KIND_AGREES_WITH_CASH = ~Q(kind__in=sorted(CASH_KINDS), is_cash=False) & ~Q(
@@ -111,6 +105,10 @@ class PaymentChannel(models.Model):
 class ChannelClassification(models.Model):
     """A channel's kind and cash flag for the bill periods valid_from..valid_to.
 
+    A channel's first classification is valid from validity.BEGINNING: it holds for every
+    month before any reclassification, whatever the contract dates say (a payment recorded
+    outside the contract still has one).
+
     The fill reads the one in force for each bill period, so changing a channel's class from
     a month on leaves earlier months' figures alone. PaymentChannel.kind and is_cash repeat
     the newest one (the one still in force, valid_to empty). Written only by
@@ -179,3 +177,11 @@ class ChannelClassification(models.Model):
         message = contradiction(self.kind, self.is_cash)
         if message:
             raise ValidationError({"is_cash": message})
+        # PostgreSQL's exclusion constraint (migration 0009) says the same; this gives
+        # SQLite the rule and every database the message.
+        if self.channel_id and self.valid_from:
+            others = ChannelClassification.objects.filter(
+                overlapping(self.valid_from, self.valid_to), channel_id=self.channel_id
+            ).exclude(pk=self.pk)
+            if others.exists():
+                raise ValidationError(_("This channel already has a classification then."))
