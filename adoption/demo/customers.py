@@ -10,6 +10,7 @@ branch is calibrated so October 2021 shows the rate the company reported, exactl
 import bisect
 from datetime import date, timedelta
 
+from ..areas_loader import REFORM_DATE
 from .names import customer_name
 from .scenario import (
     CALIBRATION_MONTH,
@@ -21,17 +22,17 @@ from .scenario import (
     HOUSEHOLD_BILL,
     LAPSE_SHARE,
     MONTHLY_JITTER,
-    MONTHS,
     REVERT_SHARE,
     SHAPES,
     TOWN_PROPENSITY,
     TRIAL_SHARE,
     UNPAID_SHARE,
     month_index,
+    period,
 )
 
-NEVER = MONTHS + 1000
-LAST_DAY = date(2022, 12, 31)
+NEVER = 10_000  # a month index after any end
+REFORM_MONTH = month_index(REFORM_DATE)
 
 
 class Profile:
@@ -40,8 +41,14 @@ class Profile:
     __slots__ = (
         "code", "name", "branch", "commune_id", "village_id", "customer_type", "connected_on",
         "disconnected_on", "first", "last", "unpaid", "u", "adopt", "trial", "lapse", "revert",
-        "bill", "channel_draw", "cash_channel", "noncash_channel", "id",
+        "bill", "channel_draw", "cash_channel", "noncash_channel", "id", "after",
     )  # fmt: skip
+
+    def place(self, t):
+        """(branch code, commune id, village id) in month t: `after` from the 2025 reform."""
+        if self.after is not None and t >= REFORM_MONTH:
+            return self.after
+        return self.branch.code, self.commune_id, self.village_id
 
     def noncash(self, t):
         """Does this customer pay month t's bill without cash?"""
@@ -58,23 +65,25 @@ class Profile:
         return self.first <= t <= self.last and t != self.unpaid and self.noncash(t)
 
 
-def _interpolate(anchors):
+def _interpolate(anchors, months):
     points = sorted(anchors.items())
     values = []
-    for t in range(MONTHS):
+    for t in range(months):
         for (t0, v0), (t1, v1) in zip(points, points[1:], strict=False):
             if t0 <= t <= t1:
                 values.append(v0 + (v1 - v0) * (t - t0) / (t1 - t0))
                 break
+        else:
+            values.append(points[-1][1])
     return values
 
 
-def adoption_curve(plan, rng):
+def adoption_curve(plan, rng, months):
     """Share of the branch's customers adopted by each month: the terrain's shape, scaled to
     the October 2021 rate, with the branch's own unevenness; never decreasing."""
     rate = plan.rate_oct_2021 / 100
     curve, highest = [], 0.0
-    for t, shape in enumerate(_interpolate(SHAPES[plan.terrain])):
+    for t, shape in enumerate(_interpolate(SHAPES[plan.terrain], months)):
         jitter = 0 if t == CALIBRATION_MONTH else rng.uniform(-MONTHLY_JITTER, MONTHLY_JITTER)
         highest = max(highest, min(0.97, rate * shape * (1 + jitter)))
         curve.append(highest)
@@ -85,15 +94,17 @@ def _random_day(rng, first, last):
     return first + timedelta(days=rng.randrange((last - first).days + 1))
 
 
-def _campaign_month(rng):
+def _campaign_month(rng, months):
     """Trials cluster in outreach campaign months."""
     if rng.random() < 0.6:
-        return rng.choice(list(CAMPAIGNS))
-    return rng.randrange(MONTHS - 1)
+        return rng.choice([t for t in CAMPAIGNS if t < months])
+    return rng.randrange(months - 1)
 
 
-def make_profiles(plan, communes, villages, count, rng):
-    """`count` customers of one branch over its communes ([(id, name, is_town)])."""
+def make_profiles(plan, communes, villages, count, rng, months):
+    """`count` customers of one branch over its communes ([(id, name, is_town)]), for the
+    months 0 .. months - 1."""
+    last_day = period(months) - timedelta(days=1)
     weights = [(3.0 if is_town else 1.0) * rng.uniform(0.6, 1.4) for _, _, is_town in communes]
     commune_factor = {
         cid: TOWN_PROPENSITY if is_town else rng.uniform(0.8, 1.25) for cid, _, is_town in communes
@@ -113,18 +124,18 @@ def make_profiles(plan, communes, villages, count, rng):
         if rng.random() < CONNECTED_BEFORE_2019:
             p.connected_on = _random_day(rng, date(1995, 1, 1), date(2018, 12, 31))
         else:
-            p.connected_on = _random_day(rng, date(2019, 1, 1), LAST_DAY)
+            p.connected_on = _random_day(rng, date(2019, 1, 1), last_day)
         p.disconnected_on = None
         start = max(p.connected_on, date(2019, 1, 1)) + timedelta(days=30)
-        if rng.random() < DISCONNECTED_SHARE and start < LAST_DAY:
-            p.disconnected_on = _random_day(rng, start, LAST_DAY)
+        if rng.random() < DISCONNECTED_SHARE and start < last_day:
+            p.disconnected_on = _random_day(rng, start, last_day)
         p.first = max(0, month_index(p.connected_on))
-        p.last = MONTHS - 1 if p.disconnected_on is None else month_index(p.disconnected_on)
+        p.last = months - 1 if p.disconnected_on is None else month_index(p.disconnected_on)
         p.unpaid = rng.randrange(p.first, p.last + 1) if rng.random() < UNPAID_SHARE else None
         p.u = rng.random() * propensity * commune_factor[commune_id]
         p.trial = p.lapse = None
         if rng.random() < TRIAL_SHARE:
-            start = _campaign_month(rng)
+            start = _campaign_month(rng, months)
             p.trial = (start, start + rng.randint(1, 3))
         if rng.random() < LAPSE_SHARE:
             start = rng.randint(2, 14)  # months after adopting
@@ -136,6 +147,7 @@ def make_profiles(plan, communes, villages, count, rng):
         p.cash_channel = "THU" if rng.random() < COLLECTOR_SHARE[plan.terrain] else "QUAY"
         p.noncash_channel = None
         p.adopt = None
+        p.after = None
         profiles.append(p)
     # Ranks, not raw scores: the branch's curve then means the same share at every scale.
     for rank, p in enumerate(sorted(profiles, key=lambda p: p.u)):
@@ -147,11 +159,11 @@ def _adopt(profiles, curve, factor):
     scaled = [min(0.98, v * factor) for v in curve]
     for p in profiles:
         t = _first_above(scaled, p.u)
-        p.adopt = None if t >= MONTHS else t
+        p.adopt = None if t >= len(curve) else t
 
 
 def _first_above(curve, u):
-    """First month whose (non-decreasing) curve value exceeds u; MONTHS if none."""
+    """First month whose (non-decreasing) curve value exceeds u; len(curve) if none."""
     return bisect.bisect_right(curve, u)
 
 

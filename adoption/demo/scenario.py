@@ -7,11 +7,12 @@ place. Customer counts are at scale 1; rates are in percent.
 from dataclasses import dataclass
 from datetime import date
 
-from ..choices import ChannelKind, CustomerType, Role
+from ..choices import CASH_KINDS, ChannelKind, CustomerType, Role
 
 FIRST_YEAR = 2019
-MONTHS = 48  # January 2019 .. December 2022
 CALIBRATION_MONTH = 33  # October 2021: the month the company's report quotes
+# The story needs October 2021 and the December 2021 headline target at least.
+EARLIEST_END = date(2021, 12, 1)
 
 
 def period(t):
@@ -21,6 +22,11 @@ def period(t):
 
 def month_index(day):
     return (day.year - FIRST_YEAR) * 12 + day.month - 1
+
+
+def last_complete_month(today):
+    """The month before today's: the latest one whose bills are all in."""
+    return period(month_index(today) - 1)
 
 
 CITY, LOWLAND, HIGHLAND = "city", "lowland", "highland"
@@ -41,6 +47,11 @@ class BranchPlan:
     def branch_name(self):
         return f"Điện lực {self.name}"
 
+    @property
+    def area_branch_name(self):
+        """Its name from July 2025, when the district branches became area branches."""
+        return f"Điện lực khu vực {self.name.removeprefix('Thành phố ')}"
+
 
 BRANCHES = (
     BranchPlan("HG", "024", "Thành phố Hà Giang", CITY, 19_000, 64, 68, 75),
@@ -56,29 +67,48 @@ BRANCHES = (
     BranchPlan("MV", "027", "Mèo Vạc", HIGHLAND, 10_000, 29, 34, 45),
 )
 
+CORPORATION = {"code": "EVNNPC", "name": "Tổng công ty Điện lực miền Bắc"}
 COMPANY = {"code": "PCHG", "name": "Công ty Điện lực Hà Giang", "customer_code_prefix": "PA20"}
 PROVINCE = "Hà Giang"
+# An assumption of the scenario: from 1 July 2025, as the provinces merged, PC Hà Giang's
+# branches join PC Tuyên Quang (its own branches are not part of the demo).
+SUCCESSOR_COMPANY = {
+    "code": "PCTQ",
+    "name": "Công ty Điện lực Tuyên Quang",
+    "customer_code_prefix": "PA11",
+}
 
-# Company-wide targets (period, percent); the report's headline is 45% by December 2021.
+# Company-wide targets (period, percent), each for its year; the report's headline is 45% by
+# December 2021. From July 2025 the branches belong to PC Tuyên Quang, which sets its own.
 COMPANY_TARGETS = ((date(2019, 12, 1), 20), (date(2020, 12, 1), 30), (date(2021, 12, 1), 45))
-COMPANY_TARGETS += ((date(2022, 12, 1), 55),)
+COMPANY_TARGETS += ((date(2022, 12, 1), 55), (date(2023, 12, 1), 70), (date(2024, 12, 1), 85))
+SUCCESSOR_TARGETS = ((date(2025, 12, 1), 88), (date(2026, 12, 1), 90))
+# Branch targets after 2022 rise by this much a year from the branch's December 2022 one.
+BRANCH_TARGET_STEP, BRANCH_TARGET_CEILING = 10, 95
+LAST_TARGET_YEAR = 2026
 
-# Adoption relative to October 2021, by terrain, at anchor months (linear in between). The
-# steps after months 19-20, 31-32 and 38 follow the outreach campaigns; the highland step at
-# month 34 is Viettel's mobile money, which needs neither a bank account nor a smartphone.
+# Adoption relative to October 2021, by terrain, at anchor months (linear in between, flat
+# after the last). The steps after months 19-20, 31-32 and 38 follow the outreach campaigns;
+# the highland step at month 34 is Viettel's mobile money, which needs neither a bank account
+# nor a smartphone. From 2023 adoption keeps rising towards what EVNNPC reported for 2024
+# (about 87% of customers paying without cash), then levels off.
 SHAPES = {
     CITY: {0: 0.42, 11: 0.60, 17: 0.74, 19: 0.76, 20: 0.81, 22: 0.86, 29: 0.92, 32: 0.95,
-           33: 1.0, 35: 1.05, 40: 1.09, 47: 1.16},
+           33: 1.0, 35: 1.05, 40: 1.09, 47: 1.16, 59: 1.33, 71: 1.47, 83: 1.51, 95: 1.53},
     LOWLAND: {0: 0.22, 11: 0.40, 17: 0.52, 19: 0.55, 20: 0.63, 22: 0.70, 29: 0.80, 31: 0.84,
-              32: 0.88, 33: 1.0, 35: 1.06, 38: 1.12, 41: 1.17, 47: 1.28},
+              32: 0.88, 33: 1.0, 35: 1.06, 38: 1.12, 41: 1.17, 47: 1.28, 59: 1.66, 71: 2.03,
+              83: 2.1, 95: 2.15},
     HIGHLAND: {0: 0.10, 11: 0.22, 17: 0.34, 19: 0.37, 20: 0.46, 22: 0.55, 29: 0.68, 31: 0.73,
-               32: 0.80, 33: 1.0, 34: 1.06, 35: 1.12, 38: 1.22, 39: 1.32, 41: 1.38, 47: 1.52},
+               32: 0.80, 33: 1.0, 34: 1.06, 35: 1.12, 38: 1.22, 39: 1.32, 41: 1.38, 47: 1.52,
+               59: 2.07, 71: 2.6, 83: 2.74, 95: 2.85},
 }  # fmt: skip
 MONTHLY_JITTER = 0.03  # each branch climbs unevenly: up to ±3% of its curve, month by month
 
 # Outreach campaigns: (month index, activities per branch). Sep-Oct 2020, Sep-Oct 2021 (joint
-# visits with Viettel, gifts in October 2021), Mar-Apr 2022 (mobile money in the highlands).
-CAMPAIGNS = {20: 3, 21: 4, 32: 4, 33: 6, 38: 3, 39: 3}
+# visits with Viettel, gifts in October 2021), Mar-Apr 2022 (mobile money in the highlands),
+# then one or two a year: e-wallets, the EVN app, auto-debit, the July 2025 reform, VNPT Money.
+CAMPAIGNS = {20: 3, 21: 4, 32: 4, 33: 6, 38: 3, 39: 3, 50: 2, 51: 2, 56: 3, 57: 3, 68: 3,
+             69: 3, 78: 4, 79: 3, 86: 2, 87: 2, 92: 3, 93: 3}  # fmt: skip
 GIFTS_OCT_2021 = 100
 
 # Customer mix: (type, share, propensity factor: lower adopts sooner, median bill in VND).
@@ -99,7 +129,7 @@ DISCONNECTED_SHARE = 0.03
 TOWN_PROPENSITY = 0.6  # thị trấn and phường adopt sooner than the xã around them
 # Adoption that does not stick: a trial before adopting, a lapse back to cash, or for good.
 TRIAL_SHARE, LAPSE_SHARE, REVERT_SHARE = 0.10, 0.10, 0.04
-UNPAID_SHARE = 0.3  # customers with one bill never paid in the four years
+UNPAID_SHARE = 0.3  # customers with one bill never paid
 OTHER_CHANNEL_SHARE = 0.05  # non-cash payments made through another channel than usual
 
 
@@ -116,7 +146,10 @@ PARTNERS = (
     PartnerPlan("VIETCOMBANK", "Vietcombank", "https://www.vietcombank.com.vn"),
     PartnerPlan("VIETINBANK", "VietinBank", "https://www.vietinbank.vn"),
     PartnerPlan("VIETTEL", "Viettel Digital", "https://viettelmoney.vn"),
+    PartnerPlan("VNPT", "VNPT Fintech", "https://vnptmoney.vn"),
     PartnerPlan("MOMO", "MoMo", "https://momo.vn"),
+    PartnerPlan("ZALOPAY", "ZaloPay", "https://zalopay.vn"),
+    PartnerPlan("SHOPEEPAY", "ShopeePay", "https://shopeepay.vn"),
     PartnerPlan("VNPOST", "Bưu điện Việt Nam (VNPost)", "https://vnpost.vn"),
     PartnerPlan("PAYOO", "Payoo", "https://payoo.vn"),
     PartnerPlan("VNPAY", "VNPAY", "https://vnpay.vn"),
@@ -130,15 +163,30 @@ class ChannelPlan:
     name: str
     kind: str
     partner: str | None
-    contract_start: date
+    contract_start: date  # a month's first day: no payment goes through it before
     fee: int
     # Share of new adopters who pick this channel: city, lowland, highland.
     weights: tuple = (0, 0, 0)
+    # (from month, weights): the channel's pull changes, e.g. with a new service.
+    later_weights: tuple = ()
+    # ((date.min, first name), (from month, next name), ...): a rename keeps the channel, its
+    # code, payments and history; `name` is the current one.
+    renamed: tuple = ()
 
     @property
     def is_cash(self):
-        return self.kind in (ChannelKind.COMPANY_COUNTER, ChannelKind.COLLECTOR)
+        return self.kind in CASH_KINDS
 
+    @property
+    def first_name(self):
+        return self.renamed[0][1] if self.renamed else self.name
+
+    def weights_on(self, day):
+        phases = ((date.min, self.weights), *self.later_weights)
+        return [w for start, w in phases if start <= day][-1]
+
+
+VIETTEL_MONEY_FROM = date(2021, 11, 1)
 
 CHANNELS = (
     ChannelPlan("AGR", "Agribank", ChannelKind.BANK, "AGRIBANK", date(2015, 3, 1), 1_650,
@@ -148,21 +196,37 @@ CHANNELS = (
                 (12, 4, 1)),
     ChannelPlan("CTG", "VietinBank", ChannelKind.BANK, "VIETINBANK", date(2016, 9, 1), 1_650,
                 (10, 6, 2)),
-    ChannelPlan("VTP", "ViettelPay", ChannelKind.EWALLET, "VIETTEL", date(2018, 4, 1), 1_100,
-                (15, 20, 30)),
+    # Auto-debit ("trích nợ tự động"): the bank pays each bill from the account on its own.
+    ChannelPlan("AGR-TNTD", "Trích nợ tự động Agribank", ChannelKind.AUTO_DEBIT, "AGRIBANK",
+                date(2019, 7, 1), 1_650, (6, 10, 6)),
+    ChannelPlan("BIDV-TNTD", "Trích nợ tự động BIDV", ChannelKind.AUTO_DEBIT, "BIDV",
+                date(2020, 1, 1), 1_650, (4, 3, 1)),
+    # ViettelPay became Viettel Money in November 2021, when Viettel's mobile money opened in
+    # it: one channel under two names. Half the highland adopters after it choose it.
+    ChannelPlan("VTP", "Viettel Money", ChannelKind.EWALLET, "VIETTEL", date(2018, 4, 1), 1_100,
+                (15, 20, 30), later_weights=((VIETTEL_MONEY_FROM, (20, 45, 130)),),
+                renamed=((date.min, "ViettelPay"), (VIETTEL_MONEY_FROM, "Viettel Money"))),
+    ChannelPlan("VNPTMONEY", "VNPT Money", ChannelKind.MOBILE_MONEY, "VNPT", date(2022, 1, 1),
+                0, (3, 8, 20)),
     ChannelPlan("MOMO", "MoMo", ChannelKind.EWALLET, "MOMO", date(2018, 1, 1), 1_100,
                 (10, 4, 1)),
-    ChannelPlan("VNPOST", "Bưu điện VNPost", ChannelKind.AGENT_COUNTER, "VNPOST",
+    ChannelPlan("ZALOPAY", "ZaloPay", ChannelKind.EWALLET, "ZALOPAY", date(2020, 3, 1), 1_100,
+                (6, 2, 1)),
+    ChannelPlan("SHOPEEPAY", "ShopeePay", ChannelKind.EWALLET, "SHOPEEPAY", date(2021, 3, 1),
+                1_100, (5, 2, 1)),
+    # EVNNPC's own customer app: it hands the payment to a gateway, like an intermediary.
+    ChannelPlan("EVNAPP", "Ứng dụng EVNNPC CSKH", ChannelKind.EWALLET, None, date(2020, 6, 1),
+                0, (8, 5, 3), later_weights=((date(2023, 1, 1), (16, 10, 6)),)),
+    # The post office and ECPay's shop agents take banknotes on the company's behalf and pay
+    # it by transfer: counted as non-cash, as the company's report does.
+    ChannelPlan("VNPOST", "Bưu điện VNPost", ChannelKind.POST_OFFICE, "VNPOST",
                 date(2016, 1, 1), 2_200, (5, 10, 18)),
     ChannelPlan("PAYOO", "Payoo", ChannelKind.EWALLET, "PAYOO", date(2017, 5, 1), 1_100,
                 (4, 3, 2)),
     ChannelPlan("VNPAY", "VNPAY", ChannelKind.EWALLET, "VNPAY", date(2019, 3, 1), 1_100,
                 (7, 3, 2)),
-    ChannelPlan("ECPAY", "ECPay", ChannelKind.EWALLET, "ECPAY", date(2017, 8, 1), 1_100,
+    ChannelPlan("ECPAY", "ECPay", ChannelKind.AGENT_COUNTER, "ECPAY", date(2017, 8, 1), 1_100,
                 (3, 3, 4)),
-    # Viettel mobile money from November 2021: half the highland adopters after it choose it.
-    ChannelPlan("VTMONEY", "Viettel Money (Mobile Money)", ChannelKind.MOBILE_MONEY, "VIETTEL",
-                date(2021, 11, 1), 0, (5, 25, 100)),
     ChannelPlan("QUAY", "Quầy thu Điện lực", ChannelKind.COMPANY_COUNTER, None,
                 date(2015, 1, 1), 0),
     ChannelPlan("THU", "Thu ngân viên tại nhà", ChannelKind.COLLECTOR, None, date(2015, 1, 1), 0),
