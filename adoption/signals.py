@@ -17,8 +17,9 @@ from .models import Customer, Payment, PaymentChannel
 CUSTOMER_FIELDS = ("branch_id", "commune_id", "customer_type", "connected_on", "disconnected_on")
 
 
-def _branch_of(customer_id):
-    return Customer.objects.filter(pk=customer_id).values_list("branch_id", flat=True).first()
+def _branch_of(customer_id, period):
+    """The branch whose rollups hold this customer's figures for the period."""
+    return metrics.branch_for_period(customer_id, period)
 
 
 @receiver(pre_save, sender=Payment)
@@ -29,16 +30,16 @@ def payment_saving(sender, instance, raw=False, **kwargs):
     if instance.pk:
         old = Payment.objects.filter(pk=instance.pk).values("period", "customer_id").first()
         if old:
-            cells.add((old["period"], _branch_of(old["customer_id"])))
+            cells.add((old["period"], _branch_of(old["customer_id"], old["period"])))
     if instance.period and instance.customer_id:
-        cells.add((instance.period, _branch_of(instance.customer_id)))
+        cells.add((instance.period, _branch_of(instance.customer_id, instance.period)))
     for period, branch_id in cells:
         metrics.mark_dirty([period], [branch_id])
 
 
 @receiver(pre_delete, sender=Payment)
 def payment_deleting(sender, instance, **kwargs):
-    metrics.mark_dirty([instance.period], [_branch_of(instance.customer_id)])
+    metrics.mark_dirty([instance.period], [_branch_of(instance.customer_id, instance.period)])
 
 
 @receiver(pre_save, sender=Customer)
