@@ -113,6 +113,7 @@ class OutreachActivity(models.Model):
             self.branch if self.branch_id else None,
             self.commune if self.commune_id else None,
             self.village if self.village_id else None,
+            on=self.date,
         )
         if errors:
             raise ValidationError(errors)
