@@ -105,9 +105,6 @@ def with_rates(row):
     return row
 
 
-VIEWS = ("was", "now")
-
-
 def monthly_rates(
     *,
     start=None,
