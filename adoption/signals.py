@@ -73,5 +73,7 @@ def channel_saving(sender, instance, raw=False, **kwargs):
     by_period = {}
     for period, branch_id in used:
         by_period.setdefault(period, set()).add(branch_id)
+    # A past period's figures sit in the branch of that period, maybe not the customer's now.
+    related = metrics.branches_sharing_customers()
     for period, branch_ids in by_period.items():
-        metrics.mark_dirty([period], branch_ids)
+        metrics.mark_dirty([period], {r for b in branch_ids for r in related[b]})
