@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -71,6 +71,18 @@ def noncash_in_force():
             valid_from__lte=OuterRef("period"),
             is_cash=False,
         )
+    )
+
+
+def in_force_for_payment(field):
+    """A Payment annotation: this field ("kind" or "is_cash") of the channel's classification
+    in force for the payment's bill period."""
+    return Subquery(
+        ChannelClassification.objects.filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=OuterRef("period")),
+            channel=OuterRef("channel"),
+            valid_from__lte=OuterRef("period"),
+        ).values(field)[:1]
     )
 
 
@@ -254,8 +266,10 @@ def _mark_changed(channel, first, last):
     by_period = {}
     for period, branch_id in used.values_list("period", "customer__branch_id").distinct():
         by_period.setdefault(period, set()).add(branch_id)
+    # A past period's figures sit in the branch of that period, maybe not the customer's now.
+    related = metrics.branches_sharing_customers()
     for period, branch_ids in by_period.items():
-        metrics.mark_dirty([period], branch_ids)
+        metrics.mark_dirty([period], {r for b in branch_ids for r in related[b]})
 
 
 # What a change would do, for the confirmation page.

@@ -19,6 +19,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from . import chart_links, dashboard_cache, metrics
+from .area_labels import area_labels, branch_label
 from .choices import ChannelKind
 from .filters import DashboardFilterForm
 from .models import AdminArea
@@ -88,27 +89,41 @@ class Chart:
         return {"labels": self.labels, "datasets": datasets}
 
 
-def district_name(branch):
-    return branch.district.name if branch.district_id else branch.name
+def label_month(scope):
+    """The month whose names label the figures: the last one shown as it was, today as it is
+    now."""
+    return timezone.localdate() if scope.view == "now" else scope.end
 
 
-def adoption_chart(branches, months, branch_rows, company_rows, targets):
-    """Adoption rate per district, the company line bold, the target dashed."""
+def district_name(branch, on=None):
+    """The branch's label for figures of month `on` (adoption.area_labels.branch_label)."""
+    return branch_label(branch, on)
+
+
+def adoption_chart(branches, months, branch_rows, company_rows, targets, label_on=None):
+    """Adoption rate per district, the company line bold, the target dashed. Branches are
+    named as they were at label_on (default: the last month)."""
     by_branch = rate_series(branch_rows, "branch_id", months)
     company = rate_series(company_rows, None, months).get(None, [None] * len(months))
-    series = [Series(district_name(b), by_branch.get(b.pk, [None] * len(months))) for b in branches]
+    on = label_on or (months[-1] if months else None)
+    series = [
+        Series(district_name(b, on), by_branch.get(b.pk, [None] * len(months))) for b in branches
+    ]
     series.append(Series(_("Whole company"), company, TOTAL_STYLE))
     series.append(Series(_("Target"), [targets.for_month(m) for m in months], TARGET_STYLE))
     return Chart([month_label(m) for m in months], series)
 
 
 def commune_names(rows):
-    """{commune id: name} for the communes in these monthly_rates rows (one query)."""
+    """{commune id: name} for the communes in these monthly_rates rows (one query); two
+    communes of one name (the old and the new Tân Quang) are told apart."""
     ids = {row["commune_id"] for row in rows}
-    return dict(AdminArea.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return area_labels(AdminArea.objects.filter(pk__in=ids).select_related("parent"))
 
 
-def branch_chart(branch, months, commune_rows, branch_rows, targets, names, outreach_counts):
+def branch_chart(
+    branch, months, commune_rows, branch_rows, targets, names, outreach_counts, label_on=None
+):
     """Adoption rate per commune of one branch, the branch bold, target dashed, outreach bars."""
     by_commune = rate_series(commune_rows, "commune_id", months)
     series = [
@@ -116,7 +131,8 @@ def branch_chart(branch, months, commune_rows, branch_rows, targets, names, outr
         for pk, data in sorted(by_commune.items(), key=lambda item: names[item[0]])
     ]
     whole = rate_series(branch_rows, "branch_id", months).get(branch.pk, [None] * len(months))
-    series.append(Series(district_name(branch), whole, TOTAL_STYLE))
+    on = label_on or (months[-1] if months else None)
+    series.append(Series(district_name(branch, on), whole, TOTAL_STYLE))
     series.append(
         Series(_("Target"), [targets.for_month(m, branch.pk) for m in months], TARGET_STYLE)
     )
@@ -267,6 +283,7 @@ class AdoptionChartView(DashboardChartView):
             group="branch",
             branch_ids=ids,
             customer_types=scope.customer_types,
+            view=scope.view,
         )
         return adoption_chart(
             self.branches,
@@ -274,6 +291,7 @@ class AdoptionChartView(DashboardChartView):
             branch_rows,
             totals_by_period(branch_rows),
             Targets(self.branches[0].company_id),
+            label_on=label_month(scope),
         )
 
 
@@ -293,6 +311,7 @@ class ChannelMixChartView(DashboardChartView):
             branch_ids=ids,
             customer_types=scope.customer_types,
             channel_kinds=scope.channel_kinds,
+            view=scope.view,
         )
         payee_of = payees(timezone.localdate()) if by == "partner" else None
         return channel_mix_chart(self.months, rows, by, payee_of)
@@ -306,6 +325,7 @@ class BranchChartView(DashboardChartView):
             "end": scope.end,
             "branch_ids": [branch.pk],
             "customer_types": scope.customer_types,
+            "view": scope.view,
         }
         commune_rows = metrics.monthly_rates(group="commune", **kwargs)
         return branch_chart(
@@ -316,6 +336,7 @@ class BranchChartView(DashboardChartView):
             Targets(branch.company_id),
             commune_names(commune_rows),
             outreach_per_month(outreach_activities(branch, scope.start, scope.end)),
+            label_on=label_month(scope),
         )
 
 
@@ -329,5 +350,6 @@ class PartnerChartView(DashboardChartView):
             branch_ids=[b.pk for b in self.branches],
             customer_types=scope.customer_types,
             channel_kinds=scope.channel_kinds,
+            view=scope.view,
         )
         return partner_chart(self.months, rows, payees(timezone.localdate()), measure)

@@ -1,4 +1,5 @@
-"""The dashboard filter: month range, customer types and channel kinds, all in the query string.
+"""The dashboard filter: month range, customer types, channel kinds and the view of history
+("as it was" or "as it is now", see docs/metrics.md), all in the query string.
 
 The rollups are read through adoption.metrics rather than as querysets, so this is a plain
 form rather than a django-filter FilterSet; it yields a `Scope` that every page, chart and table
@@ -43,6 +44,7 @@ class Scope:
     end: date
     customer_types: list = field(default_factory=list)
     channel_kinds: list = field(default_factory=list)
+    view: str = "was"
 
     def query(self, **extra):
         """This scope as a query string, so a link or a JSON URL shows the same thing."""
@@ -51,6 +53,9 @@ class Scope:
         query["end"] = f"{self.end:%Y-%m}"
         query.setlist("customer_type", self.customer_types)
         query.setlist("channel_kind", self.channel_kinds)
+        # The default view stays out, so links made before the switch existed still match.
+        if self.view != "was":
+            query["view"] = self.view
         for key, value in extra.items():
             if value:
                 query[key] = value
@@ -71,6 +76,13 @@ class DashboardFilterForm(forms.Form):
         choices=ChannelKind.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
+    )
+
+    view = forms.ChoiceField(
+        label=_("Group history"),
+        choices=[("was", _("As it was")), ("now", _("As it is now"))],
+        required=False,
+        widget=forms.RadioSelect,
     )
 
     def __init__(self, data, *, latest=None):
@@ -103,4 +115,5 @@ class DashboardFilterForm(forms.Form):
             end=end,
             customer_types=sorted(cleaned.get("customer_type") or []),
             channel_kinds=sorted(cleaned.get("channel_kind") or []),
+            view=cleaned.get("view") or "was",
         )

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .area_labels import area_labels
 from .choices import AreaLevel
 from .models import BARRIER_FIELDS, Customer, OutreachActivity, OutreachPlan
 from .models.customers import CUSTOMER_CODE_PATTERN
@@ -24,10 +25,13 @@ MAX_CODES = 500
 
 
 class PlaceChoiceField(forms.ModelChoiceField):
+    # {commune id: label}: two communes of one name in the list are told apart.
+    labels = {}
+
     def label_from_instance(self, obj):
         if obj.level == AreaLevel.VILLAGE:
-            return f"{obj.name} ({obj.parent.name})"
-        return obj.name
+            return f"{obj.name} ({self.labels.get(obj.parent_id, obj.parent.name)})"
+        return self.labels.get(obj.pk, obj.name)
 
 
 class CountField(forms.IntegerField):
@@ -93,10 +97,12 @@ class OutreachForm(forms.ModelForm):
         self.today = timezone.localdate()
         for name in COUNT_FIELDS:
             self.fields[name] = CountField(label=self.fields[name].label)
+        # Today's communes and villages: what the branch serves now.
         communes, villages = branch_places(branch)
         self.fields["place"].queryset = (
             (communes | villages).select_related("parent").order_by("level", "name")
         )
+        self.fields["place"].labels = area_labels(communes.select_related("parent"))
         self.fields["date"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
         self.fields["date"].widget = forms.DateInput(
             format="%Y-%m-%d",

@@ -1,6 +1,7 @@
 """What branch staff may learn about one household at the door: whether it already pays without
 cash, through which kind of channel, and since which bill. No name, no amounts."""
 
+from .channel_history import in_force_for_payment
 from .choices import ChannelKind
 from .models import Payment
 
@@ -16,11 +17,12 @@ def lookup(customer):
     periods = {}
     for period, is_cash, kind in (
         Payment.objects.filter(customer=customer)
+        .annotate(cash_then=in_force_for_payment("is_cash"), kind_then=in_force_for_payment("kind"))
         .order_by("-period", "-paid_at")
-        .values_list("period", "channel__is_cash", "channel__kind")
+        .values_list("period", "cash_then", "kind_then")
     ):
         entry = periods.setdefault(period, {"noncash": False, "kind": None})
-        if not is_cash and not entry["noncash"]:
+        if is_cash is False and not entry["noncash"]:
             entry.update(noncash=True, kind=kind)  # the latest non-cash payment of that bill
     if not periods:
         return {"paid": False, "noncash": False, "kind": None, "since": None, "last_period": None}

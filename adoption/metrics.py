@@ -19,9 +19,12 @@ any set of customers (a commune, a branch, the company):
 - 6-month cohort: customers whose first non-cash period is P-6; retained: those of the cohort
   who are non-cash in P. Retention rate = retained / cohort.
 
-Every count is stored per (period, branch, commune, customer type) in CommuneMonth, by the
-customer's current branch, commune and type, and summed over communes in BranchMonth (what
-branch and company figures read); ChannelMonth holds the channel mix. Every rate is a ratio
+Every count is stored per (period, branch, commune, customer type) in CommuneMonth "as it
+was": by the customer's commune that month (CustomerPlacement), the branch serving it that
+month (BranchTerritory) and the customer's current type; summed over communes in BranchMonth
+with the branch's company that month (BranchVersion), what branch and company figures read;
+ChannelMonth holds the channel mix. "As it is now" regroups the same counts onto today's
+communes and branches when read (adoption.regrouping). Every rate is a ratio
 of summed counts, never an average of rates. The rollups cover each month from the first to
 the last bill period that has any payment; a month without payments inside that range still
 has its active customers.
@@ -42,23 +45,27 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Max, Min, Sum
+from django.db.models import Exists, Max, Min, OuterRef, Sum
 from django.utils import timezone
 
-from . import jobs
+from . import jobs, regrouping
 from .models import (
     Branch,
     BranchMonth,
+    BranchTerritory,
+    BranchVersion,
     ChannelClassification,
     ChannelMonth,
     CommuneMonth,
     Customer,
+    CustomerPlacement,
     FirstNoncash,
     Payment,
     PaymentChannel,
     RollupDirty,
     RollupState,
 )
+from .models.validity import in_force
 
 COUNT_FIELDS = (
     "active_customers",
@@ -104,10 +111,32 @@ def with_rates(row):
 
 
 def monthly_rates(
-    *, start=None, end=None, periods=None, group="branch", branch_ids=None, customer_types=None
+    *,
+    start=None,
+    end=None,
+    periods=None,
+    group="branch",
+    branch_ids=None,
+    customer_types=None,
+    company_ids=None,
+    view="was",
 ):
     """Summed counts and rates per period (and per branch or commune), start..end inclusive,
-    or only the months listed in `periods`."""
+    or only the months listed in `periods`.
+
+    view="was" (as it was): each month under the branch, commune and company of that month.
+    view="now" (as it is now): the same counts regrouped onto today's communes, branches and
+    companies (adoption.regrouping); branch_ids and company_ids then name today's."""
+    if view == "now":
+        qs = regrouping.rollups_for_now(start, end, periods, customer_types)
+        rows = regrouping.commune_rows_now(
+            qs,
+            COUNT_FIELDS,
+            group,
+            branch_ids=None if branch_ids is None else set(branch_ids),
+            company_ids=None if company_ids is None else set(company_ids),
+        )
+        return [with_rates(row) for row in rows]
     rollup = CommuneMonth if group == "commune" else BranchMonth
     if periods is not None:
         qs = rollup.objects.filter(period__in=periods)
@@ -115,6 +144,14 @@ def monthly_rates(
         qs = rollup.objects.filter(period__gte=start, period__lte=end)
     if branch_ids is not None:
         qs = qs.filter(branch_id__in=branch_ids)
+    if company_ids is not None and rollup is BranchMonth:
+        qs = qs.filter(company_id__in=company_ids)
+    elif company_ids is not None:
+        # CommuneMonth has no company: its branch's company that month is in BranchMonth.
+        then = BranchMonth.objects.filter(
+            period=OuterRef("period"), branch_id=OuterRef("branch_id"), company_id__in=company_ids
+        )
+        qs = qs.filter(Exists(then))
     if customer_types:
         qs = qs.filter(customer_type__in=customer_types)
     keys = ["period", *GROUP_KEYS[group]]
@@ -122,13 +159,25 @@ def monthly_rates(
     return [with_rates(dict(row)) for row in rows]
 
 
-def channel_mix(*, start, end, by="kind", branch_ids=None, customer_types=None, channel_kinds=None):
+def channel_mix(
+    *,
+    start,
+    end,
+    by="kind",
+    branch_ids=None,
+    customer_types=None,
+    channel_kinds=None,
+    view="was",
+):
     """Payments, VND and paying customers per period and channel kind (the kind in force for
     the period) or channel.
 
     Per kind, customers are summed over its channels: a customer who paid through two banks
-    counts once for each bank.
+    counts once for each bank. view="now": branch_ids name today's branches, and the rows of
+    the branches whose communes they serve today count for them.
     """
+    if view == "now":
+        branch_ids = regrouping.branches_then(branch_ids)
     qs = ChannelMonth.objects.filter(period__gte=start, period__lte=end)
     if branch_ids is not None:
         qs = qs.filter(branch_id__in=branch_ids)
@@ -217,10 +266,67 @@ def mark_dirty(periods, branch_ids, schedule=True):
         jobs.fill_after_commit()
 
 
+def customer_branches(customer_ids):
+    """{customer id: every branch the customer can have counted in}: its current branch and
+    the branches that served, at any time, a commune it was placed in (a superset of the
+    branches of its periods, cheap to find)."""
+    result = defaultdict(set)
+    ids = list(customer_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for cid, branch_id in Customer.objects.filter(pk__in=chunk).values_list("pk", "branch_id"):
+            result[cid].add(branch_id)
+        pairs = (
+            CustomerPlacement.objects.filter(customer_id__in=chunk)
+            .filter(commune__territory__isnull=False)
+            .values_list("customer_id", "commune__territory__branch_id")
+            .distinct()
+        )
+        for cid, branch_id in pairs:
+            result[cid].add(branch_id)
+    return result
+
+
+def branches_sharing_customers():
+    """{current branch: every branch its customers can have counted in}, itself included:
+    what a bulk change to customers of one branch (an import) can make stale."""
+    related = defaultdict(set)
+    for branch_id in Branch.objects.values_list("pk", flat=True):
+        related[branch_id].add(branch_id)
+    pairs = (
+        CustomerPlacement.objects.filter(commune__territory__isnull=False)
+        .values_list("customer__branch_id", "commune__territory__branch_id")
+        .distinct()
+    )
+    for current, then in pairs:
+        related[current].add(then)
+    return related
+
+
+def branch_for_period(customer_id, period):
+    """The branch a customer counts in for this period: the one serving the commune of its
+    placement in force then (the current branch where either is missing)."""
+    period = month_start(period)
+    commune_id = (
+        CustomerPlacement.objects.filter(in_force(period), customer_id=customer_id)
+        .values_list("commune_id", flat=True)
+        .first()
+    )
+    if commune_id is not None:
+        branch_id = (
+            BranchTerritory.objects.filter(in_force(period), commune_id=commune_id)
+            .values_list("branch_id", flat=True)
+            .first()
+        )
+        if branch_id is not None:
+            return branch_id
+    return Customer.objects.filter(pk=customer_id).values_list("branch_id", flat=True).first()
+
+
 def mark_customer_dirty(customer, old=None):
     """Mark what a new, changed or deleted customer affects: every period from the earliest of
     its old and new connection month (or its earliest payment, should one predate them)
-    onward, in its old and its new branch."""
+    onward, in its old and its new branch and every branch it counted in before."""
     # Months with payments, and months whose rollups still wait to be emptied.
     bounds = [
         qs.aggregate(first=Min("period"), last=Max("period"))
@@ -237,9 +343,16 @@ def mark_customer_dirty(customer, old=None):
         starts += [paid] if paid else []
     starts = [s for s in starts if s is not None]
     first = max(month_start(min(starts)), first_month) if starts else first_month
-    mark_dirty(
-        months(first, last_month), {customer.branch_id} | ({old.branch_id} if old else set())
+    branches = {customer.branch_id} | ({old.branch_id} if old else set())
+    if customer.pk:
+        branches |= customer_branches([customer.pk])[customer.pk]
+    # A new commune counts in whichever branch served it in each period.
+    branches |= set(
+        BranchTerritory.objects.filter(commune_id=customer.commune_id).values_list(
+            "branch_id", flat=True
+        )
     )
+    mark_dirty(months(first, last_month), branches)
 
 
 def fill_interrupted():
@@ -372,6 +485,10 @@ def _tables():
         "payment": Payment._meta.db_table,
         "channel": PaymentChannel._meta.db_table,
         "customer": Customer._meta.db_table,
+        "placement": CustomerPlacement._meta.db_table,
+        "territory": BranchTerritory._meta.db_table,
+        "version": BranchVersion._meta.db_table,
+        "branch": Branch._meta.db_table,
         "first": FirstNoncash._meta.db_table,
         "commune_month": CommuneMonth._meta.db_table,
         "branch_month": BranchMonth._meta.db_table,
@@ -461,12 +578,13 @@ def _update_first_noncash(cells, last):
     """
     t = _tables()
     periods = sorted({p for p, _ in cells})
-    branch_ids = sorted({b for _, b in cells})
     if not periods:
         return set()
     period_in, period_args = _in("p.period", periods)
     first_in, first_args = _in("f.period", periods)
-    branch_in, branch_args = _in("c.branch_id", branch_ids)
+    # Every customer, not only those now in these cells' branches: one who moved counted in
+    # another branch in those periods. While FirstNoncash is in step with the payments of
+    # other cells, the extra customers change nothing.
     with _hash_joins(), connection.cursor() as cur:
         cur.execute(
             f"""
@@ -479,9 +597,9 @@ def _update_first_noncash(cells, last):
             ) d
             LEFT JOIN {t["first"]} f ON f.customer_id = d.customer_id
             JOIN {t["customer"]} c ON c.id = d.customer_id
-            WHERE (f.period IS NULL OR f.period > d.first_here) AND {branch_in}
+            WHERE f.period IS NULL OR f.period > d.first_here
             """,
-            period_args + branch_args,
+            period_args,
         )
         earlier = cur.fetchall()
         cur.execute(
@@ -492,13 +610,13 @@ def _update_first_noncash(cells, last):
                     WHERE q.customer_id = f.customer_id AND NOT qc.is_cash)
             FROM {t["first"]} f
             JOIN {t["customer"]} c ON c.id = f.customer_id
-            WHERE {first_in} AND {branch_in}
+            WHERE {first_in}
               AND NOT EXISTS (
                   SELECT 1 FROM {t["payment"]} p JOIN {_classified("p", "ch")}
                   WHERE p.customer_id = f.customer_id AND {period_in}
                     AND p.period <= f.period AND NOT ch.is_cash)
             """,
-            first_args + branch_args + period_args,
+            first_args + period_args,
         )
         searched = cur.fetchall()
     moved = [
@@ -507,12 +625,13 @@ def _update_first_noncash(cells, last):
         if _as_date(old) != _as_date(new)
     ]
     stale = set()
-    for _cid, branch, old, new in moved:
+    branches = customer_branches([cid for cid, *_ in moved])
+    for cid, _branch, old, new in moved:
         for first in (old, new):
             if first is not None:
                 for period in (first, add_months(first, RETENTION_MONTHS)):
                     if last and period <= last:
-                        stale.add((period, branch))
+                        stale |= {(period, b) for b in branches[cid]}
     gone = [cid for cid, _b, _o, new in moved if new is None]
     for start in range(0, len(gone), 500):
         FirstNoncash.objects.filter(customer_id__in=gone[start : start + 500]).delete()
@@ -535,7 +654,7 @@ def _fill_period(period, branch_ids, with_rows=True):
     """Delete and re-insert one period's rollups for these branches (None = all)."""
     t = _tables()
     branch_in, branch_args = _in("branch_id", branch_ids)
-    c_branch_in, _ = _in("c.branch_id", branch_ids)
+    c_branch_in, _ = _in(PERIOD_BRANCH, branch_ids)
     # All the month's payments are summed even for one branch: read in index order they cost
     # less than looking up that branch's customers' payments one by one.
     sql = {
@@ -543,6 +662,9 @@ def _fill_period(period, branch_ids, with_rows=True):
         "branch_in": c_branch_in,
         "classified": _classified("p", "ch", period),
         "classified_before": _classified("p", "ch", add_months(period, -1)),
+        "placed": PLACED.format(**t),
+        "period_branch": PERIOD_BRANCH,
+        "period_commune": PERIOD_COMMUNE,
     }
     with connection.cursor() as cur:
         for table in (t["commune_month"], t["branch_month"], t["channel_month"]):
@@ -555,9 +677,23 @@ def _fill_period(period, branch_ids, with_rows=True):
             COMMUNE_MONTH_SQL.format(**sql),
             [*_commune_month_args(period), *branch_args],
         )
-        cur.execute(BRANCH_MONTH_SQL.format(branch_in=branch_in, **t), [period, *branch_args])
-        cur.execute(CHANNEL_MONTH_SQL.format(**sql), [period, *branch_args])
+        cm_branch_in, _ = _in("cm.branch_id", branch_ids)
+        cur.execute(BRANCH_MONTH_SQL.format(cm_branch_in=cm_branch_in, **t), [period, *branch_args])
+        cur.execute(CHANNEL_MONTH_SQL.format(**sql), [period, period, *branch_args])
 
+
+# Keyed "as it was": a customer counts in the commune of their placement in force for the
+# period and in the branch serving that commune then (pl, tr). Without a placement (rows made
+# before placements existed) the customer's current commune stands in; without a territory
+# row, their current branch.
+PLACED = """
+LEFT JOIN {placement} pl ON pl.customer_id = c.id AND pl.valid_from <= x.period
+     AND (pl.valid_to IS NULL OR pl.valid_to >= x.period)
+LEFT JOIN {territory} tr ON tr.commune_id = COALESCE(pl.commune_id, c.commune_id)
+     AND tr.valid_from <= x.period AND (tr.valid_to IS NULL OR tr.valid_to >= x.period)
+"""
+PERIOD_BRANCH = "COALESCE(tr.branch_id, c.branch_id)"
+PERIOD_COMMUNE = "COALESCE(pl.commune_id, c.commune_id)"
 
 # One row per (branch, commune, customer type) from one pass over the customers, joined to
 # their payments for the period summed per customer (pay), whether they paid non-cash the
@@ -568,7 +704,7 @@ INSERT INTO {commune_month} (
     active_customers, paying_customers, noncash_customers,
     payments, noncash_payments, amount, noncash_amount,
     new_noncash_customers, back_to_cash_customers, cohort_6m_customers, retained_6m_customers)
-SELECT x.period, c.branch_id, c.commune_id, c.customer_type,
+SELECT x.period, {period_branch}, {period_commune}, c.customer_type,
     SUM(CASE WHEN c.connected_on <= x.last_day
               AND (c.disconnected_on IS NULL OR c.disconnected_on >= x.period)
              THEN 1 ELSE 0 END),
@@ -584,6 +720,7 @@ SELECT x.period, c.branch_id, c.commune_id, c.customer_type,
     SUM(CASE WHEN f.period = x.cohort AND pay.noncash_payments > 0 THEN 1 ELSE 0 END)
 FROM (SELECT %s AS period, %s AS last_day, %s AS cohort) x
 CROSS JOIN {customer} c
+{placed}
 LEFT JOIN (
     SELECT p.customer_id,
            COUNT(*) AS payments,
@@ -604,7 +741,7 @@ WHERE {branch_in}
   AND ((c.connected_on <= x.last_day
         AND (c.disconnected_on IS NULL OR c.disconnected_on >= x.period))
        OR pay.customer_id IS NOT NULL OR f.customer_id IS NOT NULL)
-GROUP BY x.period, c.branch_id, c.commune_id, c.customer_type
+GROUP BY x.period, {period_branch}, {period_commune}, c.customer_type
 """
 
 
@@ -620,12 +757,18 @@ def _commune_month_args(period):
 
 SUMMED_COUNTS = ", ".join(f"SUM({f})" for f in COUNT_FIELDS)
 
+# The branch's company is the one of its version in force for the period.
 BRANCH_MONTH_SQL = f"""
-INSERT INTO {{branch_month}} (period, branch_id, customer_type, {", ".join(COUNT_FIELDS)})
-SELECT period, branch_id, customer_type, {SUMMED_COUNTS}
-FROM {{commune_month}}
-WHERE period = %s AND {{branch_in}}
-GROUP BY period, branch_id, customer_type
+INSERT INTO {{branch_month}} (
+    period, branch_id, company_id, customer_type, {", ".join(COUNT_FIELDS)})
+SELECT cm.period, cm.branch_id, COALESCE(MIN(v.company_id), MIN(b.company_id)),
+    cm.customer_type, {SUMMED_COUNTS}
+FROM {{commune_month}} cm
+JOIN {{branch}} b ON b.id = cm.branch_id
+LEFT JOIN {{version}} v ON v.branch_id = cm.branch_id AND v.valid_from <= cm.period
+     AND (v.valid_to IS NULL OR v.valid_to >= cm.period)
+WHERE cm.period = %s AND {{cm_branch_in}}
+GROUP BY cm.period, cm.branch_id, cm.customer_type
 """
 
 # Per customer and channel first, so customers are counted without a DISTINCT sort; the kind
@@ -633,16 +776,18 @@ GROUP BY period, branch_id, customer_type
 CHANNEL_MONTH_SQL = """
 INSERT INTO {channel_month} (
     period, branch_id, channel_id, kind, customer_type, payments, amount, customers)
-SELECT p.period, c.branch_id, p.channel_id, ch.kind, c.customer_type,
-       SUM(p.payments), SUM(p.amount), COUNT(*)
+SELECT x.period, {period_branch}, p.channel_id, ch.kind, c.customer_type,
+    SUM(p.payments), SUM(p.amount), COUNT(*)
 FROM (
     SELECT p.period, p.customer_id, p.channel_id, COUNT(*) AS payments, SUM(p.amount) AS amount
     FROM {payment} p
     WHERE p.period = %s
     GROUP BY p.period, p.customer_id, p.channel_id
 ) p
+CROSS JOIN (SELECT %s AS period) x
 JOIN {customer} c ON c.id = p.customer_id
 JOIN {classified}
+{placed}
 WHERE {branch_in}
-GROUP BY p.period, c.branch_id, p.channel_id, ch.kind, c.customer_type
+GROUP BY x.period, {period_branch}, p.channel_id, ch.kind, c.customer_type
 """

@@ -11,7 +11,7 @@ from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from . import metrics
+from . import channel_history, metrics
 from .choices import AreaLevel, CustomerType
 from .models import BARRIER_FIELDS, AdminArea, CommuneMonth, Customer, OutreachActivity, Payment
 from .months import add_months
@@ -46,7 +46,9 @@ def _household_counts_by_village(branch, period):
         active_customers.values("village_id").annotate(n=Count("id")).values_list("village_id", "n")
     )
     noncash = dict(
-        Payment.objects.filter(period=period, channel__is_cash=False, customer__in=active_customers)
+        Payment.objects.filter(
+            channel_history.noncash_in_force(), period=period, customer__in=active_customers
+        )
         .values("customer__village_id")
         .annotate(n=Count("customer_id", distinct=True))
         .values_list("customer__village_id", "n")

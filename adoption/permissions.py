@@ -12,12 +12,14 @@ from .choices import AreaLevel, ImportKind, Role
 from .models import (
     AdminArea,
     Branch,
+    BranchTerritory,
     Company,
     Customer,
     OutreachActivity,
     OutreachPlan,
     StaffProfile,
 )
+from .models.validity import in_force
 
 
 def _roles(user):
@@ -164,17 +166,22 @@ def customer_for_lookup(user, code):
     return Customer.objects.filter(branch=branch, code=code).first()
 
 
-def branch_places(branch):
-    """Communes a branch serves, and their villages (current units only).
+def branch_places(branch, on=None):
+    """Communes a branch serves on a day (default today), and their villages then.
 
-    Before the 2025 reform a branch's communes hang under its district; after it, communes hang
-    under the province, so the communes where the branch has customers count as well.
+    The communes are its BranchTerritory in force that day. A branch with no territory at all
+    (an installation not yet carried over) falls back to the communes of its district.
     """
-    current = Q(valid_to__isnull=True) | Q(valid_to__gte=timezone.localdate())
-    commune_ids = Customer.objects.filter(branch=branch).values("commune_id")
-    communes = AdminArea.objects.filter(current, level=AreaLevel.COMMUNE).filter(
-        Q(parent_id=branch.district_id) | Q(pk__in=commune_ids)
+    on = on or timezone.localdate()
+    current = (Q(valid_from__isnull=True) | Q(valid_from__lte=on)) & (
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on)
     )
+    communes = AdminArea.objects.filter(current, level=AreaLevel.COMMUNE)
+    if BranchTerritory.objects.filter(branch=branch).exists():
+        served = BranchTerritory.objects.filter(in_force(on), branch=branch)
+        communes = communes.filter(pk__in=served.values("commune_id"))
+    else:
+        communes = communes.filter(parent_id=branch.district_id)
     villages = AdminArea.objects.filter(current, level=AreaLevel.VILLAGE, parent__in=communes)
     return communes, villages
 

@@ -25,10 +25,14 @@ from django.utils import timezone
 
 from . import metrics
 from .models import (
+    Branch,
     BranchMonth,
+    BranchTerritory,
+    BranchVersion,
     ChannelClassification,
     ChannelMonth,
     CommuneMonth,
+    CustomerPlacement,
     FirstNoncash,
     Payment,
     RollupDirty,
@@ -105,8 +109,13 @@ def apply(customer_id, old, new, old_payments, new_payments):
             stored = FirstNoncash.objects.filter(customer_id=customer_id).first()
             if (stored.period if stored else None) != first_old:
                 raise _Refused
-            before = _share(old, old_payments, first_old, covered)
-            after = _share(new, new_payments, first_new, covered)
+            moved = new["commune_id"] != old["commune_id"]
+            before = _share(
+                old, old_payments, first_old, covered, _places(customer_id, old, covered)
+            )
+            after = _share(
+                new, new_payments, first_new, covered, _places(customer_id, new, covered, moved)
+            )
             _add(after, before)
             if first_new != first_old:
                 FirstNoncash.objects.filter(customer_id=customer_id).delete()
@@ -158,15 +167,62 @@ def _first(payments):
     return min(periods) if periods else None
 
 
-def _share(state, payments, first, covered):
-    """One customer's counts: {(table, key): Counter of fields}, per the fill's definitions."""
+def _in_force(rows, period):
+    for row in rows:
+        if row["valid_from"] <= period and (row["valid_to"] is None or row["valid_to"] >= period):
+            return row
+    return None
+
+
+def _places(customer_id, state, periods, correct_open=False):
+    """{period: (branch, commune, company)} the fill counts the customer in, as it was: the
+    commune of its placement in force then (the open placement corrected to the state's commune
+    when correct_open, as a plain edit does: adoption.territory), the branch serving that commune
+    then and that branch's company then; the state's commune and branch where a fact is missing
+    (metrics.PLACED)."""
+    placements = list(
+        CustomerPlacement.objects.filter(customer_id=customer_id).values(
+            "valid_from", "valid_to", "commune_id"
+        )
+    )
+    if correct_open:
+        for row in placements:
+            if row["valid_to"] is None:
+                row["commune_id"] = state["commune_id"]
+    communes = {row["commune_id"] for row in placements} | {state["commune_id"]}
+    served = defaultdict(list)
+    for row in BranchTerritory.objects.filter(commune_id__in=communes).values(
+        "commune_id", "valid_from", "valid_to", "branch_id"
+    ):
+        served[row["commune_id"]].append(row)
+    branches = {state["branch_id"]} | {r["branch_id"] for rows in served.values() for r in rows}
+    versions = defaultdict(list)
+    for row in BranchVersion.objects.filter(branch_id__in=branches).values(
+        "branch_id", "valid_from", "valid_to", "company_id"
+    ):
+        versions[row["branch_id"]].append(row)
+    company_of = dict(Branch.objects.filter(pk__in=branches).values_list("pk", "company_id"))
+    places = {}
+    for period in periods:
+        placement = _in_force(placements, period)
+        commune = placement["commune_id"] if placement else state["commune_id"]
+        territory = _in_force(served[commune], period)
+        branch = territory["branch_id"] if territory else state["branch_id"]
+        version = _in_force(versions[branch], period)
+        places[period] = (branch, commune, version["company_id"] if version else company_of[branch])
+    return places
+
+
+def _share(state, payments, first, covered, places):
+    """One customer's counts: {(table, key): Counter of fields}, per the fill's definitions,
+    in the (branch, commune, company) of each period (places)."""
     by_period = defaultdict(list)
     for payment in payments:
         by_period[payment.period].append(payment)
     share = {}
     type_ = state["customer_type"]
-    branch = state["branch_id"]
     for period in covered:
+        branch, commune, company = places[period]
         pays = by_period.get(period, [])
         noncash = [p for p in pays if not p.is_cash]
         previous = metrics.add_months(period, -1)
@@ -193,8 +249,8 @@ def _share(state, payments, first, covered):
             cohort_6m_customers=int(first == cohort),
             retained_6m_customers=int(first == cohort and bool(noncash)),
         )
-        share[("commune", (period, branch, state["commune_id"], type_))] = counts
-        share[("branch", (period, branch, type_))] = counts
+        share[("commune", (period, branch, commune, type_))] = counts
+        share[("branch", (period, branch, company, type_))] = counts
         per_channel = defaultdict(Counter)
         for p in pays:
             per_channel[(p.channel_id, p.kind)].update(payments=1, amount=p.amount)
@@ -206,7 +262,7 @@ def _share(state, payments, first, covered):
 
 TABLES = {
     "commune": (CommuneMonth, ("period", "branch_id", "commune_id", "customer_type")),
-    "branch": (BranchMonth, ("period", "branch_id", "customer_type")),
+    "branch": (BranchMonth, ("period", "branch_id", "company_id", "customer_type")),
     "channel": (ChannelMonth, ("period", "branch_id", "channel_id", "kind", "customer_type")),
 }
 
@@ -238,6 +294,7 @@ def _add_in_one_statement(model, key_fields, deltas):
         "period": "date",
         "branch_id": "bigint",
         "commune_id": "bigint",
+        "company_id": "bigint",
         "channel_id": "bigint",
         "kind": "text",
         "customer_type": "text",

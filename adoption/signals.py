@@ -20,8 +20,9 @@ from .models import Customer, Payment, PaymentChannel
 from .rollup_deltas import CUSTOMER_FIELDS
 
 
-def _branch_of(customer_id):
-    return Customer.objects.filter(pk=customer_id).values_list("branch_id", flat=True).first()
+def _branch_of(customer_id, period):
+    """The branch whose rollups hold this customer's figures for the period."""
+    return metrics.branch_for_period(customer_id, period)
 
 
 @receiver(pre_save, sender=Payment)
@@ -35,9 +36,9 @@ def payment_saving(sender, instance, raw=False, **kwargs):
     if _payment_delta(instance, old):
         return
     if old:
-        cells.add((old["period"], _branch_of(old["customer_id"])))
+        cells.add((old["period"], _branch_of(old["customer_id"], old["period"])))
     if instance.period and instance.customer_id:
-        cells.add((instance.period, _branch_of(instance.customer_id)))
+        cells.add((instance.period, _branch_of(instance.customer_id, instance.period)))
     for period, branch_id in cells:
         metrics.mark_dirty([period], [branch_id])
 
@@ -70,7 +71,7 @@ def payment_deleting(sender, instance, **kwargs):
         after = rollup_deltas.payments_of(customer.pk, exclude_pk=instance.pk)
         if rollup_deltas.apply(customer.pk, state, state, before, after):
             return
-    metrics.mark_dirty([instance.period], [_branch_of(instance.customer_id)])
+    metrics.mark_dirty([instance.period], [_branch_of(instance.customer_id, instance.period)])
 
 
 @receiver(pre_save, sender=Customer)

@@ -562,3 +562,31 @@ def _assign_new_communes(placements, default, on, report):
     if assignments:
         reassign_communes(assignments, on)
         report.assigned = assignments
+
+
+@transaction.atomic
+def carry_over():
+    """What migration 0008 does for an installation, for rows made since by bulk paths (the
+    demo, benchmarks): each district's communes served by the branch of that district, from
+    the commune's start, where no branch serves them yet; each customer without a placement
+    placed in their current commune since always. Running it again changes nothing."""
+    served = set(BranchTerritory.objects.values_list("commune_id", flat=True))
+    rows = []
+    for branch in Branch.objects.filter(district__isnull=False).order_by("pk"):
+        communes = AdminArea.objects.filter(parent_id=branch.district_id, level=AreaLevel.COMMUNE)
+        for commune in communes.order_by("pk"):
+            if commune.pk in served:
+                continue
+            served.add(commune.pk)
+            rows.append(
+                BranchTerritory(
+                    branch=branch,
+                    commune=commune,
+                    valid_from=(commune.valid_from or BEGINNING).replace(day=1),
+                    valid_to=commune.valid_to,
+                )
+            )
+    BranchTerritory.objects.bulk_create(rows, batch_size=1000)
+    unplaced = Customer.objects.filter(placements__isnull=True).values_list("pk", flat=True)
+    place_new_customers(list(unplaced))
+    return len(rows)

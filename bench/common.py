@@ -150,6 +150,7 @@ def _build(log):
         cur.execute("SET maintenance_work_mem = '512MB'")
         cur.execute("SET work_mem = '64MB'")
         _build_customers(cur, communes)
+        _build_territory(cur, communes)
         t = _step(log, "customers", t)
         saved = _drop_payment_indexes(cur)
         _build_payments(cur)
@@ -252,6 +253,25 @@ def _build_customers(cur, communes):
             "branches": [b for _, b in communes],
             "count": len(communes),
         },
+    )
+
+
+def _build_territory(cur, communes):
+    """Each commune served by its branch and each customer placed in its commune, since
+    always: what migration 0008 gives an installation carried over."""
+    cur.execute(
+        """
+        INSERT INTO adoption_branchterritory (branch_id, commune_id, valid_from)
+        SELECT branch_id, commune_id, date '1900-01-01'
+        FROM unnest(%(communes)s::bigint[], %(branches)s::bigint[]) AS m(commune_id, branch_id)
+        """,
+        {"communes": [c for c, _ in communes], "branches": [b for _, b in communes]},
+    )
+    cur.execute(
+        """
+        INSERT INTO adoption_customerplacement (customer_id, commune_id, village_id, valid_from)
+        SELECT id, commune_id, village_id, date '1900-01-01' FROM adoption_customer
+        """
     )
 
 

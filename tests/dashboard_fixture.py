@@ -104,10 +104,12 @@ def make_dashboard_data(company, branches, areas, channels):
                 noncash_payments=noncash,
             )
     # BranchMonth is CommuneMonth summed over communes, as the fill keeps it.
-    sums = CommuneMonth.objects.values("period", "branch_id", "customer_type").annotate(
-        **{name: Sum(name) for name in COUNT_FIELDS}
+    sums = CommuneMonth.objects.values(
+        "period", "branch_id", "branch__company_id", "customer_type"
+    ).annotate(**{name: Sum(name) for name in COUNT_FIELDS})
+    BranchMonth.objects.bulk_create(
+        BranchMonth(company_id=row.pop("branch__company_id"), **row) for row in sums
     )
-    BranchMonth.objects.bulk_create(BranchMonth(**row) for row in sums)
     for period, branch, channel, customer_type, payments, amount in CHANNEL_ROWS:
         ChannelMonth.objects.create(
             period=period,

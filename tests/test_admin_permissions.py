@@ -338,7 +338,7 @@ def test_outreach_outside_the_branch_district_is_refused_with_its_reason(
     )
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors["commune"]
-    assert "Huyện Quang Bình" in errors[0]
+    assert "Thị trấn Yên Bình" in errors[0] and "Điện lực Bắc Quang" in errors[0]
     assert OutreachActivity.objects.count() == before
 
 

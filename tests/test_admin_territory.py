@@ -7,7 +7,14 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from adoption.models import Branch, BranchVersion, Company, Customer, CustomerPlacement
+from adoption.models import (
+    Branch,
+    BranchTerritory,
+    BranchVersion,
+    Company,
+    Customer,
+    CustomerPlacement,
+)
 from tests.territory_fixture import snapshot
 
 
@@ -139,3 +146,21 @@ def test_the_facts_cannot_be_edited_in_the_admin(client_for, users, customers):
     page = client.get(url)
     assert page.status_code == 200 and 'name="commune"' not in page.content.decode()
     assert client.post(url, {"commune": placement.commune_id}).status_code == 403
+
+
+def test_a_customer_whose_commune_ended_can_still_be_edited(client_for, users, customers):
+    # The 2025 reform ended the commune's territory; the customer was not moved yet.
+    BranchTerritory.objects.update(valid_to=date(2025, 6, 30))
+    customer = customers["bq1"]
+    response = client_for(users["admin"]).post(
+        reverse("admin:adoption_customer_change", args=[customer.pk]),
+        {
+            "code": customer.code,
+            "name": "Nguyễn Thị Bình",
+            "customer_type": customer.customer_type,
+            "connected_on": "2018-01-01",
+            "disconnected_on": "",
+        },
+    )
+    assert response.status_code == 302
+    assert Customer.objects.get(pk=customer.pk).name == "Nguyễn Thị Bình"

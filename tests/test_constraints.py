@@ -17,6 +17,7 @@ from adoption.models import (
     AdminArea,
     AreaSuccession,
     Branch,
+    BranchTerritory,
     Company,
     Customer,
     ImportBatch,
@@ -406,11 +407,10 @@ def test_it_refuses_a_customer_code_of_another_company(make):
     assert errors["code"] == ["Customer codes of Công ty Điện lực Hà Giang start with PA20."]
 
 
-def test_it_refuses_a_customer_in_a_commune_of_another_district(make, areas):
+def test_it_refuses_a_customer_in_a_commune_its_branch_does_not_serve(make, areas):
     errors = clean_messages(make["customer"](commune=areas["yen_binh"]))
     assert errors["commune"] == [
-        "Thị trấn Yên Bình is in Huyện Quang Bình, not in the district served by "
-        "Điện lực Bắc Quang."
+        f"Điện lực Bắc Quang does not serve Thị trấn Yên Bình on {date.today():%d/%m/%Y}."
     ]
 
 
@@ -419,17 +419,31 @@ def test_it_refuses_a_customer_in_a_village_of_another_commune(make, areas):
     assert errors["village"] == ["Thôn Khiềm is not in Thị trấn Việt Quang."]
 
 
-def test_it_accepts_a_2025_commune_whose_district_is_unknown(make, areas):
-    # Since 1 July 2025 communes hang under the province: there is no district to compare.
+def test_it_accepts_a_2025_commune_the_branch_serves(make, areas, branches):
+    # Since 1 July 2025 communes hang under the province: what counts is the territory.
     new_commune = AdminArea.objects.create(
         level="commune", code="25001", name="Xã Bắc Quang", parent=areas["province"]
+    )
+    with pytest.raises(ValidationError, match="does not serve Xã Bắc Quang"):
+        make["customer"](commune=new_commune).full_clean()
+    BranchTerritory.objects.create(
+        branch=branches["bq"], commune=new_commune, valid_from=date(2025, 7, 1)
     )
     make["customer"](commune=new_commune).full_clean()
 
 
+def test_a_branch_without_territory_still_checks_its_district(make, areas):
+    BranchTerritory.objects.all().delete()
+    errors = clean_messages(make["customer"](commune=areas["yen_binh"]))
+    assert errors["commune"] == [
+        "Thị trấn Yên Bình is in Huyện Quang Bình, not in the district served by "
+        "Điện lực Bắc Quang."
+    ]
+
+
 def test_it_refuses_outreach_outside_its_branch(make, areas):
     errors = clean_messages(make["outreach"](commune=areas["yen_binh"]))
-    assert "not in the district served by Điện lực Bắc Quang" in errors["commune"][0]
+    assert errors["commune"][0].startswith("Điện lực Bắc Quang does not serve Thị trấn Yên Bình")
     errors = clean_messages(make["outreach"](commune=areas["viet_quang"], village=areas["village"]))
     assert errors["village"] == ["Thôn Khiềm is not in Thị trấn Việt Quang."]
 

@@ -252,3 +252,24 @@ def test_a_dry_run_writes_no_customers(write, customers, refreshes):
     batch = ImportBatch.objects.get()
     assert (batch.status, batch.rows_imported) == (ImportStatus.DRY_RUN, 3)
     assert refreshes == []
+
+
+def test_imported_customers_get_their_first_placement(write, customers, areas):
+    import_file(write(HEADER, *GOOD))
+    school = Customer.objects.get(code="PA20BQ0000102")
+    placement = school.placements.get()
+    assert (placement.commune, placement.valid_from, placement.valid_to) == (
+        areas["tan_quang"],
+        date(1900, 1, 1),
+        None,
+    )
+
+
+def test_a_branch_moved_to_another_company_keeps_its_old_prefix(write, customers, branches):
+    from adoption import territory
+    from adoption.models import Company
+
+    other = Company.objects.create(code="PCTQ", name="PC Tuyên Quang", customer_code_prefix="PA21")
+    territory.transfer_branch(branches["bq"], other, date(2025, 7, 1))
+    import_file(write(HEADER, *GOOD))
+    assert Customer.objects.filter(code="PA20BQ0000102").exists()

@@ -1,8 +1,9 @@
-"""Property: whatever customers, payments, edits, deletes and channel reclassifications happen
-(through signals, bulk loads with explicit markers, reclassify/restate, and refreshes in
-between), every count and rate read from the rollups equals the one computed straight from the
-raw rows by the plain Python below (each payment classified by the channel classification in
-force for its bill period)."""
+"""Property: whatever customers, payments, edits, deletes, channel reclassifications and
+territory changes happen (through signals, bulk loads with explicit markers, reclassify/restate,
+the territory services, and refreshes in between), every count and rate read from the rollups,
+as it was and as it is now, equals the one computed straight from the raw rows by the plain
+Python below (each payment classified by the channel classification in force for its bill
+period, each customer counted in the commune and branch of that period)."""
 
 import os
 from collections import Counter, defaultdict
@@ -15,9 +16,16 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adoption import channel_history, metrics
+from adoption import channel_history, metrics, territory
 from adoption.choices import ChannelKind
-from adoption.models import ChannelClassification, Customer, Payment, PaymentChannel
+from adoption.models import (
+    BranchTerritory,
+    ChannelClassification,
+    Customer,
+    CustomerPlacement,
+    Payment,
+    PaymentChannel,
+)
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 BASE = date(2023, 9, 1)
@@ -30,6 +38,7 @@ CLASSES = (
     (ChannelKind.COLLECTOR, True),
 )
 COMMUNES = {"bq": ("viet_quang", "tan_quang"), "qb": ("yen_binh",)}
+ALL_COMMUNES = ("viet_quang", "tan_quang", "yen_binh")
 # Written out, not taken from metrics.COUNT_FIELDS: a count dropped from the rollups must fail
 # this test rather than quietly leave it.
 COUNTS = (
@@ -81,6 +90,19 @@ operations = st.one_of(
         st.none() | st.integers(0, 3),
     ),
     st.tuples(st.just("delete_customer"), st.integers(0, 5)),
+    # Territory over time: a customer moves, a commune changes branch, from a month on.
+    st.tuples(
+        st.just("move_customer"),
+        st.integers(0, 5),
+        st.sampled_from(ALL_COMMUNES),
+        st.integers(0, 10),
+    ),
+    st.tuples(
+        st.just("reassign"),
+        st.sampled_from(ALL_COMMUNES),
+        st.sampled_from(["bq", "qb"]),
+        st.integers(0, 10),
+    ),
 )
 scenarios = st.fixed_dictionaries(
     {
@@ -166,18 +188,52 @@ class World:
                     setattr(customer, field, value)
                 customer.save()
         elif kind == "bulk_add":
-            # As an import does: no signals, an explicit marker.
+            # As an import does: no signals, explicit markers (refresh_scope's).
             payment = self.payment(args[0])
             if Customer.objects.filter(pk=payment.customer.pk).exists():
                 Payment.objects.bulk_create([payment])
-                metrics.mark_dirty([payment.period], [payment.customer.branch_id])
+                branch_id = Customer.objects.get(pk=payment.customer.pk).branch_id
+                related = metrics.branches_sharing_customers()[branch_id]
+                metrics.mark_dirty([payment.period], related)
         elif kind == "reclassify":
             self.reclassify(*args)
+        elif kind == "move_customer":
+            customer = self.customers[args[0] % len(self.customers)]
+            if Customer.objects.filter(pk=customer.pk).exists():
+                refused_or_done(
+                    territory.move_customer, customer, self.areas[args[1]], None, month(args[2])
+                )
+        elif kind == "reassign":
+            pairs = [(self.areas[args[0]], self.branches[args[1]])]
+            refused_or_done(territory.reassign_communes, pairs, month(args[2]))
         elif kind == "delete_customer":
             customer = self.customers[args[0] % len(self.customers)]
             exists = Customer.objects.filter(pk=customer.pk)
             if exists.exists() and not Payment.objects.filter(customer=customer).exists():
                 customer.delete()
+
+
+def refused_or_done(change, *args):
+    """Apply a territory change; one the service refuses must have changed nothing."""
+    before = territory_rows()
+    try:
+        change(*args)
+    except ValidationError:
+        assert territory_rows() == before
+
+
+def territory_rows():
+    return (
+        list(CustomerPlacement.objects.order_by("pk").values()),
+        list(BranchTerritory.objects.order_by("pk").values()),
+    )
+
+
+def in_force(rows, period):
+    """The one row (of a customer's placements or a commune's territory) in force then."""
+    found = [r for r in rows if r["valid_from"] <= period and (r["valid_to"] or period) >= period]
+    assert len(found) <= 1, found
+    return found[0] if found else None
 
 
 def add(period, n):
@@ -206,6 +262,19 @@ def counts_from_raw_rows():
     def noncash(c, period):
         return any(not p["channel__is_cash"] for p in paid[c, period])
 
+    placements, served = defaultdict(list), defaultdict(list)
+    for row in CustomerPlacement.objects.values():
+        placements[row["customer_id"]].append(row)
+    for row in BranchTerritory.objects.values():
+        served[row["commune_id"]].append(row)
+
+    def place(c, period):
+        """(branch, commune) the customer counted in for the period, as it was."""
+        placement = in_force(placements[c["id"]], period)
+        commune = placement["commune_id"] if placement else c["commune_id"]
+        territory_row = in_force(served[commune], period)
+        return (territory_row["branch_id"] if territory_row else c["branch_id"]), commune
+
     rows = defaultdict(Counter)
     period, last = min(p["period"] for p in payments), max(p["period"] for p in payments)
     while period <= last:
@@ -219,7 +288,7 @@ def counts_from_raw_rows():
             first = first_noncash.get(cid)
             if not (active or mine or first in (period, add(period, -6))):
                 continue
-            row = rows[period, c["branch_id"], c["commune_id"], c["customer_type"]]
+            row = rows[(period, *place(c, period), c["customer_type"])]
             row["active_customers"] += active
             row["paying_customers"] += bool(mine)
             row["noncash_customers"] += noncash(cid, period)
@@ -269,9 +338,28 @@ def expected_rows(raw, key, customer_type=None):
     return result
 
 
-def read_rows(group, key, customer_types=None):
+def as_it_is_now(raw):
+    """The raw counts regrouped by hand onto today's branch of each commune (the scenarios
+    keep their communes, so today's commune is the same one)."""
+    today = date.today()
+    serving = {
+        t["commune_id"]: t["branch_id"]
+        for t in BranchTerritory.objects.values()
+        if t["valid_from"] <= today and (t["valid_to"] or today) >= today
+    }
+    now = defaultdict(Counter)
+    for (period, branch, commune, kind), counts in raw.items():
+        now[period, serving.get(commune, branch), commune, kind].update(counts)
+    return now
+
+
+def read_rows(group, key, customer_types=None, view="was"):
     rows = metrics.monthly_rates(
-        start=date(2000, 1, 1), end=date(2100, 1, 1), group=group, customer_types=customer_types
+        start=date(2000, 1, 1),
+        end=date(2100, 1, 1),
+        group=group,
+        customer_types=customer_types,
+        view=view,
     )
     return {key(r): {name: r[name] for name in (*COUNTS, *metrics.RATES)} for r in rows}
 
@@ -317,6 +405,17 @@ def test_rollup_rates_equal_rates_from_the_raw_rows(areas, branches, channels, s
             raw, lambda p, b, c: (p, b)
         )
         assert read_rows("company", lambda r: r["period"]) == expected_rows(raw, lambda p, b, c: p)
+        now = as_it_is_now(raw)
+        assert read_rows(
+            "commune", lambda r: (r["period"], r["branch_id"], r["commune_id"]), view="now"
+        ) == expected_rows(now, lambda p, b, c: (p, b, c))
+        assert read_rows("branch", lambda r: (r["period"], r["branch_id"]), view="now") == (
+            expected_rows(now, lambda p, b, c: (p, b))
+        )
+        # Regrouping moves counts between rows, never changes their sum.
+        assert read_rows("company", lambda r: r["period"], view="now") == expected_rows(
+            raw, lambda p, b, c: p
+        )
         mix = metrics.channel_mix(start=date(2000, 1, 1), end=date(2100, 1, 1), by="channel")
         assert {
             (r["period"], r["channel_id"]): (r["payments"], r["amount"], r["customers"])

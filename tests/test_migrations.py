@@ -30,7 +30,7 @@ def test_the_roles_migration_made_the_groups(db):
 
 
 BEFORE = [("adoption", "0006_payment_no_default_ordering")]
-AFTER = [("adoption", "0008_carry_over_organisation_and_territory")]
+AFTER = [("adoption", "0009_branch_month_company")]
 
 
 def _migrate(targets):
@@ -85,8 +85,13 @@ def test_an_installation_carries_its_data_over_to_dated_facts():
         paid_at="2021-10-20T08:00:00+07:00",
         reference="R1",
     )
+    old.get_model("adoption", "BranchMonth").objects.create(
+        period=date(2021, 10, 1), branch=branch, customer_type="household", active_customers=1
+    )
     try:
         new = _migrate(AFTER)
+        rollup = new.get_model("adoption", "BranchMonth").objects.get()
+        assert (rollup.company_id, rollup.active_customers) == (company.pk, 1)
         version = new.get_model("adoption", "BranchVersion").objects.get()
         assert (version.branch_id, version.company_id, version.name) == (
             branch.pk,

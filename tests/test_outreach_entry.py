@@ -1,7 +1,7 @@
 """Branch staff record outreach: validation, double submit, edit window, history."""
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -10,7 +10,13 @@ from django.utils.translation import gettext, ngettext
 
 from adoption.choices import Role
 from adoption.forms import OutreachForm, year_before
-from adoption.models import AdminArea, OutreachActivity, OutreachRegistration, StaffProfile
+from adoption.models import (
+    AdminArea,
+    BranchTerritory,
+    OutreachActivity,
+    OutreachRegistration,
+    StaffProfile,
+)
 from adoption.views.outreach import _save_new
 from tests.conftest import PASSWORD
 
@@ -374,12 +380,15 @@ def test_the_entry_page_weighs_at_most_60_kb_gzipped_with_its_css_js_and_worker(
 
     from bench.outreach_page_weight import BUDGET, page_weight
 
-    # A large district: 30 communes of 15 villages, with varied names that compress less well.
+    # A large area: 30 communes of 15 villages, with varied names that compress less well.
     words = SYLLABLES.split()
     pick = random.Random(7).sample
     for c in range(30):
         commune = AdminArea.objects.create(
             level="commune", name="Xã " + " ".join(pick(words, 2)) + f" {c}", parent=areas["bq"]
+        )
+        BranchTerritory.objects.create(
+            branch=branches["bq"], commune=commune, valid_from=date(1900, 1, 1)
         )
         AdminArea.objects.bulk_create(
             AdminArea(level="village", name="Thôn " + " ".join(pick(words, 3)), parent=commune)

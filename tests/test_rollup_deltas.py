@@ -209,3 +209,32 @@ def test_a_payment_through_a_reclassified_channel_counts_as_its_months_classific
         for p in (PERIODS[3], PERIODS[6])
     )
     assert (early.kind, late.kind) == ("bank", "agent_counter")
+
+
+def test_a_payment_of_a_customer_who_moved_counts_where_they_lived_that_month(
+    filled, areas, branches
+):
+    from adoption import territory
+
+    # bq2 moved to Quang Bình's commune from 06/2024: earlier months stay in Bắc Quang.
+    territory.move_customer(filled["bq2"], areas["yen_binh"], None, PERIODS[5])
+    metrics.refresh()
+    for period, reference in ((PERIODS[2], "BEFORE"), (PERIODS[6], "AFTER")):
+        Payment.objects.create(
+            customer=filled["bq2"],
+            period=period,
+            channel=filled["bq2"].payments.first().channel,
+            amount=33_000,
+            paid_at=datetime(2024, period.month, 22, tzinfo=TZ),
+            reference=reference,
+        )
+        assert_equal_to_a_full_refill()
+    before, after = (
+        CommuneMonth.objects.get(period=p, customer_type="household", payments__gt=0, **where)
+        for p, where in (
+            (PERIODS[2], {"commune": areas["tan_quang"]}),
+            (PERIODS[6], {"commune": areas["yen_binh"], "branch": branches["qb"]}),
+        )
+    )
+    assert before.branch_id == branches["bq"].pk
+    assert after.noncash_customers >= 1

@@ -255,3 +255,14 @@ def test_the_area_reform_twice_changes_nothing_more(reform, customers):
     before = snapshot()
     assert territory.apply_area_reform(REFORM).moved == 0
     assert snapshot() == before
+
+
+def test_carry_over_serves_district_communes_and_places_customers_once(branches, customers, areas):
+    BranchTerritory.objects.all().delete()
+    CustomerPlacement.objects.filter(customer=customers["bq1"]).delete()
+    assert territory.carry_over() == 3
+    assert served(areas["tan_quang"]) == [("BQ", BEGINNING, None)]
+    assert CustomerPlacement.objects.get(customer=customers["bq1"]).commune == areas["viet_quang"]
+    before = snapshot()
+    assert territory.carry_over() == 0
+    assert snapshot() == before

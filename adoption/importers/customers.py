@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from ..choices import AreaLevel, CustomerType, ImportKind
-from ..models import AdminArea, Branch, Customer
+from ..models import AdminArea, Branch, BranchVersion, Customer
 from ..models.customers import CUSTOMER_CODE_PATTERN
 from ..territory import place_new_customers
 from .duplicates import Duplicates
@@ -43,6 +43,12 @@ class CustomerImport:
         self.branches = {
             b.code.upper(): b for b in Branch.objects.select_related("company", "district")
         }
+        # Codes keep the prefix of any company the branch belonged to (see Customer.clean).
+        self.prefixes = {b.pk: {b.company.customer_code_prefix} for b in self.branches.values()}
+        for branch_id, prefix in BranchVersion.objects.values_list(
+            "branch_id", "company__customer_code_prefix"
+        ):
+            self.prefixes.setdefault(branch_id, set()).add(prefix)
         self.communes = {}
         for area in (
             AdminArea.objects.filter(level=AreaLevel.COMMUNE)
@@ -99,7 +105,7 @@ class CustomerImport:
                         % code,
                     )
                 )
-            elif branch is not None and not code.startswith(branch.company.customer_code_prefix):
+            elif branch is not None and code[:4] not in self.prefixes[branch.pk]:
                 problems.append(
                     (
                         "customer_code",

@@ -16,6 +16,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import metrics
 from ..choices import ImportKind
 from ..models import Customer, Payment, PaymentChannel
 from ..permissions import visible_branches
@@ -373,5 +374,9 @@ class PaymentImport:
         self.duplicates.close()
 
     def refresh_scope(self):
-        """Periods and branches whose rollups the written rows change."""
-        return self.affected
+        """Periods and branches whose rollups the written rows change: a customer's payment
+        for a past month counts in the branch of that month, maybe not today's."""
+        if not self.affected:
+            return self.affected
+        related = metrics.branches_sharing_customers()
+        return {(p, b) for p, current in self.affected for b in related.get(current, {current})}

@@ -8,6 +8,7 @@ class Migration(migrations.Migration):
         ("adoption", "0007_payment_bounds"),
         ("adoption", "0007_outreach_plan"),
         ("adoption", "0009_channel_classification"),
+        ("adoption", "0009_branch_month_company"),
     ]
 
     operations = []

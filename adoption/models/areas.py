@@ -108,20 +108,37 @@ class AreaSuccession(models.Model):
         return f"{self.old_area} → {self.new_area}"
 
 
-def place_errors(branch, commune, village):
-    """Errors for a commune outside the branch's district or a village outside its commune.
+def place_errors(branch, commune, village, on=None):
+    """Errors for a commune the branch does not serve on that day (default today) or a
+    village outside its commune.
 
-    Communes created by the 2025 reform hang under the province, not a district; for those
-    the district is unknown and only the village is checked.
+    A branch's communes are its BranchTerritory in force that day. A branch with no
+    territory at all (not yet carried over) falls back to its district: a commune under
+    another district is refused; one under no district (made by the 2025 reform) is not.
     """
+    from django.utils import timezone
+
+    from .territory import BranchTerritory
+    from .validity import in_force
+
     errors = {}
     if branch is not None and commune is not None:
-        district = commune.parent
-        known = district is not None and district.level == AreaLevel.DISTRICT
-        if known and district.pk != branch.district_id:
-            errors["commune"] = _(
-                "%(commune)s is in %(district)s, not in the district served by %(branch)s."
-            ) % {"commune": commune, "district": district, "branch": branch}
+        on = on or timezone.localdate()
+        territory = BranchTerritory.objects.filter(branch=branch)
+        if territory.exists():
+            if not territory.filter(in_force(on), commune=commune).exists():
+                errors["commune"] = _("%(branch)s does not serve %(commune)s on %(day)s.") % {
+                    "commune": commune,
+                    "branch": branch,
+                    "day": f"{on:%d/%m/%Y}",
+                }
+        else:
+            district = commune.parent
+            known = district is not None and district.level == AreaLevel.DISTRICT
+            if known and district.pk != branch.district_id:
+                errors["commune"] = _(
+                    "%(commune)s is in %(district)s, not in the district served by %(branch)s."
+                ) % {"commune": commune, "district": district, "branch": branch}
     if commune is not None and village is not None and village.parent_id != commune.pk:
         errors["village"] = _("%(village)s is not in %(commune)s.") % {
             "village": village,

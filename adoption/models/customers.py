@@ -87,11 +87,22 @@ class Customer(models.Model):
 
     def clean(self):
         branch = self.branch if self.branch_id else None
-        errors = place_errors(
-            branch,
-            self.commune if self.commune_id else None,
-            self.village if self.village_id else None,
-        )
+        errors = {}
+        # The place is checked when it is set or changed: a customer whose commune a branch
+        # served when they were placed stays valid (their moves go through the territory
+        # services, dated), and their other fields can still be edited.
+        place = {
+            "branch_id": self.branch_id,
+            "commune_id": self.commune_id,
+            "village_id": self.village_id,
+        }
+        stored = Customer.objects.filter(pk=self.pk).values(*place).first() if self.pk else None
+        if stored != place:
+            errors = place_errors(
+                branch,
+                self.commune if self.commune_id else None,
+                self.village if self.village_id else None,
+            )
         # Codes keep the prefix of the company that connected the customer: a branch moved
         # to another company keeps its customers' codes, so any company it belonged to counts.
         if branch is not None and self.code:

@@ -136,6 +136,7 @@ class OutreachActivity(models.Model):
             self.branch if self.branch_id else None,
             self.commune if self.commune_id else None,
             self.village if self.village_id else None,
+            on=self.date,
         )
         for name in COUNT_FIELDS:
             if (getattr(self, name) or 0) > MAX_COUNT:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from ..choices import ChannelKind, CustomerType
 from .areas import AdminArea
 from .channels import PaymentChannel
-from .organisation import Branch
+from .organisation import Branch, Company
 
 MONTH_START = Q(period__day=1)
 
@@ -59,6 +59,8 @@ class BranchMonth(MonthCounts):
 
     period = models.DateField(_("period"))
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    # The company the branch belonged to that month (its BranchVersion then).
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
     customer_type = models.CharField(max_length=20, choices=CustomerType.choices)
 
     class Meta:
@@ -70,6 +72,7 @@ class BranchMonth(MonthCounts):
             ),
             models.CheckConstraint(condition=MONTH_START, name="branch_month_period_start"),
         ]
+        indexes = [models.Index(fields=["company", "period"], name="branch_month_company")]
 
 
 class ChannelMonth(models.Model):

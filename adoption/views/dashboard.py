@@ -19,7 +19,7 @@ from django_tables2 import RequestConfig
 
 from .. import metrics
 from ..chart_links import ChartLinks
-from ..charts import MEASURES, MIX_KEYS, commune_names, district_name
+from ..charts import MEASURES, MIX_KEYS, commune_names, district_name, label_month
 from ..dashboard_cache import PageCache, freshness
 from ..exports import export_response
 from ..filters import DashboardFilterForm
@@ -53,6 +53,11 @@ def _filter(request, ids, cached):
 def _choice(request, name, allowed):
     value = request.GET.get(name)
     return value if value in allowed else allowed[0]
+
+
+def _view_suffix(scope):
+    """Exports name the view in their file name: as it is now ends in "-now"."""
+    return "-now" if scope.view == "now" else ""
 
 
 def _table(request, table_class, rows, filename):
@@ -115,8 +120,10 @@ def overview(request):
             group="branch",
             branch_ids=ids,
             customer_types=scope.customer_types,
+            view=scope.view,
         )
-        areas = [{"id": b.pk, "code": b.code, "name": district_name(b)} for b in branches]
+        on = label_month(scope)
+        areas = [{"id": b.pk, "code": b.code, "name": district_name(b, on)} for b in branches]
         company = rates_by_key(totals_by_period(rows), None).get(None, {})
         return {
             "rows": area_rows(
@@ -126,7 +133,9 @@ def overview(request):
         }
 
     data = cached.remember("data", read)
-    table, export = _table(request, DistrictTable, data["rows"], f"districts-{scope.end:%Y-%m}")
+    table, export = _table(
+        request, DistrictTable, data["rows"], f"districts-{scope.end:%Y-%m}{_view_suffix(scope)}"
+    )
     if export:
         return export
     mix = _choice(request, "mix", MIX_KEYS)
@@ -160,6 +169,7 @@ def branch(request, code):
             group="commune",
             branch_ids=[branch.pk],
             customer_types=scope.customer_types,
+            view=scope.view,
         )
         names = commune_names(rows)
         areas = [{"id": pk, "name": name} for pk, name in sorted(names.items(), key=lambda i: i[1])]
@@ -174,7 +184,10 @@ def branch(request, code):
 
     data = cached.remember("data", read)
     table, export = _table(
-        request, CommuneTable, data["rows"], f"communes-{branch.code}-{scope.end:%Y-%m}"
+        request,
+        CommuneTable,
+        data["rows"],
+        f"communes-{branch.code}-{scope.end:%Y-%m}{_view_suffix(scope)}",
     )
     if export:
         return export
@@ -183,7 +196,7 @@ def branch(request, code):
         "branch_url": links.url("dashboard:chart-branch", branch.code),
         "mix_url": links.url("dashboard:chart-channel-mix", by="kind", branch=branch.code),
         "branch": branch,
-        "district": district_name(branch),
+        "district": district_name(branch, label_month(scope)),
         "headline": data["headline"],
         "activities": data["activities"],
         "table": table,
@@ -210,11 +223,14 @@ def channels(request):
             branch_ids=ids,
             customer_types=scope.customer_types,
             channel_kinds=scope.channel_kinds,
+            view=scope.view,
         )
         return payee_rows(rows, payees(timezone.localdate()), scope.end)
 
     rows = cached.remember("rows", read)
-    table, export = _table(request, PartnerTable, rows, f"partners-{scope.end:%Y-%m}")
+    table, export = _table(
+        request, PartnerTable, rows, f"partners-{scope.end:%Y-%m}{_view_suffix(scope)}"
+    )
     if export:
         return export
     measure = _choice(request, "measure", MEASURES)
