@@ -189,6 +189,7 @@ def _admin_import(url, path, rows, cmd_seconds):
     from django.contrib.auth.models import User
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import Client
+    from django.test.utils import setup_test_environment
     from huey.contrib.djhuey import HUEY
     from huey.storage import SqliteStorage
 
@@ -199,6 +200,7 @@ def _admin_import(url, path, rows, cmd_seconds):
     user, _ = User.objects.get_or_create(
         username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
     )
+    setup_test_environment()  # the test client then hands back each page's context
     client = Client()
     client.force_login(user)
     started = time.perf_counter()
