@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from adoption import territory
 from adoption.models import AdminArea, OutreachActivity, OutreachRegistration
 
 ADD = "/admin/adoption/outreachactivity/add/"
@@ -85,16 +86,16 @@ def test_two_billion_households_are_refused(staff, branches, areas):
 
 
 def test_a_commune_another_branch_serves_is_refused(staff, branches, areas, customers):
-    # A commune of the 2025 reform hangs under the province: its district cannot tell.
+    # A commune of the 2025 reform hangs under the province: its district cannot tell, the
+    # territory does.
     merged = AdminArea.objects.create(
         level="commune", code="00971", name="Xã Bằng Lang", parent=areas["province"]
     )
-    customers["qb1"].commune = merged
-    customers["qb1"].save()
+    territory.reassign_communes([(merged, branches["qb"])], timezone.localdate().replace(day=1))
 
     response = staff.post(ADD, form(branches["bq"], merged))
 
-    refused_with(response, "commune", "This place is not in your branch's area.")
+    refused_with(response, "commune", "Điện lực Bắc Quang does not serve Xã Bằng Lang")
 
 
 @pytest.fixture
