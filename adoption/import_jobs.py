@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from . import importers, jobs
 from .choices import ImportStatus
+from .importers import concurrency
 from .models import ImportBatch
 
 logger = logging.getLogger(__name__)
@@ -164,19 +165,33 @@ def _delete_upload(batch):
 
 
 def sweep():
-    """Queue again the jobs that wait without a job in the queue (an enqueue that failed);
-    mark failed the running jobs whose worker has given no sign of life for too long."""
+    """The one sweep of imports, run by the worker every minute and by `manage.py
+    sweep_imports`; returns the ids of the imports it marked failed.
+
+    - An import whose process died, from the command line or as a job: its session's lock is
+      gone on PostgreSQL, or on SQLite it is older than concurrency.STALE_AFTER
+      (concurrency.sweep_stale).
+    - A job whose worker has given no progress for IMPORT_STALE_SECONDS (a hung worker; on
+      SQLite the first sign): command-line imports send no progress, so only jobs (those with
+      a stored upload) are judged by it.
+    - A job still queued after REQUEUE_SECONDS is enqueued again (its enqueue may have failed).
+    """
+    swept = concurrency.sweep_stale()
     now = timezone.now()
     stale = now - timedelta(seconds=settings.IMPORT_STALE_SECONDS)
-    for batch in ImportBatch.objects.filter(status=ImportStatus.RUNNING, started_at__lt=stale):
+    running = ImportBatch.objects.filter(status=ImportStatus.RUNNING, started_at__lt=stale)
+    for batch in running.exclude(upload_file=""):
         seen = progress(batch).get("updated")
         if seen is None or seen < stale.timestamp():
             logger.warning("Import %s: its worker is gone; marked failed", batch.pk)
             _fail(batch, _("The import stopped (its worker is gone); nothing was kept."))
-            _delete_upload(batch)
+            swept.append(batch.pk)
+    for batch in ImportBatch.objects.filter(pk__in=swept).exclude(upload_file=""):
+        _delete_upload(batch)
     from .tasks import run_import
 
     waited = now - timedelta(seconds=REQUEUE_SECONDS)
     waiting = ImportBatch.objects.filter(status=ImportStatus.QUEUED, started_at__lt=waited)
     for batch_id in waiting.values_list("pk", flat=True):
         jobs.enqueue(run_import, batch_id)
+    return swept

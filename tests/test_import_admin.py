@@ -431,7 +431,16 @@ def test_a_job_runs_once_even_if_delivered_twice(as_user, no_worker):
     assert ImportBatch.objects.get().status == ImportStatus.DONE
 
 
-def test_the_sweep_fails_a_running_job_whose_worker_is_gone(as_user, no_worker, settings):
+@pytest.fixture
+def session_alive(monkeypatch):
+    """The job's database session still holds its lock (a hung worker, not a dead one): only
+    the progress it gives tells (the lock itself: test_import_concurrency.py)."""
+    monkeypatch.setattr("adoption.importers.concurrency._is_dead", lambda batch: False)
+
+
+def test_the_sweep_fails_a_running_job_whose_worker_is_gone(
+    as_user, no_worker, settings, session_alive
+):
     from django.utils import timezone
 
     from adoption import import_jobs
@@ -449,7 +458,9 @@ def test_the_sweep_fails_a_running_job_whose_worker_is_gone(as_user, no_worker, 
     assert uploads() == []
 
 
-def test_the_sweep_leaves_a_running_job_that_reports_progress(as_user, no_worker, settings):
+def test_the_sweep_leaves_a_running_job_that_reports_progress(
+    as_user, no_worker, settings, session_alive
+):
     from django.utils import timezone
 
     from adoption import import_jobs

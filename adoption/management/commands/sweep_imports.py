@@ -1,17 +1,18 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from adoption.importers.concurrency import sweep_stale
+from adoption import import_jobs
 
 
 class Command(BaseCommand):
     help = (
-        "Mark as failed the imports left running by a process that was killed (safe at any "
-        "time: a running import is left alone). Schedule it, e.g. every 10 minutes."
+        "Mark as failed the imports left running by a process that was killed, and queue again "
+        "the jobs whose enqueue was lost (safe at any time: a running import is left alone). "
+        "The worker runs the same sweep every minute."
     )
 
     def handle(self, *args, **options):
-        swept = sweep_stale()
+        swept = import_jobs.sweep()
         self.stdout.write(
             _("%(count)s interrupted imports marked as failed.") % {"count": len(swept)}
         )
