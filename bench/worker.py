@@ -176,6 +176,7 @@ def import_(rows):
         )
         _admin_import(admin_url, path, rows, cmd_seconds)
     finally:
+        connections.close_all()  # the web side's connection to the admin copy
         bench_import.drop_database(command_url)
         bench_import.drop_database(admin_url)
 
