@@ -176,16 +176,19 @@ def import_(rows):
         )
         _admin_import(admin_url, path, rows, cmd_seconds)
     finally:
+        connections.close_all()  # the web side's connection to the admin copy
         bench_import.drop_database(command_url)
         bench_import.drop_database(admin_url)
 
 
 def _admin_import(url, path, rows, cmd_seconds):
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "powerco.settings")
-    import django
+    """The web side, on the copy `url` (this process was set up on the benchmark database)."""
+    import dj_database_url
+    from django.conf import settings
+    from django.db import connections
 
-    django.setup()
+    connections.close_all()
+    settings.DATABASES["default"].update(dj_database_url.parse(url))
     from django.contrib.auth.models import User
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import Client
