@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from . import metrics
-from .models import OutreachActivity, PaymentChannel, Target
+from .models import Company, OutreachActivity, PaymentChannel, Target
 from .months import add_months
 
 # Changes shown next to a rate, in months.
@@ -32,7 +32,7 @@ class Targets:
     def __init__(self, company_id):
         self.company_id = company_id
         self.by_branch = defaultdict(list)
-        rows = Target.objects.filter(company_id=company_id).order_by("period")
+        rows = Target.objects.filter(company_id__in=_with_merged(company_id)).order_by("period")
         for branch_id, period, rate in rows.values_list("branch_id", "period", "rate"):
             self.by_branch[branch_id].append((period, float(rate)))
 
@@ -53,6 +53,17 @@ class Targets:
             if own is not None:
                 return own
         return self._covering(self.by_branch.get(None, ()), month)
+
+
+def _with_merged(company_id):
+    """The company and every company merged into it, at any depth: a target set before a
+    merger still covers its own months (PC Hà Giang's 12/2021 target after it joined PC Tuyên
+    Quang)."""
+    ids, new = {company_id}, {company_id}
+    while new:
+        new = set(Company.objects.filter(merged_into__in=new).values_list("pk", flat=True)) - ids
+        ids |= new
+    return ids
 
 
 def snapshot_months(end):

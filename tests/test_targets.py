@@ -71,3 +71,22 @@ def test_the_page_shows_the_target_of_its_period(
     response = client_for(users["manager"]).get("/", {"start": "2024-01", "end": "2025-01"})
 
     assert response.text.split('data-stat="target">')[1].split("<")[0] == "40,0\u00a0%"
+
+
+def test_targets_set_before_a_company_merger_still_cover_their_months(company, branches):
+    from adoption import territory
+    from adoption.models import Company
+
+    Target.objects.create(company=company, period=month(2021, 12), rate=Decimal(45))
+    Target.objects.create(
+        company=company, branch=branches["bq"], period=month(2021, 12), rate=Decimal(48)
+    )
+    into = Company.objects.create(code="PCTQ", name="PC Tuyên Quang", customer_code_prefix="PA11")
+    Target.objects.create(company=into, period=month(2026, 12), rate=Decimal(95))
+    territory.merge_company(company, into, month(2025, 7))
+
+    targets = Targets(into.pk)
+
+    assert targets.for_month(month(2021, 10)) == 45
+    assert targets.for_month(month(2021, 10), branches["bq"].pk) == 48
+    assert targets.for_month(month(2026, 11)) == 95
