@@ -191,3 +191,20 @@ def test_the_page_puts_the_summary_first_says_what_it_does_not_prove_and_pages(
     assert len(paged.context["tables"][0].page.object_list) == 2
     export = client.get("/outreach/effect/?start=2025-01&end=2026-12&per_page=5&_export=csv")
     assert len(export.content.decode("utf-8-sig").strip().splitlines()) == 13
+
+
+@pytest.mark.postgres
+def test_on_the_demo_where_outreach_has_no_effect_it_claims_none(db):
+    """The demo draws payments without regard to outreach: the comparison must not claim an
+    effect there (make demo's scale, a pinned end month). Its campaigns visit nearly every
+    commune, so few rows have enough comparable unvisited communes; whatever reaches the
+    summary, the interval is missing or holds 0."""
+    from adoption.demo import seed
+    from adoption.models import OutreachActivity
+    from adoption.outreach_comparison import comparison_rows, summary
+
+    seed(scale=0.05, seed=1, until=date(2026, 11, 1))
+    result = summary(comparison_rows(OutreachActivity.objects.all()))
+
+    assert result["rows"] > 500
+    assert not result["effect"]["clear"], result["effect"]
