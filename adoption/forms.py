@@ -28,6 +28,12 @@ class PlaceChoiceField(forms.ModelChoiceField):
     # {commune id: label}: two communes of one name in the list are told apart.
     labels = {}
 
+    def offer(self, branch):
+        """Today's communes and villages of the branch, names that repeat told apart."""
+        communes, villages = branch_places(branch)
+        self.queryset = (communes | villages).select_related("parent").order_by("level", "name")
+        self.labels = area_labels(communes.select_related("parent"))
+
     def label_from_instance(self, obj):
         if obj.level == AreaLevel.VILLAGE:
             return f"{obj.name} ({self.labels.get(obj.parent_id, obj.parent.name)})"
@@ -97,12 +103,7 @@ class OutreachForm(forms.ModelForm):
         self.today = timezone.localdate()
         for name in COUNT_FIELDS:
             self.fields[name] = CountField(label=self.fields[name].label)
-        # Today's communes and villages: what the branch serves now.
-        communes, villages = branch_places(branch)
-        self.fields["place"].queryset = (
-            (communes | villages).select_related("parent").order_by("level", "name")
-        )
-        self.fields["place"].labels = area_labels(communes.select_related("parent"))
+        self.fields["place"].offer(branch)
         self.fields["date"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
         self.fields["date"].widget = forms.DateInput(
             format="%Y-%m-%d",
@@ -264,10 +265,7 @@ class OutreachPlanForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.branch = branch
         self.today = timezone.localdate()
-        communes, villages = branch_places(branch)
-        self.fields["place"].queryset = (
-            (communes | villages).select_related("parent").order_by("level", "name")
-        )
+        self.fields["place"].offer(branch)
         self.fields["date"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
         self.fields["date"].widget = forms.DateInput(
             format="%Y-%m-%d",
