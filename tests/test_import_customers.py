@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from adoption.choices import CustomerType, ImportKind, ImportStatus
-from adoption.models import AdminArea, Customer, ImportBatch
+from adoption.models import AdminArea, BranchTerritory, Customer, ImportBatch
 
 HEADER = "customer_code,name,branch_code,area_code,customer_type,connected_on,disconnected_on"
 GOOD = [
@@ -99,7 +99,9 @@ def test_a_type_can_be_written_as_its_label(write, customers):
     assert Customer.objects.get(code="PA20BQ0000201").customer_type == CustomerType.BUSINESS
 
 
-def test_a_reused_commune_code_means_the_commune_valid_at_connection(write, customers, areas):
+def test_a_reused_commune_code_means_the_commune_valid_at_connection(
+    write, customers, areas, branches
+):
     areas["viet_quang"].valid_to = date(2025, 6, 30)
     areas["viet_quang"].save()
     merged = AdminArea.objects.create(
@@ -108,6 +110,9 @@ def test_a_reused_commune_code_means_the_commune_valid_at_connection(write, cust
         name="Xã Việt Quang (2025)",
         parent=areas["province"],
         valid_from=date(2025, 7, 1),
+    )
+    BranchTerritory.objects.create(
+        branch=branches["bq"], commune=merged, valid_from=date(2025, 7, 1)
     )
 
     import_file(
@@ -157,7 +162,8 @@ BAD_ROWS = [
     ),
     (
         "PA20BQ0000109,Nobody,BQ,00970,household,2024-01-01,",
-        "Row 3, area_code: Thị trấn Yên Bình is not in the district served by Điện lực Bắc Quang.",
+        "Row 3, area_code: Thị trấn Yên Bình is served by Điện lực Quang Bình, not by Điện lực "
+        "Bắc Quang, in 01/2024.",
     ),
     (
         "PA20BQ0000109,Nobody,BQ,00910,farmer,2024-01-01,",
@@ -273,3 +279,90 @@ def test_a_branch_moved_to_another_company_keeps_its_old_prefix(write, customers
     territory.transfer_branch(branches["bq"], other, date(2025, 7, 1))
     import_file(write(HEADER, *GOOD))
     assert Customer.objects.filter(code="PA20BQ0000102").exists()
+
+
+# The branch's territory as it was in the month of the connection.
+
+
+def refused_with(path, message):
+    before = snapshot()
+    with pytest.raises(CommandError, match="nothing was imported"):
+        import_file(path)
+    batch = ImportBatch.objects.latest("pk")
+    assert batch.status == ImportStatus.FAILED
+    assert message in batch.message
+    assert snapshot() == before
+
+
+@pytest.fixture
+def yen_binh_to_bac_quang(areas, branches):
+    """Thị trấn Yên Bình goes from Quang Bình to Bắc Quang from 07/2025."""
+    from adoption import territory
+
+    with freeze_on(date(2025, 8, 10)):
+        territory.reassign_communes([(areas["yen_binh"], branches["bq"])], date(2025, 7, 1))
+
+
+def freeze_on(day):
+    from unittest import mock
+
+    return mock.patch("django.utils.timezone.localdate", return_value=day)
+
+
+def test_a_commune_the_branch_serves_only_later_is_refused_for_an_earlier_connection(
+    write, customers, yen_binh_to_bac_quang
+):
+    refused_with(
+        write(HEADER, GOOD[0], "PA20BQ0000401,Early,BQ,00970,household,20/06/2025,"),
+        "Row 3, area_code: Thị trấn Yên Bình is served by Điện lực Quang Bình, not by Điện lực "
+        "Bắc Quang, in 06/2025.",
+    )
+    assert not Customer.objects.filter(code="PA20BQ0000101").exists()
+
+
+def test_a_commune_the_branch_serves_from_the_connection_month_is_accepted(
+    write, customers, yen_binh_to_bac_quang
+):
+    import_file(write(HEADER, "PA20BQ0000402,Later,BQ,00970,household,01/07/2025,"))
+    assert Customer.objects.get(code="PA20BQ0000402").commune.code == "00970"
+
+
+def test_a_commune_the_branch_no_longer_serves_is_refused_after_the_change(
+    write, customers, yen_binh_to_bac_quang
+):
+    refused_with(
+        write(HEADER, "PA20QB0000403,Late,QB,00970,household,15/09/2025,"),
+        "Row 2, area_code: Thị trấn Yên Bình is served by Điện lực Bắc Quang, not by Điện lực "
+        "Quang Bình, in 09/2025.",
+    )
+
+
+def test_a_commune_no_branch_serves_is_refused(write, customers, areas):
+    AdminArea.objects.create(level="commune", code="00990", name="Xã Mới", parent=areas["bq"])
+    refused_with(
+        write(HEADER, "PA20BQ0000404,Nobody,BQ,00990,household,2024-01-01,"),
+        "Row 2, area_code: Xã Mới is served by no branch in 01/2024.",
+    )
+
+
+def test_a_new_commune_of_another_branch_is_refused_though_it_has_no_district(
+    write, customers, areas, branches
+):
+    """Communes made by the 2025 reform hang under the province: the district check let any
+    branch import them."""
+    new = AdminArea.objects.create(
+        level="commune",
+        code="00995",
+        name="Xã Yên Bình (2025)",
+        parent=areas["province"],
+        valid_from=date(2025, 7, 1),
+    )
+    BranchTerritory.objects.create(branch=branches["qb"], commune=new, valid_from=date(2025, 7, 1))
+    # Connected before the commune existed: checked in the commune's first month.
+    refused_with(
+        write(HEADER, "PA20BQ0000405,Wrong,BQ,00995,household,2019-05-01,"),
+        "Row 2, area_code: Xã Yên Bình (2025) is served by Điện lực Quang Bình, not by Điện lực "
+        "Bắc Quang, in 07/2025.",
+    )
+    import_file(write(HEADER, "PA20QB0000405,Right,QB,00995,household,2019-05-01,"))
+    assert Customer.objects.get(code="PA20QB0000405").commune == new

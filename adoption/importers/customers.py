@@ -6,13 +6,14 @@ already known is skipped, never overwritten: the billing system's file can be im
 """
 
 import re
+from collections import defaultdict
 
 from django.utils import translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from ..choices import AreaLevel, CustomerType, ImportKind
-from ..models import AdminArea, Branch, BranchVersion, Customer
+from ..models import AdminArea, Branch, BranchTerritory, BranchVersion, Customer
 from ..models.customers import CUSTOMER_CODE_PATTERN
 from ..territory import place_new_customers
 from .duplicates import Duplicates
@@ -43,6 +44,7 @@ class CustomerImport:
         self.branches = {
             b.code.upper(): b for b in Branch.objects.select_related("company", "district")
         }
+        self.branch_names = {b.pk: b.name for b in self.branches.values()}
         # Codes keep the prefix of any company the branch belonged to (see Customer.clean).
         self.prefixes = {b.pk: {b.company.customer_code_prefix} for b in self.branches.values()}
         for branch_id, prefix in BranchVersion.objects.values_list(
@@ -56,10 +58,13 @@ class CustomerImport:
             .only("pk", "code", "name", "parent_id", "valid_from", "valid_to")
         ):
             self.communes.setdefault(area.code, []).append(area)
-        # Communes created by the 2025 reform hang under the province: no district to check.
-        self.districts = set(
-            AdminArea.objects.filter(level=AreaLevel.DISTRICT).values_list("pk", flat=True)
-        )
+        # Which branch serves each commune when (BranchTerritory): a branch's area is dated,
+        # not its district (districts were abolished in 2025).
+        self.territory = defaultdict(list)
+        for commune_id, branch_id, valid_from, valid_to in BranchTerritory.objects.values_list(
+            "commune_id", "branch_id", "valid_from", "valid_to"
+        ):
+            self.territory[commune_id].append((branch_id, valid_from, valid_to))
         # A type is written as its value or its label, in English or in the user's language.
         with translation.override("en"):
             self.types = {str(label).lower(): value for value, label in CustomerType.choices}
@@ -83,6 +88,29 @@ class CustomerImport:
             ]
             candidates = valid or [a for a in candidates if a.valid_to is None]
         return candidates[0] if len(candidates) == 1 else None
+
+    def _territory_problem(self, commune, branch, connected_on):
+        """Why the branch may not have this customer: it must serve the commune in the month
+        of the connection (or, for a commune created later, in the commune's first month).
+        None when it does."""
+        on = month_start(connected_on)
+        if commune.valid_from is not None and commune.valid_from > on:
+            on = month_start(commune.valid_from)
+        serving = next(
+            (
+                branch_id
+                for branch_id, valid_from, valid_to in self.territory.get(commune.pk, ())
+                if valid_from <= on and (valid_to is None or on <= valid_to)
+            ),
+            None,
+        )
+        if serving == branch.pk:
+            return None
+        values = {"commune": commune.name, "branch": branch.name, "month": f"{on:%m/%Y}"}
+        if serving is None:
+            return _("%(commune)s is served by no branch in %(month)s.") % values
+        values["other"] = self.branch_names.get(serving, "?")
+        return _("%(commune)s is served by %(other)s, not by %(branch)s, in %(month)s.") % values
 
     def check(self, chunk):
         at = self.columns
@@ -177,18 +205,10 @@ class CustomerImport:
                             % area_code,
                         )
                     )
-                elif (
-                    branch is not None
-                    and commune.parent_id != branch.district_id
-                    and commune.parent_id in self.districts
-                ):
-                    problems.append(
-                        (
-                            "area_code",
-                            _("%(commune)s is not in the district served by %(branch)s.")
-                            % {"commune": commune.name, "branch": branch.name},
-                        )
-                    )
+                elif branch is not None and connected_on is not None:
+                    problem = self._territory_problem(commune, branch, connected_on)
+                    if problem:
+                        problems.append(("area_code", problem))
 
             if problems:
                 yield number, cells, None, problems
