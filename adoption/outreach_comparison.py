@@ -9,8 +9,9 @@ from collections import defaultdict
 
 from django.conf import settings
 
+from . import regrouping
 from .metrics import monthly_rates, percent
-from .models import OutreachActivity
+from .models import AdminArea, Branch, OutreachActivity
 from .outreach_effect import CUSTOMER_TYPES, add_months, change, month_start
 
 WINDOW_MONTHS = 3
@@ -26,9 +27,10 @@ NO_DATA = "no_data"
 
 
 class _Counts:
-    """Non-cash and active household customers per (branch, commune, month), from the rollups."""
+    """Non-cash and active household customers per (branch, commune, month), from the rollups,
+    keyed as the view groups them."""
 
-    def __init__(self, start, end, branch_ids):
+    def __init__(self, start, end, branch_ids, view):
         self.cells = {}
         self.communes = defaultdict(set)
         for row in monthly_rates(
@@ -37,6 +39,7 @@ class _Counts:
             group="commune",
             branch_ids=branch_ids,
             customer_types=CUSTOMER_TYPES,
+            view=view,
         ):
             key = (row["branch_id"], row["commune_id"], row["period"])
             self.cells[key] = (row["noncash_customers"], row["active_customers"])
@@ -82,28 +85,37 @@ def _window(month, first, last):
     return [add_months(month, i) for i in range(first, last + 1)]
 
 
-def comparison_rows(activities):
+def comparison_rows(activities, view="was"):
     """One row per (branch, commune, month) with outreach: the commune's adoption over the 3
     months before and the 3 after that month, the same for the branch's communes without
     outreach in those 7 months, the difference of the two changes, and the same difference
-    over the 3 months before against the 3 before those (the pre-trend)."""
+    over the 3 months before against the 3 before those (the pre-trend).
+
+    view="now": branches and communes are today's (regrouping): the activities at communes
+    merged into one commune are that commune's, and its rollups are theirs summed."""
+    place = regrouping.place_mapper(view)
     visits = defaultdict(list)
-    for activity in activities.select_related("branch", "commune"):
-        visits[activity.branch_id, activity.commune_id, month_start(activity.date)].append(activity)
+    for activity in activities:
+        branch_id, commune_id = place(activity.branch_id, activity.commune_id)
+        visits[branch_id, commune_id, month_start(activity.date)].append(activity)
     if not visits:
         return []
     months = [month for _, _, month in visits]
     start = add_months(min(months), -2 * WINDOW_MONTHS)
     end = add_months(max(months), WINDOW_MONTHS)
     branch_ids = sorted({branch_id for branch_id, _, _ in visits})
-    counts = _Counts(start, end, branch_ids)
+    counts = _Counts(start, end, branch_ids, view)
+    branch_names = dict(Branch.objects.filter(pk__in=branch_ids).values_list("pk", "name"))
+    commune_names = dict(
+        AdminArea.objects.filter(pk__in={c for _, c, _ in visits}).values_list("pk", "name")
+    )
 
     # Every activity in the span marks its commune as reached, listed on this page or not.
     reached = defaultdict(set)
     for branch_id, commune_id, day in OutreachActivity.objects.filter(
-        branch_id__in=branch_ids, date__gte=start, date__lt=add_months(end, 1)
+        date__gte=start, date__lt=add_months(end, 1)
     ).values_list("branch_id", "commune_id", "date"):
-        reached[branch_id, commune_id].add(month_start(day))
+        reached[place(branch_id, commune_id)].add(month_start(day))
 
     min_households = settings.OUTREACH_MIN_HOUSEHOLDS
     min_comparison = settings.OUTREACH_MIN_COMPARISON_COMMUNES
@@ -120,14 +132,13 @@ def comparison_rows(activities):
             and not any(before[0] <= m <= after[-1] for m in reached[branch_id, other])
             and _comparable(counts, branch_id, other, before, rate_before)
         )
-        first = group[0]
         row = {
             "id": f"{branch_id}-{commune_id}-{month:%Y-%m}",
             "branch_id": branch_id,
             "commune_id": commune_id,
             "month": month,
-            "branch": first.branch.name,
-            "commune": first.commune.name,
+            "branch": branch_names.get(branch_id, ""),
+            "commune": commune_names.get(commune_id, ""),
             "activities": len(group),
             "households_reached": sum(a.households_reached for a in group),
             "registrations": sum(a.registrations for a in group),
@@ -148,7 +159,10 @@ def comparison_rows(activities):
         row["control_pre_change"] = change(row["control_pre"], row["control_before"])
         row["pre_did"] = change(row["control_pre_change"], row["pre_change"])
         flags = []
-        if row["households"] is None or row["households"] < min_households:
+        # No rollup row before the visit is missing data, not a small commune: the rollups
+        # may not be filled yet (the worker fills them), and "small" would send one looking
+        # for the wrong cause.
+        if row["households"] is not None and row["households"] < min_households:
             flags.append(SMALL_COMMUNE)
         if len(controls) < min_comparison:
             flags.append(FEW_COMPARISON)
@@ -221,6 +235,8 @@ def summary(rows):
         "small_commune_rows": sum(SMALL_COMMUNE in row["flags"] for row in rows),
         "few_comparison_rows": sum(FEW_COMPARISON in row["flags"] for row in rows),
         "no_data_rows": sum(NO_DATA in row["flags"] for row in rows),
+        # Not one rollup row around any visit: the monthly figures are not computed yet.
+        "no_figures": bool(rows) and all(row["households"] is None for row in rows),
         "visited_communes": len({(row["branch_id"], row["commune_id"]) for row in included}),
         "comparison_communes": len(comparison),
         "change": _mean([row["change"] for row in included]),

@@ -15,6 +15,7 @@ from adoption.choices import CustomerType
 from adoption.models import AdminArea, CommuneMonth, OutreachActivity
 from adoption.outreach_comparison import (
     FEW_COMPARISON,
+    NO_DATA,
     SMALL_COMMUNE,
     bootstrap_interval,
     comparison_rows,
@@ -193,18 +194,62 @@ def test_the_page_puts_the_summary_first_says_what_it_does_not_prove_and_pages(
     assert len(export.content.decode("utf-8-sig").strip().splitlines()) == 13
 
 
+def test_a_commune_month_without_rollups_is_missing_data_not_a_small_commune(
+    branches, areas, client_for, users
+):
+    """Before the worker has filled the rollups every row used to read "small commune": the
+    cause shown must be the real one."""
+    simulate(branches["bq"], areas["bq"])
+    CommuneMonth.objects.all().delete()
+    rows = comparison_rows(OutreachActivity.objects.all())
+    assert rows and all(r["flags"] == [FEW_COMPARISON, NO_DATA] for r in rows)
+    result = summary(rows)
+    assert result["small_commune_rows"] == 0 and result["no_data_rows"] == len(rows)
+    assert result["no_figures"] and result["included_rows"] == 0
+
+    page = client_for(users["manager"]).get("/outreach/effect/?start=2025-01&end=2026-12")
+    assert 'id="summary-no-figures"' in page.content.decode()
+
+
+def plant_effect(points):
+    """`points` % of a visited commune's households turned to non-cash in each of the 3
+    months after every visit to it (in the rollups, which the comparison reads)."""
+    visited = set()
+    for branch_id, commune_id, day in OutreachActivity.objects.values_list(
+        "branch_id", "commune_id", "date"
+    ):
+        visited |= {(branch_id, commune_id, add_months(day.replace(day=1), i)) for i in (1, 2, 3)}
+    changed = []
+    for cell in CommuneMonth.objects.filter(customer_type=CustomerType.HOUSEHOLD):
+        if (cell.branch_id, cell.commune_id, cell.period) in visited:
+            planted = cell.noncash_customers + round(points / 100 * cell.active_customers)
+            cell.noncash_customers = min(cell.active_customers, planted)
+            changed.append(cell)
+    CommuneMonth.objects.bulk_update(changed, ["noncash_customers"])
+
+
 @pytest.mark.postgres
-def test_on_the_demo_where_outreach_has_no_effect_it_claims_none(db):
-    """The demo draws payments without regard to outreach: the comparison must not claim an
-    effect there (make demo's scale, a pinned end month). Its campaigns visit nearly every
-    commune, so few rows have enough comparable unvisited communes; whatever reaches the
-    summary, the interval is missing or holds 0."""
+def test_on_the_demo_it_claims_no_effect_and_finds_a_planted_one(db):
+    """The demo as `make demo` seeds it (its scale, a pinned end month, rollups filled as
+    seed_demo fills them) draws payments without regard to outreach: rows reach the summary
+    and its interval holds 0. The same demo with a planted effect of +5 points: the interval
+    excludes 0 and holds 5. (One test: the seed is the slow part.)"""
+    from adoption import metrics
     from adoption.demo import seed
-    from adoption.models import OutreachActivity
-    from adoption.outreach_comparison import comparison_rows, summary
 
     seed(scale=0.05, seed=1, until=date(2026, 11, 1))
-    result = summary(comparison_rows(OutreachActivity.objects.all()))
+    metrics.refresh()
 
-    assert result["rows"] > 500
-    assert not result["effect"]["clear"], result["effect"]
+    result = summary(comparison_rows(OutreachActivity.objects.all()))
+    assert result["rows"] > 500 and not result["no_figures"]
+    assert result["included_rows"] >= 10 and result["visited_communes"] >= 5
+    effect = result["effect"]
+    assert effect["low"] < 0 < effect["high"], effect
+    assert not effect["clear"]
+
+    plant_effect(5)
+    planted = summary(comparison_rows(OutreachActivity.objects.all()))
+    assert planted["included_rows"] == result["included_rows"]
+    effect = planted["effect"]
+    assert effect["clear"] and 0 < effect["low"] < 5 < effect["high"], effect
+    assert effect["mean"] == pytest.approx(5, abs=1.5)
