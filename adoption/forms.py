@@ -238,6 +238,14 @@ class OutreachPeriodForm(forms.Form):
     )
     start = MonthField(label=_("From"), required=False)
     end = MonthField(label=_("To"), required=False)
+    # As on the dashboard (docs/metrics.md): each month under the branch and commune of that
+    # month, or regrouped onto today's.
+    view = forms.ChoiceField(
+        label=_("Group history"),
+        choices=[("was", _("As it was")), ("now", _("As it is now"))],
+        required=False,
+        widget=forms.RadioSelect,
+    )
 
     def __init__(self, *args, branches, **kwargs):
         super().__init__(*args, **kwargs)

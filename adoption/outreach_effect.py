@@ -3,17 +3,17 @@ registered at activities (the before/after comparison: adoption.outreach_compari
 Definitions: docs/outreach.md.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date
 
 from django.db.models import Count, Max, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from . import channel_history
+from . import channel_history, regrouping
 from .choices import CustomerType
 from .metrics import percent
-from .models import BARRIER_FIELDS, OutreachRegistration, Payment
+from .models import BARRIER_FIELDS, AdminArea, Branch, OutreachRegistration, Payment
 
 RETENTION_MONTHS = 6
 # Outreach speaks to households; businesses and offices would blur the effect.
@@ -35,20 +35,56 @@ def change(before, after):
     return None if before is None or after is None else after - before
 
 
-def monthly_totals(activities):
-    """Per branch and month: number of activities and the sum of every count."""
-    rows = (
+def monthly_totals(activities, view="was"):
+    """Per branch and month: number of activities and the sum of every count. view="now":
+    per today's branch of each activity's commune (adoption.regrouping)."""
+    place = regrouping.place_mapper(view)
+    cells = (
         activities.annotate(month=TruncMonth("date"))
-        .values("branch__name", "month")
+        .values("branch_id", "commune_id", "month")
         .annotate(activities=Count("id"), **{f: Sum(f) for f in TOTAL_FIELDS})
-        .order_by("-month", "branch__name")
+        .order_by()
     )
+    summed = defaultdict(Counter)
+    for cell in cells:
+        branch_id, _ = place(cell["branch_id"], cell["commune_id"])
+        summed[branch_id, cell["month"]].update({f: cell[f] for f in ("activities", *TOTAL_FIELDS)})
+    names = dict(Branch.objects.filter(pk__in={b for b, _ in summed}).values_list("pk", "name"))
+    rows = [
+        {"branch__name": names.get(branch_id, ""), "month": month}
+        | {f: counts[f] for f in ("activities", *TOTAL_FIELDS)}
+        for (branch_id, month), counts in summed.items()
+    ]
+    rows.sort(key=lambda r: r["branch__name"])
+    rows.sort(key=lambda r: r["month"], reverse=True)
     return [{**row, "barriers_named": sum(row[f] for f in BARRIER_FIELDS)} for row in rows]
 
 
-def funnel(activities, today=None):
+def _places(activities, view):
+    """Per activity id: the branch (id and name) and commune name it is reported under."""
+    if view != "now":
+        return {
+            pk: {"branch_id": a.branch_id, "branch": a.branch.name, "commune": a.commune.name}
+            for pk, a in activities.items()
+        }
+    place = regrouping.place_mapper(view)
+    placed = {pk: place(a.branch_id, a.commune_id) for pk, a in activities.items()}
+    branches = dict(
+        Branch.objects.filter(pk__in={b for b, _ in placed.values()}).values_list("pk", "name")
+    )
+    communes = dict(
+        AdminArea.objects.filter(pk__in={c for _, c in placed.values()}).values_list("pk", "name")
+    )
+    return {
+        pk: {"branch_id": b, "branch": branches.get(b, ""), "commune": communes.get(c, "")}
+        for pk, (b, c) in placed.items()
+    }
+
+
+def funnel(activities, today=None, view="was"):
     """Registered → paid without cash on or after the activity date → paid the bill of the
-    sixth month after the activity month without cash. Returns (per activity, per branch).
+    sixth month after the activity month without cash. Returns (per activity, per branch);
+    view="now": each activity under today's branch and commune of its commune.
 
     Two queries whatever the number of customers: the registrations, and the non-cash payments
     of the registered customers grouped by customer and bill period.
@@ -67,13 +103,13 @@ def funnel(activities, today=None):
     ):
         last_noncash[row["customer_id"]][row["period"]] = row["last_paid"]
 
+    places = _places(activities, view)
     per_activity = {
         pk: {
             "activity": a,
             "id": pk,
             "date": a.date,
-            "branch": a.branch.name,
-            "commune": a.commune.name,
+            **places[pk],
             "village": a.village.name if a.village else "",
             "registered": 0,
             "paid_noncash": 0,
@@ -102,7 +138,7 @@ def funnel(activities, today=None):
             None if row["retained"] is None else percent(row["retained"], row["registered"])
         )
         branch = per_branch.setdefault(
-            row["activity"].branch_id,
+            row["branch_id"],
             {"branch": row["branch"], "activities": 0, "registered": 0, "paid_noncash": 0}
             | {"registered_followed": 0, "retained": 0},
         )

@@ -121,3 +121,11 @@ def rollups_for_now(start=None, end=None, periods=None, customer_types=None):
     if customer_types:
         qs = qs.filter(customer_type__in=customer_types)
     return qs
+
+
+def place_mapper(view):
+    """(branch_id, commune_id) -> the pair a report groups under: itself "as it was", today's
+    branch and commune "as it is now" (for rows keyed by a commune, e.g. outreach)."""
+    if view != "now":
+        return lambda branch_id, commune_id: (branch_id, commune_id)
+    return TodayMap().place

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
+from .. import regrouping
 from ..exports import EXPORT_FORMATS, export_response
 from ..forms import MonthField, OutreachForm, OutreachPeriodForm
 from ..models import BARRIER_FIELDS, OutreachActivity
@@ -160,7 +161,8 @@ def activity_edit(request, pk):
 
 
 def _report_scope(request):
-    """The activities a report covers: the user's branches, narrowed by the period form."""
+    """The activities a report covers (the user's branches, narrowed by the period form) and
+    the view of history asked for ("was" or "now")."""
     require_outreach_viewer(request.user)
     # The 12 months up to the latest activity: after a quiet spell (or on archived data) the
     # report opens on outreach, not on empty months.
@@ -176,22 +178,34 @@ def _report_scope(request):
     choice = form.cleaned_data
     start = choice.get("start") or defaults["start"]
     end = choice.get("end") or defaults["end"]
+    view = choice.get("view") or "was"
     activities = outreach_activities(request.user).filter(
         date__gte=start, date__lt=add_months(end, 1)
     )
-    if choice.get("branch"):
+    if choice.get("branch") and view == "now":
+        # Today's branch: the activities at the communes it serves today, whoever made them.
+        place = regrouping.place_mapper(view)
+        ids = [
+            pk
+            for pk, branch_id, commune_id in activities.values_list("pk", "branch_id", "commune_id")
+            if place(branch_id, commune_id)[0] == choice["branch"].pk
+        ]
+        activities = activities.filter(pk__in=ids)
+    elif choice.get("branch"):
         activities = activities.filter(branch=choice["branch"])
-    return form, activities
+    return form, activities, view
 
 
 def _export_or_render(request, name, tables, context, paginate=False):
     """Configure sorting (and paging) for each table; answer ?_export=csv|xlsx&table=<prefix>
-    with a file of every row."""
+    with a file of every row (named for the view, as the dashboard's: "-now")."""
     for table in tables:
         RequestConfig(request, paginate=paginate).configure(table)
     wanted = request.GET.get("table", "")
     table = next((t for t in tables if t.prefix == wanted), tables[0])
     suffix = f"-{table.prefix.strip('-')}" if table.prefix else ""
+    if context.get("view") == "now":
+        suffix += "-now"
     export = export_response(request, table, f"outreach-{name}{suffix}")
     if export:
         return export
@@ -201,29 +215,31 @@ def _export_or_render(request, name, tables, context, paginate=False):
 
 @login_required
 def effect(request):
-    form, activities = _report_scope(request)
-    rows = comparison_rows(activities)
+    form, activities, view = _report_scope(request)
+    rows = comparison_rows(activities, view)
     table = OutreachComparisonTable(rows)
     title = _("Before/after outreach comparison")
-    context = {"form": form, "title": title, "summary": summary(rows)}
+    context = {"form": form, "title": title, "summary": summary(rows), "view": view}
     return _export_or_render(request, "effect", [table], context, paginate=True)
 
 
 @login_required
 def totals(request):
-    form, activities = _report_scope(request)
-    table = OutreachTotalsTable(monthly_totals(activities))
+    form, activities, view = _report_scope(request)
+    table = OutreachTotalsTable(monthly_totals(activities, view))
     title = _("Outreach totals per branch and month")
-    return _export_or_render(request, "totals", [table], {"form": form, "title": title})
+    context = {"form": form, "title": title, "view": view}
+    return _export_or_render(request, "totals", [table], context)
 
 
 @login_required
 def funnel_view(request):
-    form, activities = _report_scope(request)
-    per_activity, per_branch = funnel(activities)
+    form, activities, view = _report_scope(request)
+    per_activity, per_branch = funnel(activities, view=view)
     tables = [
         FunnelBranchTable(per_branch, prefix="branch-"),
         FunnelActivityTable(per_activity, prefix="activity-"),
     ]
     title = _("Customers registered at outreach")
-    return _export_or_render(request, "funnel", tables, {"form": form, "title": title})
+    context = {"form": form, "title": title, "view": view}
+    return _export_or_render(request, "funnel", tables, context)
