@@ -344,6 +344,12 @@ def merge_company(old, into, on):
     into = _resolve_company(into)
     if old.pk == into.pk:
         raise ValidationError(_("A company cannot merge into itself."))
+    if old.valid_to is not None:
+        # Merging it again would move its end and rewrite the months in between.
+        raise ValidationError(
+            _("%(company)s already ended on %(day)s.")
+            % {"company": old, "day": f"{old.valid_to:%d/%m/%Y}"}
+        )
     if into.valid_to is not None and into.valid_to < on:
         raise ValidationError(
             _("%(company)s no longer exists on %(day)s.")

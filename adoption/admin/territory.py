@@ -89,6 +89,13 @@ class BranchChangeForm(forms.Form):
         return data
 
 
+class CompanyMergeForm(forms.Form):
+    on = MonthField(label=_("From month (YYYY-MM)"))
+    into = forms.ModelChoiceField(
+        Company.objects.filter(valid_to__isnull=True), label=_("Merged into")
+    )
+
+
 class CustomerMoveForm(forms.Form):
     on = MonthField(label=_("From month (YYYY-MM)"))
     commune = forms.ModelChoiceField(
@@ -152,6 +159,24 @@ def change_branches(modeladmin, request, queryset):
 
 change_branches.short_description = _("Move to another company or rename, from a month")
 change_branches.allowed_permissions = ("change",)
+
+
+def merge_companies(modeladmin, request, queryset):
+    def apply(data):
+        from django.db import transaction
+
+        with transaction.atomic():
+            for company in queryset:
+                territory.merge_company(company, data["into"], data["on"])
+        return queryset.count()
+
+    return dated_action(
+        request, queryset, CompanyMergeForm, _("Merge companies into another from a month"), apply
+    )
+
+
+merge_companies.short_description = _("Merge into another company, from a month")
+merge_companies.allowed_permissions = ("change",)
 
 
 def move_customers(modeladmin, request, queryset):
