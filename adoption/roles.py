@@ -3,6 +3,7 @@
 from .choices import Role
 
 ALL_MODELS = (
+    "corporation",
     "company",
     "branch",
     "staffprofile",
@@ -17,6 +18,11 @@ ALL_MODELS = (
     "outreachregistration",
     "outreachplan",
     "target",
+    # The dated facts behind the organisation and territory: read-only for everyone, changed
+    # only through the actions on branches, companies and customers.
+    "branchversion",
+    "branchterritory",
+    "customerplacement",
 )
 
 ROLE_PERMISSIONS = {

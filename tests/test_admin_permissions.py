@@ -14,6 +14,7 @@ from adoption.models import (
     AreaSuccession,
     BranchTerritory,
     BranchVersion,
+    Corporation,
     CustomerPlacement,
     ImportBatch,
     OutreachActivity,
@@ -26,6 +27,7 @@ from adoption.models import (
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 MODELS = [
+    "corporation",
     "company",
     "branch",
     "staffprofile",
@@ -45,7 +47,8 @@ MODELS = [
     "branchterritory",
     "customerplacement",
 ]
-# Dated facts: shown to superusers, changed only through the branch and customer actions.
+# Dated facts: shown to superusers and managers, changed only through the branch, company and
+# customer actions.
 FACTS = ["branchversion", "branchterritory", "customerplacement"]
 
 LIST, ADD, CHANGE = "list", "add", "change"
@@ -54,8 +57,9 @@ VIEW = {LIST, CHANGE}  # the change page of a view-only user is a read-only view
 
 # What each role may open; every other page must be refused.
 ALLOWED = {
+    # View everything, change nothing but targets (adoption/roles.py).
     "manager": {
-        **{model: VIEW for model in MODELS if model not in ("user", *FACTS)},
+        **{model: VIEW for model in MODELS if model != "user"},
         "target": ALL,
     },
     "staff_bq": {
@@ -111,7 +115,11 @@ def world(areas, company, branches, channels, customers, users):
 
     outreach_bq = outreach(branches["bq"], areas["tan_quang"])
     outreach_qb = outreach(branches["qb"], areas["yen_binh"])
+    corporation = Corporation.objects.create(code="EVNNPC", name="Tổng công ty Điện lực miền Bắc")
+    company.corporation = corporation
+    company.save(update_fields=["corporation"])
     return {
+        "corporation": corporation,
         "company": company,
         "branch": branches["bq"],
         "staffprofile": users["staff_bq"].staff_profile,
@@ -424,6 +432,99 @@ def test_a_manager_sees_every_branch_of_their_company(client_for, users, world):
     assert sorted(a.branch.code for a in outreach) == ["BQ", "QB"]
     customers = client.get(admin_url("customer", LIST)).context["cl"].result_list
     assert {c.branch.code for c in customers} == {"BQ", "QB"}
+
+
+# What a manager may do in the fact lists: read every branch of their company, change nothing.
+
+
+def test_a_manager_reads_the_payments_of_every_branch_of_their_company_only(
+    client_for, users, world, channels
+):
+    from adoption.choices import Role
+    from adoption.models import Branch, Company, Customer
+    from tests.conftest import _user
+
+    other = Company.objects.create(code="PCTQ", name="PC Tuyên Quang", customer_code_prefix="PA21")
+    branch = Branch.objects.create(company=other, code="YS", name="Điện lực Yên Sơn")
+    stranger = Customer.objects.create(
+        code="PA21YS0000001",
+        name="Khách hàng Tuyên Quang",
+        branch=branch,
+        commune=world["adminarea"],
+        connected_on=date(2020, 1, 1),
+    )
+    Payment.objects.create(
+        customer=stranger,
+        period=date(2024, 3, 1),
+        amount=100_000,
+        channel=channels["viettelpay"],
+        paid_at=datetime(2024, 3, 22, 8, 0, tzinfo=HCM),
+        reference="VTP-TQ-1",
+    )
+    listed = client_for(users["manager"]).get(admin_url("payment", LIST)).context["cl"]
+    assert sorted(p.reference for p in listed.result_list) == ["VTP-0001", "VTP-0002"]
+    # The other company's manager reads theirs and not these.
+    theirs = _user("manager_tq", Role.MANAGERS, company=other, is_staff=True)
+    listed = client_for(theirs).get(admin_url("payment", LIST)).context["cl"]
+    assert [p.reference for p in listed.result_list] == ["VTP-TQ-1"]
+    page = client_for(theirs).get(admin_url("payment", CHANGE, world["payment"]))
+    assert refused(page)
+
+
+def test_a_manager_adds_changes_and_deletes_no_payment(client_for, users, world):
+    client = client_for(users["manager"])
+    by_hand = world["payment_by_hand"]
+    page = client.get(admin_url("payment", CHANGE, by_hand))
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    assert client.post(admin_url("payment", CHANGE, by_hand), {"amount": 1}).status_code == 403
+    delete = reverse("admin:adoption_payment_delete", args=[by_hand.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    added = client.post(
+        admin_url("payment", ADD),
+        {"customer": world["customer"].pk, "period": "2024-04-01", "amount": "5"},
+    )
+    assert added.status_code == 403
+    assert sorted(Payment.objects.values_list("reference", "amount")) == [
+        ("VTP-0001", 310_000),
+        ("VTP-0002", 310_000),
+    ]
+
+
+@pytest.mark.parametrize("model", ["payment", "customer", "branch"])
+def test_a_manager_is_offered_no_action_on_the_fact_lists(client_for, users, world, model):
+    listing = client_for(users["manager"]).get(admin_url(model, LIST))
+    assert listing.status_code == 200
+    assert listing.context["action_form"] is None
+
+
+def test_a_manager_cannot_move_customers_by_posting_the_action(client_for, users, world, areas):
+    customer = world["customer"]
+    before = list(CustomerPlacement.objects.order_by("pk").values())
+    client_for(users["manager"]).post(
+        admin_url("customer", LIST),
+        {
+            "action": "move_customers",
+            "_selected_action": [str(customer.pk)],
+            "apply": "1",
+            "on": "2024-03",
+            "commune": areas["tan_quang"].pk,
+        },
+    )
+    assert list(CustomerPlacement.objects.order_by("pk").values()) == before
+
+
+def test_a_manager_reads_the_dated_facts_of_their_company_and_changes_none(
+    client_for, users, world
+):
+    client = client_for(users["manager"])
+    served = client.get(admin_url("branchterritory", LIST)).context["cl"].result_list
+    assert {t.branch.code for t in served} == {"BQ", "QB"}
+    page = client.get(admin_url("customer", CHANGE, world["customer"])).content.decode()
+    assert "01/01/1900" in page  # the customer's places over time
+    fact = world["customerplacement"]
+    url = admin_url("customerplacement", CHANGE, fact)
+    assert client.post(url, {"commune": world["adminarea"].pk}).status_code == 403
+    assert CustomerPlacement.objects.get(pk=fact.pk).commune_id == fact.commune_id
 
 
 @pytest.mark.parametrize("role", ALLOWED)
