@@ -428,9 +428,9 @@ class ReformReport:
 
 
 @transaction.atomic
-def apply_area_reform(on=date(2025, 7, 1)):
-    """Move every customer whose commune ceased before `on` to its successor (AreaSuccession
-    effective on `on`), from `on` on; earlier months keep the old commune.
+def apply_area_reform(on=date(2025, 7, 1), customer_ids=None):
+    """Move every customer (or only these) whose commune ceased before `on` to its successor
+    (AreaSuccession effective on `on`), from `on` on; earlier months keep the old commune.
 
     Villages are carried over where the village itself has a successor in the new commune;
     otherwise the customer keeps no village. A commune split between several successors goes
@@ -453,6 +453,8 @@ def apply_area_reform(on=date(2025, 7, 1)):
         .filter(commune_id__in=list(default))
         .select_related("customer", "commune", "village")
     )
+    if customer_ids is not None:
+        placements = placements.filter(customer_id__in=list(customer_ids))
     # Only those not yet moved (running the reform twice changes nothing).
     placements = [p for p in placements if p.valid_to is None or p.valid_to >= on]
     _assign_new_communes(placements, default, on, report)
@@ -499,6 +501,22 @@ def apply_area_reform(on=date(2025, 7, 1)):
     touched |= _sync_customers([p.customer_id for p in moved])
     _mark_from(on, touched)
     return report
+
+
+def follow_reforms(customer_ids):
+    """Customers created after a reform ran (an import) but placed in a commune it ended: moved
+    on to its successor as apply_area_reform moved everyone else, from the reform's date.
+    Returns the branches these customers belong to afterwards."""
+    ended = CustomerPlacement.objects.filter(
+        customer_id__in=list(customer_ids), valid_to__isnull=True, commune__valid_to__isnull=False
+    ).values_list("commune__valid_to", flat=True)
+    for last_day in sorted(set(ended)):
+        on = last_day + timedelta(days=1)
+        if on.day == 1 and AreaSuccession.objects.filter(effective_on=on).exists():
+            apply_area_reform(on, customer_ids=customer_ids)
+    return set(
+        Customer.objects.filter(pk__in=list(customer_ids)).values_list("branch_id", flat=True)
+    )
 
 
 def _sync_customers(customer_ids):

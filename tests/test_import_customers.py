@@ -366,3 +366,26 @@ def test_a_new_commune_of_another_branch_is_refused_though_it_has_no_district(
     )
     import_file(write(HEADER, "PA20QB0000405,Right,QB,00995,household,2019-05-01,"))
     assert Customer.objects.get(code="PA20QB0000405").commune == new
+
+
+def test_a_customer_of_a_commune_the_reform_ended_follows_it_to_its_successor(
+    write, customers, areas, branches
+):
+    """Imported after the reform ran, in the old commune valid at their connection: placed
+    there until 30/06/2025 and in its successor from 01/07/2025, as every other customer."""
+    from adoption import territory
+    from adoption.models import CustomerPlacement
+    from tests.territory_fixture import REFORM, make_reform
+
+    new = make_reform(areas)
+    territory.apply_area_reform(REFORM)
+    import_file(write(HEADER, "PA20BQ0000501,Old,BQ,00925,household,2020-01-01,"))
+
+    customer = Customer.objects.get(code="PA20BQ0000501")
+    placements = CustomerPlacement.objects.filter(customer=customer).order_by("valid_from")
+    assert [(p.commune, p.valid_from, p.valid_to) for p in placements] == [
+        (areas["tan_quang"], date(1900, 1, 1), date(2025, 6, 30)),
+        (new["tan_quang"], REFORM, None),
+    ]
+    assert customer.commune == new["tan_quang"]
+    assert customer.branch == BranchTerritory.objects.get(commune=new["tan_quang"]).branch

@@ -15,7 +15,7 @@ from simple_history.utils import bulk_create_with_history
 from ..choices import AreaLevel, CustomerType, ImportKind
 from ..models import AdminArea, Branch, BranchTerritory, BranchVersion, Customer
 from ..models.customers import CUSTOMER_CODE_PATTERN
-from ..territory import place_new_customers
+from ..territory import follow_reforms, place_new_customers
 from .duplicates import Duplicates
 from .values import BadValue, month_start, parse_date, text
 
@@ -251,9 +251,13 @@ class CustomerImport:
             default_change_reason=_("Imported from a file"),
         )
         self.created += len(new)
-        place_new_customers(
+        ids = list(
             Customer.objects.filter(code__in=[r.code for r in new]).values_list("pk", flat=True)
         )
+        place_new_customers(ids)
+        # A commune that has ceased since the connection: on to its successor, as the reform
+        # moved every customer already there (their branch may change with it).
+        self.affected_branches |= follow_reforms(ids)
         for customer in new:
             self.affected_branches.add(customer.branch_id)
             month = month_start(customer.connected_on)
