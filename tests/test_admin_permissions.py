@@ -11,15 +11,18 @@ from django.utils import timezone
 
 from adoption.choices import ImportKind
 from adoption.models import (
+    AlertMute,
     AreaSuccession,
     BranchTerritory,
     BranchVersion,
     CustomerPlacement,
+    Delivery,
     ImportBatch,
     OutreachActivity,
     OutreachPlan,
     OutreachRegistration,
     Payment,
+    Subscription,
     Target,
 )
 
@@ -44,6 +47,9 @@ MODELS = [
     "branchversion",
     "branchterritory",
     "customerplacement",
+    "subscription",
+    "alertmute",
+    "delivery",
 ]
 # Dated facts: shown to superusers, changed only through the branch and customer actions.
 FACTS = ["branchversion", "branchterritory", "customerplacement"]
@@ -53,9 +59,11 @@ ALL = {LIST, ADD, CHANGE}
 VIEW = {LIST, CHANGE}  # the change page of a view-only user is a read-only view page
 
 # What each role may open; every other page must be refused.
+# Report emails: superusers only (managers keep subscriptions in the app).
+EMAILS = ["subscription", "alertmute", "delivery"]
 ALLOWED = {
     "manager": {
-        **{model: VIEW for model in MODELS if model not in ("user", *FACTS)},
+        **{model: VIEW for model in MODELS if model not in ("user", *FACTS, *EMAILS)},
         "target": ALL,
     },
     "staff_bq": {
@@ -77,8 +85,13 @@ ALLOWED = {
         "customer": VIEW,
         "branch": VIEW,
     },
-    # Import batches are made by imports, never typed in.
-    "admin": {**dict.fromkeys(MODELS, ALL), "importbatch": VIEW, **dict.fromkeys(FACTS, VIEW)},
+    # Import batches are made by imports, never typed in; emails by the worker.
+    "admin": {
+        **dict.fromkeys(MODELS, ALL),
+        "importbatch": VIEW,
+        "delivery": VIEW,
+        **dict.fromkeys(FACTS, VIEW),
+    },
 }
 
 
@@ -139,6 +152,13 @@ def world(areas, company, branches, channels, customers, users):
         "branchversion": BranchVersion.objects.get(branch=branches["bq"]),
         "branchterritory": BranchTerritory.objects.filter(branch=branches["bq"]).first(),
         "customerplacement": CustomerPlacement.objects.get(customer=customers["bq1"]),
+        "subscription": Subscription.objects.create(
+            email="a@pc.example", company=company, created_by=users["manager"]
+        ),
+        "alertmute": AlertMute.objects.create(email="a@pc.example", kind="below_pace"),
+        "delivery": Delivery.objects.create(
+            key="k", kind="report", recipient="a@pc.example", subject="s", message=b""
+        ),
         # Rows of the other branch, which staff_bq must not reach.
         "other": {
             "branch": branches["qb"],

@@ -18,7 +18,9 @@ from .recipients import subscription_allowed
 
 logger = logging.getLogger(__name__)
 
+# Reasons shown in the admin's outbox (for the administrators, in English like the logs).
 REFUSED = "The recipient's role does not allow this unit's figures."
+NO_ADDRESS = "The recipient has no email address."
 
 
 def unit_of(subscription):
@@ -63,10 +65,13 @@ def queue_report(subscription, today):
     key = _report_key(subscription, month, today)
     if deliveries.exists(key):
         return False
-    if not subscription_allowed(subscription, unit):
-        logger.warning("Subscription %s refused: %s", subscription.pk, REFUSED)
+    refusal = REFUSED if not subscription_allowed(subscription, unit) else None
+    if not subscription.address:
+        refusal = NO_ADDRESS
+    if refusal:
+        logger.warning("Subscription %s refused: %s", subscription.pk, refusal)
         deliveries.record_refusal(
-            key, "report", subscription.address, str(unit.name(month)), REFUSED, subscription
+            key, "report", subscription.address, str(unit.name(month)), refusal, subscription
         )
         return False
     scope = Scope(start=add_months(month, 1 - CHART_MONTHS), end=month)
@@ -89,7 +94,7 @@ def _alert_units(subscription):
 
 def queue_alerts(subscription, muted):
     """Queue the alerts of the subscription's units for their latest month; how many."""
-    if not subscription.alerts:
+    if not subscription.alerts or not subscription.address:
         return 0
     queued = 0
     for unit in _alert_units(subscription):

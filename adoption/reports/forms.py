@@ -49,6 +49,8 @@ class SubscriptionForm(forms.ModelForm):
         user, email = cleaned.get("user"), cleaned.get("email")
         if bool(user) == bool(email):
             raise forms.ValidationError(_("Choose a user or write an address, not both."))
+        if user and not user.email:
+            self.add_error("user", _("This user has no email address."))
         branch, commune = cleaned.get("branch"), cleaned.get("commune")
         if commune and not branch:
             self.add_error("commune", _("Choose the branch of this commune too."))

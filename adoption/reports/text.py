@@ -29,7 +29,7 @@ def filters_text(scope):
         _("customer types: %(types)s") % {"types": types or _("all")},
     ]
     if kinds:
-        parts.append(_("channel kinds: %(kinds)s") % {"kinds": kinds})
+        parts.append(_("channel kinds: %(kinds)s (not applied to the rates)") % {"kinds": kinds})
     return "; ".join(parts)
 
 

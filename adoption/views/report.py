@@ -13,7 +13,12 @@ from django.urls import reverse
 from ..dashboard_cache import freshness
 from ..filters import DashboardFilterForm
 from ..models import AdminArea, BranchTerritory
-from ..permissions import dashboard_branches, get_branch_for_user, sees_whole_company
+from ..permissions import (
+    dashboard_branches,
+    get_branch_for_user,
+    is_manager,
+    sees_whole_company,
+)
 from ..reports import pdf, svg, text
 from ..reports.figures import Unit, latest_month, unit_report
 from ..reports.links import report_path
@@ -51,6 +56,7 @@ def _respond(request, unit, branch_ids, as_pdf):
         "query": scope.query(),
         "data_as_of": fresh.data_as_of,
         "sees_whole_company": sees_whole_company(request.user),
+        "manages_subscriptions": is_manager(request.user),
     }
     return render(request, "adoption/report.html", context)
 
