@@ -344,3 +344,25 @@ def test_the_admin_shows_sent_and_failed_emails_and_sends_again(
     assert len(inbox.received) == 1
     # Managers and branch staff do not see the outbox.
     assert client_for(cast["manager"]).get("/admin/adoption/delivery/").status_code == 403
+
+
+def test_one_subscription_that_cannot_be_written_does_not_hold_back_the_others(
+    smtp_server, cast, branches, data, monkeypatch
+):
+    from adoption.reports import mail
+
+    written = mail.report_email
+
+    def fail_for_qb(subscription, report):
+        if subscription.branch == branches["qb"]:
+            raise OSError("font missing")
+        return written(subscription, report)
+
+    monkeypatch.setattr(mail, "report_email", fail_for_qb)
+    subscribe(cast["manager"], user=cast["staff_qb"], branch=branches["qb"], alerts=False)
+    subscribe(cast["manager"], user=cast["staff_bq"], branch=branches["bq"], alerts=False)
+    assert run_worker() == (1, 0)
+    assert len(smtp_server.to("staff_bq@pc.example")) == 1
+    monkeypatch.setattr(mail, "report_email", written)
+    assert run_worker() == (1, 0)  # the next run writes the one that failed
+    assert len(smtp_server.to("staff_qb@pc.example")) == 1

@@ -118,6 +118,11 @@ def queue_all(today=None):
     muted = {(e.lower(), k) for e, k in AlertMute.objects.values_list("email", "kind")}
     reports = alerts = 0
     for subscription in _active(today):
-        reports += queue_report(subscription, today)
-        alerts += queue_alerts(subscription, muted)
+        # One subscription that cannot be written (a unit without data, a missing font) must
+        # not hold back the others; it is tried again on the next run.
+        try:
+            reports += queue_report(subscription, today)
+            alerts += queue_alerts(subscription, muted)
+        except Exception:
+            logger.exception("Could not queue the emails of subscription %s", subscription.pk)
     return reports, alerts
