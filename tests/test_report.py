@@ -82,6 +82,9 @@ def test_the_page_shows_the_headline_and_the_communes(client_for, users, data):
     rows = re.search(r'data-report="rows".*?</table>', html, re.S)[0]
     assert rows.index("Xã Tân Quang") < rows.index("Thị trấn Việt Quang")
     assert "<svg" in html
+    # SVG coordinates are never written the Vietnamese way ("95,1" is not a length).
+    svg = re.search(r"<svg.*?</svg>", html, re.S)[0]
+    assert not re.search(r'(?:x|y|x1|y1|x2|y2|cx|cy)="-?\d+,\d', svg)
 
 
 def test_an_empty_range_says_there_is_no_data(client_for, users, data):
