@@ -366,3 +366,18 @@ def test_one_subscription_that_cannot_be_written_does_not_hold_back_the_others(
     monkeypatch.setattr(mail, "report_email", written)
     assert run_worker() == (1, 0)  # the next run writes the one that failed
     assert len(smtp_server.to("staff_qb@pc.example")) == 1
+
+
+def test_the_worker_runs_both_jobs_on_its_own_schedule(smtp_server, cast, branches, data):
+    from huey.api import PeriodicTask
+
+    from adoption import tasks  # registers the report jobs with the worker
+    from adoption.reports import tasks as report_tasks
+
+    assert tasks.report_tasks is report_tasks
+    for job in (report_tasks.queue_reports, report_tasks.send_reports):
+        assert isinstance(job.task_class(), PeriodicTask)
+    subscribe(cast["manager"], user=cast["staff_bq"], branch=branches["bq"], alerts=False)
+    report_tasks.queue_reports.call_local()
+    report_tasks.send_reports.call_local()
+    assert len(smtp_server.to("staff_bq@pc.example")) == 1
