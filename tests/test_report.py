@@ -52,6 +52,9 @@ def test_the_branch_pdf_names_the_month_and_the_unit_with_the_dashboards_rate(
     # Its communes, furthest behind first, with their own rates (Tân Quang 42 %, Việt Quang 50 %).
     assert text.index("Xã Tân Quang") < text.index("Thị trấn Việt Quang")
     assert "42,0 %" in text and "50,0 %" in text
+    # A bar per commune with its status word, beside the table.
+    assert "không dùng tiền mặt theo đơn vị, so với chỉ tiêu" in text
+    assert text.count("42,0 % đạt") == 1
     # The view and filters are stated.
     assert "như lúc đó" in text
     assert "01/2024–01/2025" in text
@@ -82,17 +85,21 @@ def test_the_page_shows_the_headline_and_the_communes(client_for, users, data):
     rows = re.search(r'data-report="rows".*?</table>', html, re.S)[0]
     assert rows.index("Xã Tân Quang") < rows.index("Thị trấn Việt Quang")
     assert "<svg" in html
+    bars = re.search(r'aria-labelledby="bars-title">.*?</svg>', html, re.S)[0]
+    assert bars.count("<rect") == 2 and "Xã Tân Quang" in bars
     # SVG coordinates are never written the Vietnamese way ("95,1" is not a length).
     svg = re.search(r"<svg.*?</svg>", html, re.S)[0]
     assert not re.search(r'(?:x|y|x1|y1|x2|y2|cx|cy)="-?\d+,\d', svg)
 
 
 def test_an_empty_range_says_there_is_no_data(client_for, users, data):
-    html = html_of(
-        client_for(users["manager"]).get("/reports/", {"start": "2010-01", "end": "2010-06"})
-    )
-    assert "Không có số liệu" in html or "không có số liệu" in html
+    client = client_for(users["manager"])
+    html = html_of(client.get("/reports/", {"start": "2010-01", "end": "2010-06"}))
+    assert "Không có số liệu cho các tháng này." in html
     assert "<svg" not in html
+    empty = pdf_text(client.get("/reports/pdf/", {"start": "2010-01", "end": "2010-06"}))
+    assert "Không có số liệu cho các tháng này." in empty
+    assert "không dùng tiền mặt theo đơn vị, so với chỉ tiêu" not in empty
 
 
 def test_a_commune_report_reads_that_commune_only(client_for, users, data, areas):

@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
+from .. import formatting
 from ..months import month_label
 from . import text
 from .figures import BASES
@@ -22,6 +23,8 @@ FONT = "DejaVu"
 # (red, green, blue) per base, dark enough to print in black and white apart; target grey.
 COLOURS = {"customers": (31, 83, 141), "bills": (196, 90, 17), "vnd": (46, 125, 50)}
 TARGET_COLOUR = (110, 110, 110)
+# Bars by status, with the status word beside each: colour is never the only sign.
+STATUS_COLOURS = {"met": (46, 125, 50), "behind": (178, 106, 0), "miss": (179, 38, 30)}
 
 
 def _fonts():
@@ -110,6 +113,33 @@ def _chart(pdf, report, height=60):
     pdf.ln(8)
 
 
+def _bars(pdf, report, label_width=48, row=5):
+    """One bar per district (or commune): its customer rate, its target as a black tick."""
+    left = pdf.l_margin + label_width
+    scale = (pdf.w - pdf.r_margin - left - 32) / 100
+    pdf.set_font(FONT, "", 8)
+    for item in report.rows:
+        y = pdf.get_y()
+        if y + row > pdf.h - pdf.b_margin:
+            pdf.add_page()
+            y = pdf.get_y()
+        pdf.set_xy(pdf.l_margin, y)
+        pdf.cell(label_width - 2, row, item["name"][:34], align="R")
+        width = (item["rate"] or 0) * scale
+        pdf.set_fill_color(*STATUS_COLOURS.get(item["status"], TARGET_COLOUR))
+        if width:
+            pdf.rect(left, y + 0.8, width, row - 1.6, style="F")
+        if item["target"] is not None:
+            pdf.set_draw_color(0, 0, 0)
+            pdf.set_line_width(0.5)
+            x = left + item["target"] * scale
+            pdf.line(x, y + 0.2, x, y + row - 0.2)
+        pdf.set_xy(left + width + 1, y)
+        pdf.cell(30, row, f"{formatting.percent(item['rate'])} {text.status_text(item['status'])}")
+        pdf.set_y(y + row)
+    pdf.ln(2)
+
+
 def render(report, data_as_of=None):
     """The report as PDF bytes, in the active language."""
     pdf = _document()
@@ -132,6 +162,11 @@ def render(report, data_as_of=None):
     pdf.cell(0, 7, _("Rate without cash by month"), new_x="LMARGIN", new_y="NEXT")
     _chart(pdf, report)
     if report.rows:
+        pdf.set_font(FONT, "B", 11)
+        if any(row["rate"] is not None for row in report.rows):
+            heading = _("Customers paying without cash, by unit, against the target")
+            pdf.cell(0, 7, heading, new_x="LMARGIN", new_y="NEXT")
+            _bars(pdf, report)
         pdf.set_font(FONT, "B", 11)
         heading = _("Communes") if report.unit.level == "branch" else _("Districts")
         pdf.cell(0, 7, heading, new_x="LMARGIN", new_y="NEXT")

@@ -1,11 +1,16 @@
 """The report page's chart as inline SVG, drawn on the server: the page prints as it is, with
 no script, and shows the same lines as the PDF."""
 
+from ..formatting import percent
 from ..months import month_label
 from .figures import BASES
+from .text import status_text
 
 WIDTH, HEIGHT, LEFT, BOTTOM = 640, 220, 36, 24
 COLOURS = {"customers": "#1f538d", "bills": "#c45a11", "vnd": "#2e7d32", "target": "#6e6e6e"}
+# Bars by status; the status word stands beside each bar, so colour is never the only sign.
+STATUS_COLOURS = {"met": "#2e7d32", "behind": "#b26a00", "miss": "#b3261e", None: "#6e6e6e"}
+BAR_LABEL, BAR_HEIGHT, BAR_GAP = 200, 14, 6
 
 
 def chart(report):
@@ -57,4 +62,36 @@ def chart(report):
         "height": HEIGHT,
         "left": LEFT,
         "axis_y": HEIGHT - 6,
+    }
+
+
+def bars(report):
+    """One bar per district (or commune): its customer rate, its target as a tick, coloured
+    by status; None when no part has a figure (or there are none: a commune's report)."""
+    if all(row["rate"] is None for row in report.rows):
+        return None
+    scale = (WIDTH - BAR_LABEL - 110) / 100
+    items = []
+    for i, row in enumerate(report.rows):
+        y = i * (BAR_HEIGHT + BAR_GAP)
+        target = row["target"]
+        items.append(
+            {
+                "name": row["name"],
+                "y": y,
+                "text_y": y + BAR_HEIGHT - 3,
+                "width": f"{(row['rate'] or 0) * scale:.1f}",
+                "value_x": f"{BAR_LABEL + (row['rate'] or 0) * scale + 4:.1f}",
+                "target_x": None if target is None else f"{BAR_LABEL + target * scale:.1f}",
+                "colour": STATUS_COLOURS[row["status"]],
+                "label": f"{percent(row['rate'])} {status_text(row['status'])}",
+            }
+        )
+    return {
+        "items": items,
+        "label_x": BAR_LABEL - 6,
+        "left": BAR_LABEL,
+        "width": WIDTH,
+        "height": len(items) * (BAR_HEIGHT + BAR_GAP),
+        "bar_height": BAR_HEIGHT,
     }

@@ -50,6 +50,7 @@ def _respond(request, unit, branch_ids, as_pdf):
         "row_headers": text.row_headers(report),
         "rows": [text.row_cells(row) for row in report.rows],
         "chart": svg.chart(report),
+        "bars": svg.bars(report),
         "pdf_url": report_path(unit, pdf=True),
         "scope": scope,
         "form": form,
