@@ -17,7 +17,7 @@ RUN uv sync --frozen --no-dev --no-install-project
 
 FROM python:3.11-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq5 \
+    && apt-get install -y --no-install-recommends libpq5 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin powerco
 ENV PATH=/app/.venv/bin:$PATH \

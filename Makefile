@@ -20,7 +20,7 @@ export DJANGO_ALLOW_ASYNC_UNSAFE := true
 	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	scripts/system-deps.sh build
+	scripts/system-deps.sh build fonts
 	UV_PYTHON=$(PYTHON) $(UV) sync --frozen --quiet
 	touch $@
 

@@ -55,3 +55,8 @@ def sweep():
     were never picked up or whose worker is gone."""
     _transient_only(metrics.ensure_fresh)
     import_jobs.sweep()
+
+
+# The report and alert emails' periodic jobs live beside the reports; importing them here is
+# what registers them with the worker (Huey loads each app's tasks module).
+from .reports import tasks as report_tasks  # noqa: E402, F401

@@ -1,13 +1,35 @@
 from django.urls import include, path
 
 from . import charts
-from .views import dashboard, outreach, outreach_offline, outreach_plans
+from .views import dashboard, outreach, outreach_offline, outreach_plans, report, subscriptions
 
 dashboard_urls = [
     path("", dashboard.overview, name="overview"),
     path("branches/<str:code>/", dashboard.branch, name="branch"),
     path("channels/", dashboard.channels, name="channels"),
     path("freshness/", dashboard.freshness_view, name="freshness"),
+    path("reports/", report.company_report, name="report"),
+    path("reports/pdf/", report.company_report_pdf, name="report-pdf"),
+    path("reports/branches/<str:code>/", report.branch_report, name="report-branch"),
+    path("reports/branches/<str:code>/pdf/", report.branch_report_pdf, name="report-branch-pdf"),
+    path(
+        "reports/branches/<str:code>/communes/<int:commune_id>/",
+        report.commune_report,
+        name="report-commune",
+    ),
+    path(
+        "reports/branches/<str:code>/communes/<int:commune_id>/pdf/",
+        report.commune_report_pdf,
+        name="report-commune-pdf",
+    ),
+    path("reports/subscriptions/", subscriptions.subscription_list, name="subscriptions"),
+    path(
+        "reports/subscriptions/<int:pk>/delete/",
+        subscriptions.subscription_delete,
+        name="subscription-delete",
+    ),
+    path("reports/unsubscribe/<str:token>/", subscriptions.unsubscribe, name="unsubscribe"),
+    path("reports/mute/<str:token>/", subscriptions.mute_alert, name="mute-alert"),
     path("charts/adoption/", charts.AdoptionChartView.as_view(), name="chart-adoption"),
     path("charts/channel-mix/", charts.ChannelMixChartView.as_view(), name="chart-channel-mix"),
     path("charts/branches/<str:code>/", charts.BranchChartView.as_view(), name="chart-branch"),

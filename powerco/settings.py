@@ -176,6 +176,18 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "0")
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "10")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "powerco@localhost")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", "0")
+# Where links in emails point (reports, unsubscribe): the address users open the site at.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Report emails and alerts (adoption.reports): a failed send is tried again after 1, 2, 4, …
+# minutes, this many times in all, then stays "failed" in the admin until retried by hand.
+REPORT_SEND_ATTEMPTS = envint("REPORT_SEND_ATTEMPTS", "5")
+REPORT_RETRY_SECONDS = envint("REPORT_RETRY_SECONDS", "60")
+# An alert when a unit's back-to-cash customers in a month exceed this share (%) of its
+# non-cash customers the month before.
+ALERT_BACK_TO_CASH_PERCENT = float(os.environ.get("ALERT_BACK_TO_CASH_PERCENT", "5"))
+# The TrueType font of the PDF report (DejaVu Sans, Debian's fonts-dejavu-core).
+REPORT_FONT_DIR = os.environ.get("REPORT_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
 
 # Shared office computers: a session ends after a working day, or when the browser closes.
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", str(10 * 60 * 60))
@@ -257,6 +269,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # django-axes logs every attempt with the username at INFO; keep only warnings.
         "axes": {"level": "WARNING"},
+        # fpdf2's font subsetting (the PDF report) logs every glyph it keeps at INFO.
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -6,6 +6,8 @@
 #   scripts/system-deps.sh deploy    -> docker-compose (validates docker-compose.yml without an
 #                                       engine) and pg_dump/pg_restore, for the deployment tests
 #   scripts/system-deps.sh bench     -> wrk, for bench/load.sh
+#   scripts/system-deps.sh fonts     -> DejaVu Sans, the font of the PDF monthly report
+#                                       (Vietnamese needs a TrueType font the PDF embeds)
 set -euo pipefail
 
 need=()
@@ -30,6 +32,10 @@ for what in "$@"; do
       ;;
     bench)
       command -v wrk >/dev/null || need+=(wrk)
+      ;;
+    fonts)
+      [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] \
+        && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || need+=(fonts-dejavu-core)
       ;;
     *) echo "unknown dependency set: $what" >&2; exit 2 ;;
   esac

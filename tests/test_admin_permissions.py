@@ -11,16 +11,19 @@ from django.utils import timezone
 
 from adoption.choices import ImportKind
 from adoption.models import (
+    AlertMute,
     AreaSuccession,
     BranchTerritory,
     BranchVersion,
     Corporation,
     CustomerPlacement,
+    Delivery,
     ImportBatch,
     OutreachActivity,
     OutreachPlan,
     OutreachRegistration,
     Payment,
+    Subscription,
     Target,
 )
 
@@ -46,6 +49,9 @@ MODELS = [
     "branchversion",
     "branchterritory",
     "customerplacement",
+    "subscription",
+    "alertmute",
+    "delivery",
 ]
 # Dated facts: shown to superusers and managers, changed only through the branch, company and
 # customer actions.
@@ -56,10 +62,12 @@ ALL = {LIST, ADD, CHANGE}
 VIEW = {LIST, CHANGE}  # the change page of a view-only user is a read-only view page
 
 # What each role may open; every other page must be refused.
+# Report emails: superusers only (managers keep subscriptions in the app).
+EMAILS = ["subscription", "alertmute", "delivery"]
 ALLOWED = {
     # View everything, change nothing but targets (adoption/roles.py).
     "manager": {
-        **{model: VIEW for model in MODELS if model != "user"},
+        **{model: VIEW for model in MODELS if model not in ("user", *EMAILS)},
         "target": ALL,
     },
     "staff_bq": {
@@ -81,8 +89,13 @@ ALLOWED = {
         "customer": VIEW,
         "branch": VIEW,
     },
-    # Import batches are made by imports, never typed in.
-    "admin": {**dict.fromkeys(MODELS, ALL), "importbatch": VIEW, **dict.fromkeys(FACTS, VIEW)},
+    # Import batches are made by imports, never typed in; emails by the worker.
+    "admin": {
+        **dict.fromkeys(MODELS, ALL),
+        "importbatch": VIEW,
+        "delivery": VIEW,
+        **dict.fromkeys(FACTS, VIEW),
+    },
 }
 
 
@@ -147,6 +160,13 @@ def world(areas, company, branches, channels, customers, users):
         "branchversion": BranchVersion.objects.get(branch=branches["bq"]),
         "branchterritory": BranchTerritory.objects.filter(branch=branches["bq"]).first(),
         "customerplacement": CustomerPlacement.objects.get(customer=customers["bq1"]),
+        "subscription": Subscription.objects.create(
+            email="a@pc.example", company=company, created_by=users["manager"]
+        ),
+        "alertmute": AlertMute.objects.create(email="a@pc.example", kind="below_pace"),
+        "delivery": Delivery.objects.create(
+            key="k", kind="report", recipient="a@pc.example", subject="s", message=b""
+        ),
         # Rows of the other branch, which staff_bq must not reach.
         "other": {
             "branch": branches["qb"],

@@ -44,6 +44,9 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
     "sw",
+    # Signed links in report emails: the token is the permission (test_report_emails.py).
+    "unsubscribe",
+    "mute-alert",
 }
 SKIPPED_PREFIXES = ("admin/", "i18n/")
 BRANCH_PARAMETERS = {"branch", "branch_code", "code"}

@@ -8,6 +8,7 @@ from . import (  # noqa: F401
     channels,
     customers,
     imports,
+    notifications,
     organisation,
     outreach,
     payments,

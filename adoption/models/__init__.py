@@ -1,6 +1,7 @@
 from .areas import AdminArea, AreaSuccession
 from .channels import ChannelClassification, Partner, PaymentChannel
 from .customers import Customer
+from .notifications import AlertKind, AlertMute, Cadence, Delivery, DeliveryStatus, Subscription
 from .organisation import Branch, BranchVersion, Company, Corporation, StaffProfile
 from .outreach import BARRIER_FIELDS, OutreachActivity, OutreachRegistration
 from .payments import ImportBatch, Payment
@@ -18,6 +19,12 @@ from .territory import BranchTerritory, CustomerPlacement
 
 __all__ = [
     "AdminArea",
+    "AlertKind",
+    "AlertMute",
+    "Cadence",
+    "Delivery",
+    "DeliveryStatus",
+    "Subscription",
     "AreaSuccession",
     "BARRIER_FIELDS",
     "Branch",

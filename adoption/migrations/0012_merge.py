@@ -1,0 +1,11 @@
+"""Joins the migrations that were written side by side after 0010_merge."""
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("adoption", "0011_manager_views"),
+        ("adoption", "0011_reports"),
+    ]
+    operations = []
