@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .. import metrics
 from ..choices import ImportKind, ImportStatus
+from ..metrics import dirty, freshness
 from ..models import Customer, ImportBatch, Payment
 from . import concurrency
 from .customers import CustomerImport
@@ -181,10 +181,10 @@ def _import(kind, path, outcome, batch, user, reports_dir, progress, preview_row
                 if outcome.refused or outcome.dry_run:
                     raise _RollBack
                 # Committed with the rows: should the refresh after the commit fail, the next
-                # dashboard read finds the markers and catches up (metrics.ensure_fresh).
+                # dashboard read finds the markers and catches up (freshness.ensure_fresh).
                 periods, branch_ids = _periods_and_branches(importer.refresh_scope())
                 if periods:
-                    metrics.mark_dirty(periods, branch_ids)
+                    dirty.mark_dirty(periods, branch_ids)
             except _RollBack:
                 transaction.set_rollback(True)
     except FileRefused as error:
@@ -312,7 +312,7 @@ def _refresh_rollups(scope, outcome):
         return
     periods, branch_ids = _periods_and_branches(scope)
     try:
-        metrics.refresh(periods=periods, branch_ids=branch_ids)
+        freshness.refresh(periods=periods, branch_ids=branch_ids)
     except Exception:
         # The rows are in; only the figures lag. Say so rather than fail the import.
         logger.exception("Rollup refresh after the import of %s failed", outcome.file_name)
