@@ -181,7 +181,7 @@ def _places(customer_id, state, periods, correct_open=False):
     commune of its placement in force then (the open placement corrected to the state's commune
     when correct_open, as a plain edit does: adoption.territory), the branch serving that commune
     then and that branch's company then; the state's commune and branch where a fact is missing
-    (adoption.metrics.fill_sql.PLACED)."""
+    (adoption.metrics.fill_sql.PLACE_SQL)."""
     placements = list(
         CustomerPlacement.objects.filter(customer_id=customer_id).values(
             "valid_from", "valid_to", "commune_id"

@@ -121,18 +121,6 @@ def fill_period(period, branch_ids, with_rows=True):
     """Delete and re-insert one period's rollups for these branches (None = all)."""
     t = tables()
     branch_in, branch_args = sql_in("branch_id", branch_ids)
-    c_branch_in, _ = sql_in(fill_sql.PERIOD_BRANCH, branch_ids)
-    # All the month's payments are summed even for one branch: read in index order they cost
-    # less than looking up that branch's customers' payments one by one.
-    sql = {
-        **t,
-        "branch_in": c_branch_in,
-        "classified": classified("p", "ch", period),
-        "classified_before": classified("p", "ch", add_months(period, -1)),
-        "placed": fill_sql.PLACED.format(**t),
-        "period_branch": fill_sql.PERIOD_BRANCH,
-        "period_commune": fill_sql.PERIOD_COMMUNE,
-    }
     with connection.cursor() as cur:
         for table in (t["commune_month"], t["branch_month"], t["channel_month"]):
             cur.execute(
@@ -140,22 +128,61 @@ def fill_period(period, branch_ids, with_rows=True):
             )
         if not with_rows:
             return
+        _place(cur, period, branch_ids)
+        # One branch's fill reads its customers' payments through the (customer, period)
+        # index; a fill of every branch reads the month's in index order, cheaper then.
+        in_place = (
+            ""
+            if branch_ids is None
+            else f"AND p.customer_id IN (SELECT customer_id FROM {fill_sql.PLACE_TABLE})"
+        )
+        sql = {
+            **t,
+            "place": fill_sql.PLACE_TABLE,
+            "paid": fill_sql.PAID.format(p="p"),
+            "in_place": in_place,
+            "classified": classified("p", "ch", period),
+            "classified_before": classified("p", "ch", add_months(period, -1)),
+        }
+        previous, cohort = add_months(period, -1), add_months(period, -RETENTION_MONTHS)
         cur.execute(
             fill_sql.COMMUNE_MONTH_SQL.format(**sql),
-            [*_commune_month_args(period), *branch_args],
+            [period, cohort, period, previous, period, cohort],
         )
         cm_branch_in, _ = sql_in("cm.branch_id", branch_ids)
         cur.execute(
             fill_sql.BRANCH_MONTH_SQL.format(cm_branch_in=cm_branch_in, **t), [period, *branch_args]
         )
-        cur.execute(fill_sql.CHANNEL_MONTH_SQL.format(**sql), [period, period, *branch_args])
+        cur.execute(fill_sql.CHANNEL_MONTH_SQL.format(**sql), [period, period])
 
 
-def _commune_month_args(period):
-    previous = add_months(period, -1)
-    cohort = add_months(period, -RETENTION_MONTHS)
-    return [
-        *(period, month_end(period), cohort),
-        *(period, previous),
-        *(period, cohort),
-    ]
+def _place(cur, period, branch_ids):
+    """(Re)write the month's placement table (fill_sql.PLACE_SQL) for these branches."""
+    t = tables()
+    place = fill_sql.PLACE_TABLE
+    cur.execute(f"DROP TABLE IF EXISTS {place}")
+    if branch_ids is None:
+        candidates, candidate_args = "1 = 1", []
+    else:
+        t2_in, ids = sql_in("t2.branch_id", branch_ids)
+        t3_in, _ = sql_in("t3.branch_id", branch_ids)
+        c4_in, _ = sql_in("c4.branch_id", branch_ids)
+        placed_in, _ = sql_in("COALESCE(tr.branch_id, c.branch_id)", branch_ids)
+        candidates = fill_sql.CANDIDATES.format(
+            t2_branch_in=t2_in,
+            t3_branch_in=t3_in,
+            c4_branch_in=c4_in,
+            placed_branch_in=placed_in,
+            **t,
+        )
+        candidate_args = [
+            *(period, period, *ids, period, period),
+            *(*ids, period, period),
+            *ids,
+            *ids,
+        ]
+    # Dropped with the fill's transaction on PostgreSQL; SQLite has no ON COMMIT, and the
+    # next fill on the connection drops it first.
+    on_commit = "ON COMMIT DROP" if connection.vendor == "postgresql" else ""
+    create = fill_sql.PLACE_SQL.format(place=place, on_commit=on_commit, candidates=candidates, **t)
+    cur.execute(create, [month_end(period), period, *[period] * 4, *candidate_args])
