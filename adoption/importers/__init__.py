@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 
 from ..choices import ImportKind, ImportStatus
 from ..metrics import dirty, freshness
-from ..models import Customer, ImportBatch, Payment
+from ..models import Customer, CustomerPlacement, ImportBatch, Payment
 from . import concurrency
 from .customers import CustomerImport
 from .files import FileRefused, open_table
@@ -35,8 +35,12 @@ logger = logging.getLogger(__name__)
 
 IMPORTS = {ImportKind.PAYMENTS: PaymentImport, ImportKind.CUSTOMERS: CustomerImport}
 CHUNK_ROWS = 10_000
-# The table each kind of import loads, analysed after a big load.
-ANALYZED = {ImportKind.PAYMENTS: Payment, ImportKind.CUSTOMERS: Customer}
+# The tables each kind of import loads, analysed after a big load: a customer import also
+# places each new customer (CustomerPlacement), a table every fill joins.
+ANALYZED = {
+    ImportKind.PAYMENTS: (Payment,),
+    ImportKind.CUSTOMERS: (Customer, CustomerPlacement),
+}
 
 __all__ = ["IMPORTS", "Cancelled", "FileRefused", "Outcome", "Problem", "checksum", "run"]
 
@@ -299,11 +303,12 @@ def _periods_and_branches(scope):
 
 
 def _analyze(kind):
-    """Fresh planner statistics for the table a bulk load just grew: on stale ones PostgreSQL
+    """Fresh planner statistics for the tables a bulk load just grew: on stale ones PostgreSQL
     picked plans that made a one-branch refill 40 times slower (issue 14's measurements)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {ANALYZED[kind]._meta.db_table}")
+            for model in ANALYZED[kind]:
+                cursor.execute(f"ANALYZE {model._meta.db_table}")
 
 
 def _refresh_rollups(scope, outcome):

@@ -62,6 +62,19 @@ c.id IN (
 AND {placed_branch_in}
 """
 
+# Every customer who can have counted in some branches at any time (by their current branch,
+# a commune they were ever placed in or their current commune, served by one of them at any
+# time): a superset of those a fill of these branches counts, cheap to find.
+CUSTOMERS_OF_BRANCHES = """
+SELECT c.id FROM {customer} c WHERE {c_branch_in}
+UNION
+SELECT pl.customer_id FROM {placement} pl JOIN {territory} tr ON tr.commune_id = pl.commune_id
+WHERE {tr_branch_in}
+UNION
+SELECT c.id FROM {customer} c JOIN {territory} tr ON tr.commune_id = c.commune_id
+WHERE {tr_branch_in}
+"""
+
 # One row per (branch, commune, customer type) from one pass over the month's placement,
 # joined to the customers' payments for the period summed per customer (pay), whether they
 # paid non-cash the period before (prev), and their first non-cash period if it is this one

@@ -7,8 +7,9 @@ can have moved, and returns the cells their move makes stale.
 
 from django.db import connection
 
-from ..models import FirstNoncash
+from ..models import Branch, FirstNoncash
 from ..months import add_months
+from . import fill_sql
 from .definitions import RETENTION_MONTHS
 from .dirty import customer_branches
 from .fill import as_date, classified, hash_joins, sql_in, tables
@@ -24,7 +25,7 @@ def rebuild():
             INSERT INTO {t["first"]} (customer_id, period)
             SELECT p.customer_id, MIN(p.period)
             FROM {t["payment"]} p JOIN {classified("p", "ch")}
-            WHERE NOT ch.is_cash
+            WHERE {paid("p")} AND NOT ch.is_cash
             GROUP BY p.customer_id
             """
         )
@@ -41,6 +42,10 @@ def update(cells, last):
     have a non-cash payment in those periods earlier than F (or have no F): it becomes the
     earliest such; or (b) F is one of those periods and they no longer have a non-cash
     payment there or earlier: then all their payments are searched again.
+
+    Only the customers who can count in the cells' branches are read (all of them when the
+    cells span every branch): a change to a customer's payments for a period marks the
+    branch they counted in then, so the others' F is still right.
     """
     t = tables()
     periods = sorted({p for p, _ in cells})
@@ -48,9 +53,9 @@ def update(cells, last):
         return set()
     period_in, period_args = sql_in("p.period", periods)
     first_in, first_args = sql_in("f.period", periods)
-    # Every customer, not only those now in these cells' branches: one who moved counted in
-    # another branch in those periods. While FirstNoncash is in step with the payments of
-    # other cells, the extra customers change nothing.
+    cell_branches = {b for _, b in cells}
+    scope_p, scope_args = _customers_of("p.customer_id", cell_branches)
+    scope_f, _ = _customers_of("f.customer_id", cell_branches)
     with hash_joins(), connection.cursor() as cur:
         cur.execute(
             f"""
@@ -58,14 +63,15 @@ def update(cells, last):
             FROM (
                 SELECT p.customer_id, MIN(p.period) AS first_here
                 FROM {t["payment"]} p JOIN {classified("p", "ch")}
-                WHERE {period_in} AND NOT ch.is_cash
+                WHERE {period_in} AND {paid("p")} AND NOT ch.is_cash
+                  AND {scope_p}
                 GROUP BY p.customer_id
             ) d
             LEFT JOIN {t["first"]} f ON f.customer_id = d.customer_id
             JOIN {t["customer"]} c ON c.id = d.customer_id
             WHERE f.period IS NULL OR f.period > d.first_here
             """,
-            period_args,
+            period_args + scope_args,
         )
         earlier = cur.fetchall()
         cur.execute(
@@ -73,16 +79,16 @@ def update(cells, last):
             SELECT c.id, c.branch_id, f.period,
                    (SELECT MIN(q.period)
                     FROM {t["payment"]} q JOIN {classified("q", "qc")}
-                    WHERE q.customer_id = f.customer_id AND NOT qc.is_cash)
+                    WHERE q.customer_id = f.customer_id AND {paid("q")} AND NOT qc.is_cash)
             FROM {t["first"]} f
             JOIN {t["customer"]} c ON c.id = f.customer_id
-            WHERE {first_in}
+            WHERE {first_in} AND {scope_f}
               AND NOT EXISTS (
                   SELECT 1 FROM {t["payment"]} p JOIN {classified("p", "ch")}
-                  WHERE p.customer_id = f.customer_id AND {period_in}
+                  WHERE p.customer_id = f.customer_id AND {period_in} AND {paid("p")}
                     AND p.period <= f.period AND NOT ch.is_cash)
             """,
-            first_args + period_args,
+            first_args + scope_args + period_args,
         )
         searched = cur.fetchall()
     moved = [
@@ -109,3 +115,18 @@ def update(cells, last):
         batch_size=500,
     )
     return stale
+
+
+def paid(alias):
+    return fill_sql.PAID.format(p=alias)
+
+
+def _customers_of(column, branch_ids):
+    """('column IN (…)', args): the customers who can count in these branches
+    (fill_sql.CUSTOMERS_OF_BRANCHES); always true when they are every branch."""
+    if set(branch_ids) >= set(Branch.objects.values_list("pk", flat=True)):
+        return "1 = 1", []
+    c_in, ids = sql_in("c.branch_id", sorted(branch_ids))
+    tr_in, _ = sql_in("tr.branch_id", sorted(branch_ids))
+    sql = fill_sql.CUSTOMERS_OF_BRANCHES.format(c_branch_in=c_in, tr_branch_in=tr_in, **tables())
+    return f"{column} IN ({sql})", [*ids, *ids, *ids]
