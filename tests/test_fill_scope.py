@@ -24,7 +24,7 @@ JAN, FEB, MAR = (date(2024, m, 1) for m in (1, 2, 3))
 
 pytestmark = pytest.mark.usefixtures("no_deltas")
 
-ONLY_PLACED = f"p.customer_id IN (SELECT customer_id FROM {fill.fill_sql.PLACE_TABLE})"
+ONLY_PLACED = fill.fill_sql.ONLY_PLACED
 
 
 @pytest.fixture

@@ -131,11 +131,7 @@ def fill_period(period, branch_ids, with_rows=True):
         _place(cur, period, branch_ids)
         # One branch's fill reads its customers' payments through the (customer, period)
         # index; a fill of every branch reads the month's in index order, cheaper then.
-        in_place = (
-            ""
-            if branch_ids is None
-            else f"AND p.customer_id IN (SELECT customer_id FROM {fill_sql.PLACE_TABLE})"
-        )
+        in_place = "" if branch_ids is None else fill_sql.ONLY_PLACED
         sql = {
             **t,
             "place": fill_sql.PLACE_TABLE,
@@ -160,7 +156,9 @@ def _place(cur, period, branch_ids):
     """(Re)write the month's placement table (fill_sql.PLACE_SQL) for these branches."""
     t = tables()
     place = fill_sql.PLACE_TABLE
-    cur.execute(f"DROP TABLE IF EXISTS {place}")
+    # Qualified by the temporary schema, so that a table of that name elsewhere is never hit.
+    temporary = "pg_temp" if connection.vendor == "postgresql" else "temp"
+    cur.execute(f"DROP TABLE IF EXISTS {temporary}.{place}")
     if branch_ids is None:
         candidates, candidate_args = "1 = 1", []
     else:

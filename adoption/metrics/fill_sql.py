@@ -62,6 +62,9 @@ c.id IN (
 AND {placed_branch_in}
 """
 
+# The payments a fill of some branches reads: those of the customers it placed.
+ONLY_PLACED = f"AND p.customer_id IN (SELECT customer_id FROM {PLACE_TABLE})"
+
 # Every customer who can have counted in some branches at any time (by their current branch,
 # a commune they were ever placed in or their current commune, served by one of them at any
 # time): a superset of those a fill of these branches counts, cheap to find.
