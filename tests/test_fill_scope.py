@@ -136,3 +136,27 @@ def test_a_partial_fill_brings_first_noncash_up_to_date_for_its_branches_custome
     freshness.refresh(periods=[JAN], branch_ids=[branches["qb"].pk])
 
     assert FirstNoncash.objects.get(customer=qb2).period == JAN
+
+
+def test_a_payment_the_paid_predicate_leaves_out_drops_out_of_every_count(
+    paid, customers, pay, monkeypatch
+):
+    """fill_sql.PAID is the one place a payment is told to count: leaving some out there
+    leaves them out of every rollup and of FirstNoncash, as if they were not there."""
+    left_out = [pay(customers["bq3"], FEB, "agribank"), pay(customers["bq1"], JAN, "counter")]
+    for payment in left_out:
+        Payment.objects.filter(pk=payment.pk).update(amount=70_000)
+
+    def first_noncash():
+        return sorted(FirstNoncash.objects.values_list("customer_id", "period"))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(fill.fill_sql, "PAID", "{p}.amount <> 70000")
+        freshness.refresh()
+        without_them = rollups(), first_noncash()
+    assert FirstNoncash.objects.filter(customer=customers["bq3"]).exists() is False
+
+    Payment.objects.filter(pk__in=[p.pk for p in left_out]).delete()
+    freshness.refresh()
+
+    assert (rollups(), first_noncash()) == without_them
