@@ -10,10 +10,12 @@ from django.db import connection, transaction
 from adoption import territory
 from adoption.metrics import fill, freshness
 from adoption.models import (
+    AdminArea,
     BranchMonth,
     ChannelMonth,
     CommuneMonth,
     Customer,
+    CustomerPlacement,
     FirstNoncash,
     Payment,
     RollupDirty,
@@ -85,6 +87,37 @@ def test_a_fill_of_one_branch_counts_as_a_fill_of_every_branch(paid, branches):
         for p in (JAN, FEB)
     )
     assert (jan.active_customers, feb.active_customers) == (2, 3)
+
+
+def test_a_fill_of_one_branch_counts_customers_without_a_placement_or_a_territory_as_well(
+    paid, branches, customers, areas, pay
+):
+    """The fallbacks: no placement in force (the current commune stands in), a commune no
+    branch serves (the current branch stands in)."""
+    CustomerPlacement.objects.filter(customer=customers["bq2"]).delete()
+    # Of Quang Bình by its branch field, of Bắc Quang by the commune Bắc Quang serves.
+    Customer.objects.filter(pk=customers["bq2"].pk).update(branch=branches["qb"])
+    unserved = AdminArea.objects.create(
+        level="commune", code="00999", name="Xã Mới", parent=areas["bq"]
+    )
+    stray = Customer.objects.create(
+        code="PA20BQ0000009",
+        name="Khách hàng 0009",
+        branch=branches["bq"],
+        commune=unserved,
+        connected_on=date(2018, 1, 1),
+    )
+    pay(stray, FEB, "viettelpay")
+    freshness.refresh()
+    everything = rollups()
+    for model in (CommuneMonth, BranchMonth, ChannelMonth):
+        model.objects.filter(branch=branches["bq"]).delete()
+
+    freshness.refresh(periods=[JAN, FEB, MAR], branch_ids=[branches["bq"].pk])
+
+    assert rollups() == everything
+    assert CommuneMonth.objects.get(period=FEB, commune=unserved).noncash_customers == 1
+    assert CommuneMonth.objects.filter(period=FEB, commune=areas["tan_quang"]).exists()
 
 
 def test_a_fill_of_one_branch_reads_only_the_payments_of_the_customers_it_counts(paid, branches):

@@ -118,7 +118,10 @@ def as_date(value):
 
 
 def fill_period(period, branch_ids, with_rows=True):
-    """Delete and re-insert one period's rollups for these branches (None = all)."""
+    """Delete and re-insert one period's rollups for these branches (None = all).
+
+    Runs inside the fill's transaction (freshness._refresh_cells, after tune_session): the
+    month's placement table lives until that transaction ends."""
     t = tables()
     branch_in, branch_args = sql_in("branch_id", branch_ids)
     with connection.cursor() as cur:
@@ -164,19 +167,18 @@ def _place(cur, period, branch_ids):
     else:
         t2_in, ids = sql_in("t2.branch_id", branch_ids)
         t3_in, _ = sql_in("t3.branch_id", branch_ids)
-        c4_in, _ = sql_in("c4.branch_id", branch_ids)
+        c3_in, _ = sql_in("c3.branch_id", branch_ids)
         placed_in, _ = sql_in("COALESCE(tr.branch_id, c.branch_id)", branch_ids)
         candidates = fill_sql.CANDIDATES.format(
             t2_branch_in=t2_in,
             t3_branch_in=t3_in,
-            c4_branch_in=c4_in,
+            c3_branch_in=c3_in,
             placed_branch_in=placed_in,
             **t,
         )
         candidate_args = [
             *(period, period, *ids, period, period),
-            *(*ids, period, period),
-            *ids,
+            *(*ids, *ids, period, period),
             *ids,
         ]
     # Dropped with the fill's transaction on PostgreSQL; SQLite has no ON COMMIT, and the

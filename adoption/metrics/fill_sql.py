@@ -55,10 +55,10 @@ c.id IN (
          AND (pl2.valid_to IS NULL OR pl2.valid_to >= %s)
     WHERE {t2_branch_in} AND t2.valid_from <= %s AND (t2.valid_to IS NULL OR t2.valid_to >= %s)
     UNION
-    SELECT c3.id FROM {territory} t3 JOIN {customer} c3 ON c3.commune_id = t3.commune_id
-    WHERE {t3_branch_in} AND t3.valid_from <= %s AND (t3.valid_to IS NULL OR t3.valid_to >= %s)
-    UNION
-    SELECT c4.id FROM {customer} c4 WHERE {c4_branch_in})
+    SELECT c3.id FROM {customer} c3 WHERE {c3_branch_in} OR c3.commune_id IN (
+        SELECT t3.commune_id FROM {territory} t3
+        WHERE {t3_branch_in} AND t3.valid_from <= %s
+          AND (t3.valid_to IS NULL OR t3.valid_to >= %s)))
 AND {placed_branch_in}
 """
 
