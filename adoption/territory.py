@@ -18,6 +18,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import planner_statistics
 from .choices import AreaLevel
 from .metrics import dirty, freshness
 from .models import (
@@ -491,6 +492,8 @@ def apply_area_reform(on=date(2025, 7, 1)):
     report.moved = len(moved)
     touched = {p.customer.branch_id for p in placements}
     touched |= _sync_customers([p.customer_id for p in moved])
+    # Every customer's placement rewritten: the fill that follows plans on the new tables.
+    planner_statistics.analyze(CustomerPlacement, Customer)
     _mark_from(on, touched)
     return report
 

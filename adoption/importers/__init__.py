@@ -16,11 +16,12 @@ import random
 import time
 from pathlib import Path
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from .. import planner_statistics
 from ..choices import ImportKind, ImportStatus
 from ..metrics import dirty, freshness
 from ..models import Customer, CustomerPlacement, ImportBatch, Payment
@@ -115,7 +116,7 @@ def run(
 
     if outcome.ok and not dry_run and outcome.rows_imported:
         if outcome.rows_imported >= CHUNK_ROWS:
-            _analyze(kind)
+            planner_statistics.analyze(*ANALYZED[kind])
         scope = importer.refresh_scope()
         importer = None  # its lookup tables are big: free them before the refresh runs
         _refresh_rollups(scope, outcome)
@@ -300,15 +301,6 @@ def _reject_repeats(importer, path, outcome, rejects):
 
 def _periods_and_branches(scope):
     return sorted({period for period, _branch in scope}), sorted({b for _p, b in scope})
-
-
-def _analyze(kind):
-    """Fresh planner statistics for the tables a bulk load just grew: on stale ones PostgreSQL
-    picked plans that made a one-branch refill 40 times slower (issue 14's measurements)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for model in ANALYZED[kind]:
-                cursor.execute(f"ANALYZE {model._meta.db_table}")
 
 
 def _refresh_rollups(scope, outcome):
