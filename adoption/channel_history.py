@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import metrics
+from .metrics import dirty, fill
 from .models import BranchMonth, ChannelClassification, Customer, Payment, PaymentChannel
 from .models.channels import contradiction
 from .models.validity import BEGINNING
@@ -267,9 +268,9 @@ def _mark_changed(channel, first, last):
     for period, branch_id in used.values_list("period", "customer__branch_id").distinct():
         by_period.setdefault(period, set()).add(branch_id)
     # A past period's figures sit in the branch of that period, maybe not the customer's now.
-    related = metrics.branches_sharing_customers()
+    related = dirty.branches_sharing_customers()
     for period, branch_ids in by_period.items():
-        metrics.mark_dirty([period], {r for b in branch_ids for r in related[b]})
+        dirty.mark_dirty([period], {r for b in branch_ids for r in related[b]})
 
 
 # What a change would do, for the confirmation page.
@@ -350,7 +351,7 @@ def _flip_counts(channel, periods):
         moved = cur.fetchall()
     result = []
     for period, branch_id, count in moved:
-        period = metrics._as_date(period)
+        period = fill.as_date(period)
         rollup = rollups.get((period, branch_id)) or {}
         result.append(
             (

@@ -23,7 +23,8 @@ from django.db import connection
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone, translation
 
-from . import chart_links, metrics
+from . import chart_links
+from .metrics.freshness import STATE_NAME
 from .models import (
     AdminArea,
     Branch,
@@ -75,7 +76,7 @@ def freshness():
                (SELECT MIN(marked_at) FROM {RollupDirty._meta.db_table})
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [metrics.STATE_NAME, metrics.STATE_NAME, REFERENCES])
+        cursor.execute(sql, [STATE_NAME, STATE_NAME, REFERENCES])
         filled, as_of, references, waiting = (_as_datetime(v) for v in cursor.fetchone())
     version = "{}/{}".format(*(when and when.isoformat() for when in (filled, references)))
     if as_of is not None and waiting is not None:

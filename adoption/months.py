@@ -1,14 +1,27 @@
-"""Calendar months as the first day of the month: arithmetic, ranges, labels."""
+"""Calendar months as the first day of the month: arithmetic, ranges, labels.
+
+The one home of month arithmetic: the rollups, the deltas, the pages and the reports all
+count months with these."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+def month_start(day):
+    """The month a day falls in (its first day)."""
+    return day.replace(day=1)
 
 
 def add_months(month, n):
     index = month.year * 12 + month.month - 1 + n
     return date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(month):
+    """The last day of the month."""
+    return add_months(month, 1) - timedelta(days=1)
 
 
 def month_count(start, end):
@@ -17,6 +30,7 @@ def month_count(start, end):
 
 
 def month_range(start, end):
+    """Every month from start's to end's, both included (days within the month are ignored)."""
     return [add_months(start, i) for i in range(max(month_count(start, end), 0))]
 
 

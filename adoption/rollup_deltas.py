@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import metrics
+from .metrics import fill, freshness
 from .models import (
     Branch,
     BranchMonth,
@@ -38,6 +39,7 @@ from .models import (
     RollupDirty,
     RollupState,
 )
+from .months import add_months, month_end, month_start
 
 CUSTOMER_FIELDS = ("branch_id", "commune_id", "customer_type", "connected_on", "disconnected_on")
 
@@ -72,7 +74,7 @@ def _classified(rows):
         spans[c["channel_id"]].append(c)
     result = []
     for period, channel_id, amount in rows:
-        period = metrics.month_start(period)
+        period = month_start(period)
         for c in spans[channel_id]:
             if c["valid_from"] <= period and (c["valid_to"] is None or c["valid_to"] >= period):
                 result.append(Paid(period, channel_id, c["is_cash"], amount, c["kind"]))
@@ -103,7 +105,7 @@ def apply(customer_id, old, new, old_payments, new_payments):
     try:
         with transaction.atomic():
             _check_consistent(old_payments, new_payments)
-            covered = metrics.covered_periods()
+            covered = freshness.covered_periods()
             first_old = _first(old_payments)
             first_new = _first(new_payments)
             stored = FirstNoncash.objects.filter(customer_id=customer_id).first()
@@ -123,7 +125,7 @@ def apply(customer_id, old, new, old_payments, new_payments):
                     FirstNoncash.objects.create(customer_id=customer_id, period=first_new)
             now = timezone.now()
             # A new data version: the cached pages and charts are read again.
-            RollupState.objects.filter(name=metrics.STATE_NAME).update(
+            RollupState.objects.filter(name=freshness.STATE_NAME).update(
                 finished_at=now, data_as_of=now
             )
     except (_Refused, DatabaseError):
@@ -133,19 +135,19 @@ def apply(customer_id, old, new, old_payments, new_payments):
 
 def _check_consistent(old_payments, new_payments):
     """The rollups match the raw rows, and the change keeps the covered months the same."""
-    if RollupDirty.objects.exists() or metrics.fill_interrupted():
+    if RollupDirty.objects.exists() or freshness.fill_interrupted():
         raise _Refused
-    if not RollupState.objects.filter(name=metrics.STATE_NAME, data_as_of__isnull=False).exists():
+    if not RollupState.objects.filter(name=freshness.STATE_NAME, data_as_of__isnull=False).exists():
         raise _Refused
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [metrics.FILL_LOCK])
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [fill.FILL_LOCK])
             if not cursor.fetchone()[0]:
                 raise _Refused  # a fill is running
     changed = Counter(p.period for p in old_payments) != Counter(p.period for p in new_payments)
     if not changed:
         return
-    covered = metrics.covered_periods()
+    covered = freshness.covered_periods()
     if not covered:
         raise _Refused
     first, last = covered[0], covered[-1]
@@ -179,7 +181,7 @@ def _places(customer_id, state, periods, correct_open=False):
     commune of its placement in force then (the open placement corrected to the state's commune
     when correct_open, as a plain edit does: adoption.territory), the branch serving that commune
     then and that branch's company then; the state's commune and branch where a fact is missing
-    (metrics.PLACED)."""
+    (adoption.metrics.fill_sql.PLACE_SQL)."""
     placements = list(
         CustomerPlacement.objects.filter(customer_id=customer_id).values(
             "valid_from", "valid_to", "commune_id"
@@ -225,9 +227,9 @@ def _share(state, payments, first, covered, places):
         branch, commune, company = places[period]
         pays = by_period.get(period, [])
         noncash = [p for p in pays if not p.is_cash]
-        previous = metrics.add_months(period, -1)
-        cohort = metrics.add_months(period, -metrics.RETENTION_MONTHS)
-        active = state["connected_on"] <= metrics.month_end(period) and (
+        previous = add_months(period, -1)
+        cohort = add_months(period, -metrics.RETENTION_MONTHS)
+        active = state["connected_on"] <= month_end(period) and (
             state["disconnected_on"] is None or state["disconnected_on"] >= period
         )
         if not (active or pays or first in (period, cohort)):

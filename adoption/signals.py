@@ -6,8 +6,8 @@ adoption.channel_history, which marks its own.
 
 Marked before the change is written (the instance holds the new values, the table the old),
 so a crash between the two leaves at worst a marker too many, never one too few. Bulk paths
-(imports, QuerySet.update, bulk_create) send no signals: they call metrics.mark_dirty or
-metrics.refresh themselves. Fixture loading (raw saves) is left to an explicit refresh.
+(imports, QuerySet.update, bulk_create) send no signals: they call dirty.mark_dirty or
+freshness.refresh themselves. Fixture loading (raw saves) is left to an explicit refresh.
 """
 
 from django.core.exceptions import ValidationError
@@ -15,14 +15,15 @@ from django.db.models.signals import post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
-from . import channel_history, metrics, rollup_deltas
+from . import channel_history, rollup_deltas
+from .metrics import dirty
 from .models import Customer, Payment, PaymentChannel
 from .rollup_deltas import CUSTOMER_FIELDS
 
 
 def _branch_of(customer_id, period):
     """The branch whose rollups hold this customer's figures for the period."""
-    return metrics.branch_for_period(customer_id, period)
+    return dirty.branch_for_period(customer_id, period)
 
 
 @receiver(pre_save, sender=Payment)
@@ -40,7 +41,7 @@ def payment_saving(sender, instance, raw=False, **kwargs):
     if instance.period and instance.customer_id:
         cells.add((instance.period, _branch_of(instance.customer_id, instance.period)))
     for period, branch_id in cells:
-        metrics.mark_dirty([period], [branch_id])
+        dirty.mark_dirty([period], [branch_id])
 
 
 def _payment_delta(instance, old):
@@ -71,7 +72,7 @@ def payment_deleting(sender, instance, **kwargs):
         after = rollup_deltas.payments_of(customer.pk, exclude_pk=instance.pk)
         if rollup_deltas.apply(customer.pk, state, state, before, after):
             return
-    metrics.mark_dirty([instance.period], [_branch_of(instance.customer_id, instance.period)])
+    dirty.mark_dirty([instance.period], [_branch_of(instance.customer_id, instance.period)])
 
 
 @receiver(pre_save, sender=Customer)
@@ -89,12 +90,12 @@ def customer_saving(sender, instance, raw=False, **kwargs):
         )
         if rollup_deltas.apply(old.pk, old_state, new_state, payments, payments):
             return
-    metrics.mark_customer_dirty(instance, old)
+    dirty.mark_customer_dirty(instance, old)
 
 
 @receiver(pre_delete, sender=Customer)
 def customer_deleting(sender, instance, **kwargs):
-    metrics.mark_customer_dirty(instance)
+    dirty.mark_customer_dirty(instance)
 
 
 @receiver(pre_save, sender=PaymentChannel)

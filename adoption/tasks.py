@@ -13,7 +13,8 @@ from django.db import OperationalError
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from . import import_jobs, metrics
+from . import import_jobs
+from .metrics import freshness
 
 logger = logging.getLogger(__name__)
 
@@ -34,13 +35,13 @@ def _transient_only(fill):
 @db_task(**RETRIES)
 def fill_rollups():
     """Refill every (period, branch) marked dirty."""
-    _transient_only(metrics.ensure_fresh)
+    _transient_only(freshness.ensure_fresh)
 
 
 @db_task(**RETRIES)
 def rebuild_rollups(periods=None, branch_ids=None):
     """A big fill (a full rebuild, a restated history), in the worker, one at a time."""
-    _transient_only(lambda: metrics.refresh(periods, branch_ids))
+    _transient_only(lambda: freshness.refresh(periods, branch_ids))
 
 
 @db_task()
@@ -53,7 +54,7 @@ def run_import(batch_id):
 def sweep():
     """Catch up on what a killed job or a failed enqueue left: dirty markers, import jobs that
     were never picked up or whose worker is gone."""
-    _transient_only(metrics.ensure_fresh)
+    _transient_only(freshness.ensure_fresh)
     import_jobs.sweep()
 
 

@@ -18,8 +18,9 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import metrics
+from . import planner_statistics
 from .choices import AreaLevel
+from .metrics import dirty, freshness
 from .models import (
     AdminArea,
     AreaSuccession,
@@ -140,9 +141,9 @@ def _refuse_later(facts, on):
 
 def _mark_from(on, branch_ids):
     """Every covered month from `on` on, in these branches, is stale."""
-    periods = [p for p in metrics.covered_periods() if p >= on.replace(day=1)]
+    periods = [p for p in freshness.covered_periods() if p >= on.replace(day=1)]
     if periods:
-        metrics.mark_dirty(periods, set(branch_ids))
+        dirty.mark_dirty(periods, set(branch_ids))
 
 
 def _resolve_company(company):
@@ -411,7 +412,7 @@ def _sync_customer(customer):
     Customer.objects.filter(pk=customer.pk).update(
         commune_id=customer.commune_id, village_id=customer.village_id, branch_id=customer.branch_id
     )
-    metrics.mark_customer_dirty(customer)
+    dirty.mark_customer_dirty(customer)
     if old_branch != customer.branch_id:
         _mark_from(BEGINNING, [old_branch])
 
@@ -499,6 +500,8 @@ def apply_area_reform(on=date(2025, 7, 1), customer_ids=None):
     report.moved = len(moved)
     touched = {p.customer.branch_id for p in placements}
     touched |= _sync_customers([p.customer_id for p in moved])
+    # Every customer's placement rewritten: the fill that follows plans on the new tables.
+    planner_statistics.analyze(CustomerPlacement, Customer)
     _mark_from(on, touched)
     return report
 

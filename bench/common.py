@@ -377,10 +377,10 @@ def _build_payments(cur):
 
 
 def _fill_rollups(log):
-    from adoption import metrics
+    from adoption.metrics import freshness
 
     t = time.perf_counter()
-    metrics.refresh()
+    freshness.refresh()
     _step(log, "rollups", t)
 
 

@@ -99,16 +99,17 @@ def orm_month_counts(period):
 
     from adoption import metrics
     from adoption.models import Customer, FirstNoncash, Payment
+    from adoption.months import add_months, month_end
 
-    previous = metrics.add_months(period, -1)
-    cohort = metrics.add_months(period, -metrics.RETENTION_MONTHS)
+    previous = add_months(period, -1)
+    cohort = add_months(period, -metrics.RETENTION_MONTHS)
     mine = Payment.objects.filter(customer=OuterRef("pk"))
     paid = Exists(mine.filter(period=period))
     noncash = Exists(mine.filter(period=period, channel__is_cash=False))
     noncash_before = Exists(mine.filter(period=previous, channel__is_cash=False))
     first = FirstNoncash.objects.filter(customer=OuterRef("pk"))
     new, in_cohort = Exists(first.filter(period=period)), Exists(first.filter(period=cohort))
-    active = Q(connected_on__lte=metrics.month_end(period)) & (
+    active = Q(connected_on__lte=month_end(period)) & (
         Q(disconnected_on__isnull=True) | Q(disconnected_on__gte=period)
     )
     keys = ("branch_id", "commune_id", "customer_type")
@@ -157,10 +158,12 @@ def main():
     from django.db import connection, transaction
 
     from adoption import metrics
+    from adoption.metrics import dirty, fill, freshness
     from adoption.models import Branch, CommuneMonth, Payment
+    from adoption.months import add_months
 
     first = FIRST_PERIOD
-    last = metrics.add_months(first, MONTHS - 1)
+    last = add_months(first, MONTHS - 1)
     clock = Clock(connection)
     print(
         f"database: {connection.settings_dict['NAME']}, {Payment.objects.count():,} payments; "
@@ -168,23 +171,29 @@ def main():
     )
     print("times: wall clock (CPU time of this process and its database backend)")
 
-    full, full_cpu, _ = clock(metrics.refresh)
+    full, full_cpu, _ = clock(freshness.refresh)
     print(f"full rebuild, {MONTHS} months x all branches: {full:.1f} s ({full_cpu:.1f} s CPU)")
     print(f"  commune-month rows: {CommuneMonth.objects.count():,}")
 
-    latest, latest_cpu, _ = clock(metrics.refresh, periods=[last])
+    latest, latest_cpu, _ = clock(freshness.refresh, periods=[last])
     print(f"one-month refresh, latest month {last:%m/%Y}: {latest:.2f} s ({latest_cpu:.2f} s CPU)")
-    middle = metrics.add_months(first, MONTHS // 2)
-    mid, mid_cpu, _ = clock(metrics.refresh, periods=[middle])
+    middle = add_months(first, MONTHS // 2)
+    mid, mid_cpu, _ = clock(freshness.refresh, periods=[middle])
     print(
         f"one-month refresh, past month {middle:%m/%Y} (also refills the next month's "
         f"back-to-cash): {mid:.2f} s ({mid_cpu:.2f} s CPU)"
     )
+    one = Branch.objects.order_by("code").first()
+    branch, branch_cpu, _ = clock(freshness.refresh, branch_ids=[one.pk])
+    print(
+        f"one-branch refill, {one.code}, all {MONTHS} months (a customer edit no delta can "
+        f"apply): {branch:.2f} s ({branch_cpu:.2f} s CPU)"
+    )
 
     def fill_month():
         with transaction.atomic():
-            metrics._tune_session()
-            metrics._fill_period(middle, None)
+            fill.tune_session()
+            fill.fill_period(middle, None)
 
     sql_month, sql_month_cpu, _ = clock(fill_month)
     orm_month, orm_month_cpu, orm_rows = clock(orm_month_counts, middle)
@@ -201,10 +210,10 @@ def main():
         f"with EXISTS subqueries (commune counts only) {orm_month:.2f} s "
         f"({orm_month_cpu:.2f} s CPU); same counts: {'yes' if orm_same else 'NO'}"
     )
-    metrics.mark_dirty([middle], [Branch.objects.order_by("code").first().id])
-    marked, marked_cpu, _ = clock(metrics.ensure_fresh)
+    dirty.mark_dirty([middle], [Branch.objects.order_by("code").first().id])
+    marked, marked_cpu, _ = clock(freshness.ensure_fresh)
     print(f"ensure_fresh, one (month, branch) marked: {marked:.2f} s ({marked_cpu:.2f} s CPU)")
-    idle = statistics.median(clock(metrics.ensure_fresh)[0] for _ in range(args.runs))
+    idle = statistics.median(clock(freshness.ensure_fresh)[0] for _ in range(args.runs))
     print(f"ensure_fresh, nothing marked: {1000 * idle:.2f} ms median of {args.runs}")
 
     def read_rollups():

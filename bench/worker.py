@@ -88,12 +88,13 @@ def edit(requests):
     url = common.setup()
     from django.db import transaction
 
-    from adoption import metrics, rollup_deltas
+    from adoption import rollup_deltas
     from adoption.dashboard_cache import freshness
+    from adoption.metrics import freshness as rollups
     from adoption.models import Customer, RollupDirty
 
-    if RollupDirty.objects.exists() or metrics.fill_interrupted():
-        metrics.ensure_fresh()
+    if RollupDirty.objects.exists() or rollups.fill_interrupted():
+        rollups.ensure_fresh()
     client = manager_client()
     queue = Path(tempfile.mkdtemp()) / "queue.sqlite3"
     os.environ["HUEY_SQLITE_PATH"] = str(queue)

@@ -394,7 +394,7 @@ def refreshes(monkeypatch):
     """Records each call of the rollup refresh instead of running it."""
     calls = []
     monkeypatch.setattr(
-        "adoption.metrics.refresh",
+        "adoption.metrics.freshness.refresh",
         lambda periods=None, branch_ids=None: calls.append((periods, branch_ids)),
     )
     return calls

@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from adoption import metrics, territory
+from adoption import territory
+from adoption.metrics import freshness
 from adoption.models import (
     AdminArea,
     AreaSuccession,
@@ -114,5 +115,5 @@ def two_district_reform(areas, branches, paid):
     ]:
         AreaSuccession.objects.create(old_area=areas[old], new_area=successor, effective_on=REFORM)
     territory.apply_area_reform(REFORM)
-    metrics.refresh()
+    freshness.refresh()
     return {"lien_hiep": lien_hiep, "tan_quang": tan_quang}

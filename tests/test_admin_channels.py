@@ -9,6 +9,7 @@ import pytest
 
 from adoption import channel_history, metrics
 from adoption.choices import ChannelKind
+from adoption.metrics import freshness
 from adoption.models import ChannelClassification, Payment, PaymentChannel, RollupDirty
 from adoption.months import add_months
 
@@ -38,7 +39,7 @@ def pay(customer, period, channel, n=[0]):  # noqa: B006 - a counter for unique 
 
 
 def bq_rate(branches, period):
-    metrics.ensure_fresh()
+    freshness.ensure_fresh()
     [row] = metrics.monthly_rates(start=period, end=period, branch_ids=[branches["bq"].id])
     return row["adoption_rate"]
 

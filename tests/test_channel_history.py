@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from adoption import channel_history, metrics
 from adoption.choices import ChannelKind
+from adoption.metrics import freshness
 from adoption.models import (
     ChannelClassification,
     ChannelMonth,
@@ -54,7 +55,7 @@ def pay(channels, vnpost):
 
 
 def noncash(branch, period):
-    metrics.ensure_fresh()
+    freshness.ensure_fresh()
     rows = metrics.monthly_rates(start=period, end=period, branch_ids=[branch.id])
     return rows[0]["noncash_customers"] if rows else None
 
@@ -76,7 +77,7 @@ def unchanged(channel, before):
 
 
 def state(channel):
-    metrics.ensure_fresh()
+    freshness.ensure_fresh()
     return {"spans": spans(channel), "now": (channel.kind, channel.is_cash)}
 
 
@@ -105,7 +106,7 @@ def test_reclassifying_from_a_month_leaves_earlier_months_alone(customers, branc
 def test_it_marks_only_the_months_from_the_reclassification_on(customers, users, pay):
     for period in (JAN, FEB, MAR):
         pay(customers["bq1"], period, "vnpost")
-    metrics.ensure_fresh()
+    freshness.ensure_fresh()
     vnpost = PaymentChannel.objects.get(code="VNPOST")
 
     channel_history.reclassify(vnpost, ChannelKind.POST_OFFICE, True, FEB, users["admin"])
@@ -265,7 +266,7 @@ def test_the_channel_mix_keeps_the_kind_in_force_each_month(customers, users, pa
     pay(customers["bq1"], JAN, "vnpost")
     pay(customers["bq1"], FEB, "vnpost")
     channel_history.reclassify(vnpost, ChannelKind.AGENT_COUNTER, False, FEB, users["admin"])
-    metrics.ensure_fresh()
+    freshness.ensure_fresh()
 
     assert set(ChannelMonth.objects.values_list("period", "kind")) == {
         (JAN, ChannelKind.POST_OFFICE),
@@ -282,7 +283,7 @@ def test_the_preview_lists_the_months_and_the_branch_rates_that_change(
     pay(customers["bq2"], JAN, "vnpost")
     pay(customers["bq2"], JAN, "agribank")  # stays non-cash through the bank
     pay(customers["bq1"], FEB, "counter")
-    metrics.ensure_fresh()
+    freshness.ensure_fresh()
     vnpost = PaymentChannel.objects.get(code="VNPOST")
 
     changes = channel_history.preview(vnpost, ChannelKind.POST_OFFICE, True, JAN)

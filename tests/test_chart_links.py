@@ -11,8 +11,9 @@ from django.contrib.auth.models import Group
 from django.core import signing
 from django.test import Client
 
-from adoption import chart_links, metrics
+from adoption import chart_links
 from adoption.choices import Role
+from adoption.metrics import freshness
 from tests.dashboard_fixture import RANGE, make_dashboard_data
 
 
@@ -137,7 +138,7 @@ def test_a_link_shows_the_data_of_its_page_and_a_new_page_the_new_data(users, da
     client = logged_in(users["manager"])
     link = chart_links_of(client, "/")[0]
     before = client.get(link).json()
-    metrics.refresh()  # a new data version: this database has no payments, every month empties
+    freshness.refresh()  # a new data version: this database has no payments, every month empties
     # The page on screen was drawn from the old version; its chart matches it.
     assert client.get(link).json() == before
     fresh = chart_links_of(client, "/")[0]

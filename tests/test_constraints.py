@@ -487,7 +487,7 @@ def test_the_largest_payments_at_the_date_bounds_list_export_sum_and_delete(
     deletion handle (a 0001-01-01 or 9999-12-31 moment once broke all four)."""
     from django.core.management import call_command
 
-    from adoption import metrics
+    from adoption.metrics import freshness
     from adoption.models import ChannelMonth
     from adoption.models.payments import EARLIEST_PAID_AT, MAX_AMOUNT, PAID_AT_BEFORE
 
@@ -504,7 +504,7 @@ def test_the_largest_payments_at_the_date_bounds_list_export_sum_and_delete(
     out = tmp_path / "payments.csv"
     call_command("export_payments", str(out), verbosity=0)
     assert out.read_text(encoding="utf-8-sig").count("MAX-") == 2
-    metrics.refresh(periods=[date(2024, 3, 1)])
+    freshness.refresh(periods=[date(2024, 3, 1)])
     assert ChannelMonth.objects.get(period=date(2024, 3, 1)).amount == 2 * MAX_AMOUNT
     Payment.objects.filter(reference__startswith="MAX-").delete()
     assert not Payment.objects.filter(reference__startswith="MAX-").exists()

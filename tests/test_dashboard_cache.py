@@ -9,7 +9,7 @@ from html import unescape
 import pytest
 from django.conf import settings
 
-from adoption import metrics
+from adoption.metrics import dirty, freshness
 from adoption.models import AdminArea, BranchMonth, CommuneMonth, Target
 from tests.dashboard_fixture import RANGE, make_dashboard_data
 
@@ -37,7 +37,7 @@ def test_it_answers_from_the_cache_until_the_rollups_are_refreshed(client_for, u
     CommuneMonth.objects.update(noncash_customers=0)
     assert chart(client) == before
     # A fill (here: of a database without payments, so every month empties) is a new version.
-    metrics.refresh()
+    freshness.refresh()
     after = chart(client)
     assert after != before
     assert after["Huyện Bắc Quang"][JAN] is None
@@ -50,7 +50,7 @@ def test_a_dirty_marker_waits_for_the_worker_then_makes_a_new_version(
     before = chart(client)
     BranchMonth.objects.update(noncash_customers=0)
     CommuneMonth.objects.update(noncash_customers=0)
-    metrics.mark_dirty([date(2025, 1, 1)], [branches["bq"].pk])
+    dirty.mark_dirty([date(2025, 1, 1)], [branches["bq"].pk])
     assert chart(client) == before  # a read never fills
     drain()
     assert chart(client) != before
@@ -155,7 +155,7 @@ def test_a_pages_figures_and_table_are_read_once_per_data_version(
     with django_assert_max_num_queries(9) as context:
         client.get("/", RANGE)
     assert not any("month" in q["sql"] for q in context.captured_queries)
-    metrics.refresh()  # a new version
+    freshness.refresh()  # a new version
     assert table(client) != before
     assert headline_rate(client) == "–"
 

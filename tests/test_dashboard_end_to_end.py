@@ -5,7 +5,7 @@ import io
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from adoption import metrics
+from adoption.metrics import freshness
 from adoption.models import Payment
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -30,7 +30,7 @@ def test_the_district_export_shows_the_rates_of_the_raw_payments(
     _pay(customers["bq3"], channels["agribank"], "A1")
     _pay(customers["bq3"], channels["counter"], "Q2")  # paid twice, once by bank: non-cash
     _pay(customers["qb1"], channels["collector"], "T1")
-    metrics.refresh()
+    freshness.refresh()
 
     client = client_for(users["manager"])
     client.cookies["django_language"] = "en"

@@ -10,6 +10,7 @@ from django.test import override_settings
 
 from adoption import metrics
 from adoption.demo import seed
+from adoption.metrics import freshness
 from adoption.models import AdminArea, Branch, Company
 from tests.test_seed_demo import SCALE, UNTIL, adoption_rates
 
@@ -23,7 +24,7 @@ def demo(django_db_setup, django_db_blocker):
     fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
     with django_db_blocker.unblock(), transaction.atomic(), fast:
         seed(scale=SCALE, seed=1, until=UNTIL)
-        metrics.refresh()
+        freshness.refresh()
         yield
         transaction.set_rollback(True)
 

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from adoption import metrics
+from adoption.metrics import freshness
 
 OCT = {"start": "2021-10", "end": "2021-10"}
 AUG_2025 = {"start": "2025-08", "end": "2025-08"}
@@ -14,7 +14,7 @@ AUG_2025 = {"start": "2025-08", "end": "2025-08"}
 
 @pytest.fixture
 def world(two_district_reform, users):
-    metrics.refresh()
+    freshness.refresh()
     return two_district_reform
 
 

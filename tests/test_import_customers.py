@@ -389,3 +389,27 @@ def test_a_customer_of_a_commune_the_reform_ended_follows_it_to_its_successor(
     ]
     assert customer.commune == new["tan_quang"]
     assert customer.branch == BranchTerritory.objects.get(commune=new["tan_quang"]).branch
+
+
+@pytest.mark.postgres
+def test_a_bulk_load_of_customers_analyses_the_customer_and_placement_tables_at_its_end(
+    write, customers, monkeypatch
+):
+    """Every fill joins the placements: a load that placed thousands of customers must not
+    leave the planner with the statistics of an empty table."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from adoption import importers
+
+    monkeypatch.setattr(importers, "CHUNK_ROWS", 2)  # three rows: a bulk load, here
+    with CaptureQueriesContext(connection) as queries:
+        import_file(write(HEADER, *GOOD))
+
+    sql = [q["sql"] for q in queries.captured_queries]
+    analysed = [s for s in sql if s.startswith("ANALYZE")]
+    assert analysed == ["ANALYZE adoption_customer", "ANALYZE adoption_customerplacement"]
+    # After the placements were written, not before.
+    placed = [i for i, s in enumerate(sql) if 'INSERT INTO "adoption_customerplacement"' in s]
+    assert placed and sql.index("ANALYZE adoption_customerplacement") > max(placed)
+    assert Customer.objects.filter(code__in=["PA20BQ0000101", "PA20QB0000101"]).count() == 2

@@ -416,7 +416,7 @@ def test_a_failing_rollup_refresh_does_not_undo_the_import(write, customers, cha
     def broken(periods=None, branch_ids=None):
         raise RuntimeError("rollups are down")
 
-    monkeypatch.setattr("adoption.metrics.refresh", broken)
+    monkeypatch.setattr("adoption.metrics.freshness.refresh", broken)
 
     import_file(write(HEADER, *GOOD))
 

@@ -7,6 +7,7 @@ import pytest
 
 from adoption import channel_history, metrics
 from adoption.choices import ChannelKind
+from adoption.metrics import dirty, fill, freshness
 from adoption.models import (
     BranchMonth,
     ChannelMonth,
@@ -41,7 +42,7 @@ def pay(channels):
 
 
 def branch_row(branch, period):
-    metrics.ensure_fresh()
+    freshness.ensure_fresh()
     rows = metrics.monthly_rates(start=period, end=period, branch_ids=[branch.id])
     assert len(rows) <= 1
     return rows[0] if rows else None
@@ -112,7 +113,7 @@ def test_a_late_payment_counts_for_its_bill_period_and_marks_only_it_stale(
 ):
     for period in (JAN, FEB, MAR):
         pay(customers["bq1"], period, "counter")
-    metrics.ensure_fresh()
+    freshness.ensure_fresh()
     before_mar = branch_row(branches["bq"], MAR)
 
     pay(customers["bq2"], JAN, "viettelpay", paid_on=date(2024, 4, 2))
@@ -184,7 +185,7 @@ def test_an_earlier_payment_imported_in_bulk_moves_the_first_noncash_month(
             )
         ]
     )
-    metrics.mark_dirty([FEB], [branches["bq"].id])
+    dirty.mark_dirty([FEB], [branches["bq"].id])
 
     assert branch_row(branches["bq"], FEB)["new_noncash_customers"] == 1
     assert branch_row(branches["bq"], MAR)["new_noncash_customers"] == 0
@@ -194,7 +195,7 @@ def test_company_rates_come_from_summed_counts_not_averaged_branch_rates(custome
     pay(customers["bq1"], JAN, "agribank")  # BQ: 1 of 3 active non-cash
     pay(customers["qb1"], JAN, "agribank")  # QB: 1 of 1
 
-    metrics.ensure_fresh()
+    freshness.ensure_fresh()
     (company,) = metrics.monthly_rates(start=JAN, end=JAN, group="company")
 
     assert company["adoption_rate"] == 50  # 2 of 4, not the mean of 33.3% and 100%
@@ -203,7 +204,7 @@ def test_company_rates_come_from_summed_counts_not_averaged_branch_rates(custome
 def test_rollups_group_by_commune_and_customer_type(customers, areas, pay):
     pay(customers["bq2"], JAN, "agribank")
     pay(customers["bq3"], JAN, "counter")
-    metrics.ensure_fresh()
+    freshness.ensure_fresh()
 
     rows = {
         (r.commune_id, r.customer_type): (r.active_customers, r.noncash_customers)
@@ -223,7 +224,7 @@ def test_channel_mix_counts_payments_amounts_and_customers_per_kind(customers, p
     pay(customers["bq1"], JAN, "agribank", 20_000)
     pay(customers["bq2"], JAN, "viettelpay", 5_000)
     pay(customers["qb1"], JAN, "counter", 7_000)
-    metrics.ensure_fresh()
+    freshness.ensure_fresh()
 
     mix = {
         r["kind"]: (r["payments"], r["amount"], r["customers"])
@@ -244,7 +245,7 @@ def test_channel_mix_counts_payments_amounts_and_customers_per_kind(customers, p
 def test_saving_and_deleting_a_payment_mark_its_period_and_branch(customers, branches, pay):
     payment = pay(customers["qb1"], JAN, "counter")
     assert set(RollupDirty.objects.values_list("period", "branch_id")) == {(JAN, branches["qb"].id)}
-    metrics.ensure_fresh()
+    freshness.ensure_fresh()
     assert not RollupDirty.objects.exists()
 
     payment.period = FEB
@@ -253,11 +254,11 @@ def test_saving_and_deleting_a_payment_mark_its_period_and_branch(customers, bra
         (JAN, branches["qb"].id),
         (FEB, branches["qb"].id),
     }
-    metrics.ensure_fresh()
+    freshness.ensure_fresh()
 
     payment.delete()
     assert set(RollupDirty.objects.values_list("period", "branch_id")) == {(FEB, branches["qb"].id)}
-    metrics.ensure_fresh()
+    freshness.ensure_fresh()
     assert not CommuneMonth.objects.exists()
 
 
@@ -278,7 +279,7 @@ def test_moving_a_customer_to_another_branch_marks_both_from_connection_on(
         connected_on=date(2024, 2, 5),
     )
     pay(late, MAR, "viettelpay")
-    metrics.ensure_fresh()
+    freshness.ensure_fresh()
 
     late.branch = branches["qb"]
     late.commune = areas["yen_binh"]
@@ -305,7 +306,7 @@ def test_moving_a_customer_to_another_branch_marks_both_from_connection_on(
 
 def test_renaming_a_customer_marks_nothing(customers, pay):
     pay(customers["bq1"], JAN, "agribank")
-    metrics.ensure_fresh()
+    freshness.ensure_fresh()
 
     customers["bq1"].name = "Nguyễn Văn A"
     customers["bq1"].save()
@@ -330,7 +331,7 @@ def test_a_channel_restated_as_cash_changes_the_months_it_was_used_in(
 def test_a_new_customer_marks_the_months_since_connection(branches, areas, customers, pay):
     pay(customers["bq1"], JAN, "counter")
     pay(customers["bq1"], MAR, "counter")
-    metrics.ensure_fresh()
+    freshness.ensure_fresh()
 
     Customer.objects.create(
         code="PA20BQ0000099",
@@ -345,28 +346,28 @@ def test_a_new_customer_marks_the_months_since_connection(branches, areas, custo
 
 
 def test_data_as_of_is_the_oldest_waiting_change_until_it_is_finished(customers, pay):
-    assert metrics.data_as_of() is None
+    assert freshness.data_as_of() is None
     pay(customers["bq1"], JAN, "counter")
-    metrics.ensure_fresh()
-    filled = metrics.data_as_of()
+    freshness.ensure_fresh()
+    filled = freshness.data_as_of()
     assert filled is not None
 
     pay(customers["bq1"], FEB, "counter")
     waiting = RollupDirty.objects.get().marked_at
-    assert metrics.data_as_of() == min(filled, waiting)
+    assert freshness.data_as_of() == min(filled, waiting)
 
-    metrics.ensure_fresh()
-    assert metrics.data_as_of() > filled
+    freshness.ensure_fresh()
+    assert freshness.data_as_of() > filled
 
 
 def test_an_interrupted_fill_is_detected_and_redone(
     customers, branches, pay, monkeypatch, no_deltas
 ):
     pay(customers["bq1"], JAN, "agribank")
-    metrics.ensure_fresh()
+    freshness.ensure_fresh()
     pay(customers["bq2"], JAN, "agribank")
     pay(customers["bq2"], FEB, "agribank")
-    real_fill = metrics._fill_period
+    real_fill = fill.fill_period
     calls = []
 
     def dies_on_the_second_month(*args, **kwargs):
@@ -375,19 +376,19 @@ def test_an_interrupted_fill_is_detected_and_redone(
             raise KeyboardInterrupt
         real_fill(*args, **kwargs)
 
-    monkeypatch.setattr(metrics, "_fill_period", dies_on_the_second_month)
+    monkeypatch.setattr(fill, "fill_period", dies_on_the_second_month)
     with pytest.raises(KeyboardInterrupt):
-        metrics.ensure_fresh()
-    monkeypatch.setattr(metrics, "_fill_period", real_fill)
+        freshness.ensure_fresh()
+    monkeypatch.setattr(fill, "fill_period", real_fill)
 
-    assert metrics.fill_interrupted()
+    assert freshness.fill_interrupted()
     # Nothing half-done is visible: January still shows the old figures, markers remain.
     assert CommuneMonth.objects.filter(period=JAN, noncash_customers=1).count() == 1
     assert RollupDirty.objects.count() == 2
 
-    metrics.ensure_fresh()
+    freshness.ensure_fresh()
 
-    assert not metrics.fill_interrupted()
+    assert not freshness.fill_interrupted()
     assert not RollupDirty.objects.exists()
     assert branch_row(branches["bq"], JAN)["noncash_customers"] == 2
     assert branch_row(branches["bq"], FEB)["noncash_customers"] == 1
@@ -396,25 +397,14 @@ def test_an_interrupted_fill_is_detected_and_redone(
 def test_refresh_of_named_periods_and_branches_leaves_the_others_alone(customers, branches, pay):
     pay(customers["bq1"], JAN, "agribank")
     pay(customers["qb1"], JAN, "agribank")
-    metrics.refresh()
+    freshness.refresh()
     BranchMonth.objects.filter(branch=branches["qb"]).update(noncash_customers=7)
 
-    metrics.refresh(periods=[JAN], branch_ids=[branches["bq"].id])
+    freshness.refresh(periods=[JAN], branch_ids=[branches["bq"].id])
 
     assert branch_row(branches["qb"], JAN)["noncash_customers"] == 7
-    metrics.refresh(periods=[JAN])
+    freshness.refresh(periods=[JAN])
     assert branch_row(branches["qb"], JAN)["noncash_customers"] == 1
-
-
-def test_months_helpers():
-    assert metrics.add_months(date(2024, 11, 1), 3) == date(2025, 2, 1)
-    assert metrics.add_months(date(2024, 1, 1), -6) == date(2023, 7, 1)
-    assert metrics.month_end(date(2024, 2, 1)) == date(2024, 2, 29)
-    assert metrics.months(date(2024, 11, 1), date(2025, 1, 1)) == [
-        date(2024, 11, 1),
-        date(2024, 12, 1),
-        date(2025, 1, 1),
-    ]
 
 
 @pytest.mark.postgres
@@ -428,7 +418,7 @@ def test_a_payment_saved_while_a_fill_runs_leaves_its_marker(
     from django.db import connection
 
     pay(customers["bq1"], JAN, "counter")
-    real_fill = metrics._fill_period
+    real_fill = fill.fill_period
     writers = []
 
     def fill_with_a_concurrent_payment(*args, **kwargs):
@@ -445,10 +435,10 @@ def test_a_payment_saved_while_a_fill_runs_leaves_its_marker(
             time.sleep(0.5)  # the writer is now waiting on the marker this fill cleared
         real_fill(*args, **kwargs)
 
-    monkeypatch.setattr(metrics, "_fill_period", fill_with_a_concurrent_payment)
-    metrics.ensure_fresh()
+    monkeypatch.setattr(fill, "fill_period", fill_with_a_concurrent_payment)
+    freshness.ensure_fresh()
     writers[0].join(timeout=10)
-    monkeypatch.setattr(metrics, "_fill_period", real_fill)
+    monkeypatch.setattr(fill, "fill_period", real_fill)
 
     assert set(RollupDirty.objects.values_list("period", "branch_id")) == {(JAN, branches["bq"].id)}
     assert branch_row(branches["bq"], JAN)["noncash_customers"] == 1
@@ -481,9 +471,9 @@ def test_the_admin_change_form_cannot_rewrite_a_channels_cash_flag(
 
 
 def test_a_refresh_with_no_payments_at_all_fills_nothing_and_records_when(branches):
-    metrics.refresh()
+    freshness.refresh()
 
     assert not CommuneMonth.objects.exists()
     assert metrics.monthly_rates(start=JAN, end=MAR) == []
-    assert metrics.data_as_of() is not None
-    assert not metrics.fill_interrupted()
+    assert freshness.data_as_of() is not None
+    assert not freshness.fill_interrupted()

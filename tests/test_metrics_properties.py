@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from adoption import channel_history, metrics, territory
 from adoption.choices import ChannelKind
+from adoption.metrics import dirty, freshness
 from adoption.models import (
     BranchTerritory,
     ChannelClassification,
@@ -174,7 +175,7 @@ class World:
     def apply(self, operation):
         kind, *args = operation
         if kind == "refresh":
-            metrics.ensure_fresh()
+            freshness.ensure_fresh()
         elif kind == "delete_payment" and (payment := self.nth_payment(args[0])):
             payment.delete()
         elif kind == "change_payment" and (payment := self.nth_payment(args[0])):
@@ -193,8 +194,8 @@ class World:
             if Customer.objects.filter(pk=payment.customer.pk).exists():
                 Payment.objects.bulk_create([payment])
                 branch_id = Customer.objects.get(pk=payment.customer.pk).branch_id
-                related = metrics.branches_sharing_customers()[branch_id]
-                metrics.mark_dirty([payment.period], related)
+                related = dirty.branches_sharing_customers()[branch_id]
+                dirty.mark_dirty([payment.period], related)
         elif kind == "reclassify":
             self.reclassify(*args)
         elif kind == "move_customer":
@@ -395,7 +396,7 @@ def test_rollup_rates_equal_rates_from_the_raw_rows(areas, branches, channels, s
         for operation in scenario["operations"]:
             world.apply(operation)
 
-        metrics.ensure_fresh()
+        freshness.ensure_fresh()
         raw = counts_from_raw_rows()
 
         assert read_rows("commune", lambda r: (r["period"], r["branch_id"], r["commune_id"])) == (

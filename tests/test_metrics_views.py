@@ -4,6 +4,7 @@ company; "as it is now" regroups the same counts onto today's, preserving every 
 from datetime import date
 
 from adoption import metrics, territory
+from adoption.metrics import freshness
 from adoption.models import (
     BranchMonth,
     Company,
@@ -59,10 +60,10 @@ def test_now_filters_by_todays_branches(two_district_reform, branches):
 
 def test_a_transfer_keeps_the_old_companys_past_figures(paid, branches, company):
     other = Company.objects.create(code="PCTQ", name="PC Tuyên Quang", customer_code_prefix="PA21")
-    metrics.refresh()
+    freshness.refresh()
     before = rows("company", "was", company_ids=[company.pk])
     territory.transfer_branch(branches["qb"], other, REFORM)
-    metrics.ensure_fresh()
+    freshness.ensure_fresh()
     assert rows("company", "was", company_ids=[company.pk]) == before == {(None, None): (2, 4)}
     assert BranchMonth.objects.filter(period=AUG_2025, company=other).exists()
     assert rows("company", "was", AUG_2025, company_ids=[company.pk]) == {(None, None): (1, 3)}
@@ -73,7 +74,7 @@ def test_a_transfer_keeps_the_old_companys_past_figures(paid, branches, company)
 
 def test_a_customer_moved_from_a_month_counts_in_the_old_commune_before(paid, areas, branches):
     territory.move_customer(paid["bq1"], areas["yen_binh"], None, date(2024, 1, 1))
-    metrics.ensure_fresh()
+    freshness.ensure_fresh()
     bq, qb = branches["bq"].pk, branches["qb"].pk
     assert rows("commune", "was")[(bq, areas["viet_quang"].pk)] == (1, 1)
     assert rows("commune", "was", AUG_2025)[(qb, areas["yen_binh"].pk)] == (2, 2)

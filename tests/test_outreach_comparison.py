@@ -13,6 +13,7 @@ import pytest
 
 from adoption.choices import CustomerType
 from adoption.models import AdminArea, CommuneMonth, OutreachActivity
+from adoption.months import add_months
 from adoption.outreach_comparison import (
     FEW_COMPARISON,
     NO_DATA,
@@ -21,7 +22,6 @@ from adoption.outreach_comparison import (
     comparison_rows,
     summary,
 )
-from adoption.outreach_effect import add_months
 
 pytestmark = pytest.mark.django_db
 
@@ -234,11 +234,11 @@ def test_on_the_demo_it_claims_no_effect_and_finds_a_planted_one(db):
     seed_demo fills them) draws payments without regard to outreach: rows reach the summary
     and its interval holds 0. The same demo with a planted effect of +5 points: the interval
     excludes 0 and holds 5. (One test: the seed is the slow part.)"""
-    from adoption import metrics
     from adoption.demo import seed
+    from adoption.metrics import freshness
 
     seed(scale=0.05, seed=1, until=date(2026, 11, 1))
-    metrics.refresh()
+    freshness.refresh()
 
     result = summary(comparison_rows(OutreachActivity.objects.all()))
     assert result["rows"] > 500 and not result["no_figures"]

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from adoption import metrics
+from adoption.metrics import dirty, freshness
 from adoption.models import BranchMonth, CommuneMonth, Payment, RollupDirty
 
 JAN, FEB = date(2024, 1, 1), date(2024, 2, 1)
@@ -28,7 +28,7 @@ def paid(customers, channels):
             paid_at=datetime(2024, period.month, 20, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")),
             reference=f"CMD{n}",
         )
-    metrics.refresh()
+    freshness.refresh()
     return customers
 
 
@@ -93,7 +93,7 @@ def test_a_past_period_also_refreshes_the_next_months_back_to_cash(paid):
 
 def test_without_arguments_it_finishes_the_marked_rollups_only(paid, branches):
     spoil()
-    metrics.mark_dirty([FEB], [branches["qb"].id])
+    dirty.mark_dirty([FEB], [branches["qb"].id])
 
     out = run()
 

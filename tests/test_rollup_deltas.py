@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection, transaction
 
-from adoption import metrics, rollup_deltas
+from adoption import rollup_deltas
 from adoption.dashboard_cache import data_version
+from adoption.metrics import dirty, fill, freshness
 from adoption.models import (
     BranchMonth,
     ChannelMonth,
@@ -45,7 +46,7 @@ def filled(customers, channels):
             paid_at=datetime(2024, month + 1, 20, 9, tzinfo=TZ),
             reference=f"D{n}",
         )
-    metrics.refresh()
+    freshness.refresh()
     assert not RollupDirty.objects.exists()
     return customers
 
@@ -62,7 +63,7 @@ def rows():
 def assert_equal_to_a_full_refill():
     assert not RollupDirty.objects.exists()  # applied as a delta, nothing left to fill
     after_delta = rows()
-    metrics.refresh()
+    freshness.refresh()
     assert after_delta == rows()
 
 
@@ -114,7 +115,7 @@ def test_a_payment_added_changed_and_deleted_are_deltas_equal_to_a_refill(filled
 
 
 def test_while_markers_wait_an_edit_marks_rather_than_adds(filled, branches):
-    metrics.mark_dirty([PERIODS[0]], [branches["qb"].pk])
+    dirty.mark_dirty([PERIODS[0]], [branches["qb"].pk])
     customer = filled["bq1"]
     customer.customer_type = "business"
     customer.save()
@@ -163,14 +164,14 @@ def test_while_a_fill_holds_the_lock_an_edit_marks(filled, no_worker):
 
     held, release = threading.Event(), threading.Event()
 
-    def fill():
+    def hold_the_lock():
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [metrics.FILL_LOCK])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [fill.FILL_LOCK])
             held.set()
             release.wait(10)
         connection.close()
 
-    thread = threading.Thread(target=fill)
+    thread = threading.Thread(target=hold_the_lock)
     thread.start()
     held.wait(10)
     try:
@@ -193,7 +194,7 @@ def test_a_payment_through_a_reclassified_channel_counts_as_its_months_classific
     channel_history.restate(
         channels["agribank"], "agent_counter", True, PERIODS[4], users["admin"], "a test"
     )
-    metrics.refresh()
+    freshness.refresh()
     for period, reference in ((PERIODS[3], "EARLY"), (PERIODS[6], "LATE")):
         Payment.objects.create(
             customer=filled["bq3"],
@@ -218,7 +219,7 @@ def test_a_payment_of_a_customer_who_moved_counts_where_they_lived_that_month(
 
     # bq2 moved to Quang Bình's commune from 06/2024: earlier months stay in Bắc Quang.
     territory.move_customer(filled["bq2"], areas["yen_binh"], None, PERIODS[5])
-    metrics.refresh()
+    freshness.refresh()
     for period, reference in ((PERIODS[2], "BEFORE"), (PERIODS[6], "AFTER")):
         Payment.objects.create(
             customer=filled["bq2"],

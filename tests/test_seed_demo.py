@@ -13,11 +13,11 @@ from django.db.models import F, Q, Sum
 from django.test import override_settings
 from django.utils import timezone
 
-from adoption import metrics
 from adoption.choices import ChannelKind, Role
 from adoption.demo import seed
 from adoption.demo.scenario import BRANCHES, DEMO_LOGINS, last_complete_month
 from adoption.forms import OutreachForm
+from adoption.metrics import freshness
 from adoption.models import (
     AdminArea,
     Branch,
@@ -180,7 +180,7 @@ def test_if_empty_leaves_an_existing_company_alone(company, customers, capsys):
 
 def test_the_command_fills_the_rollups_and_prints_the_logins(db, monkeypatch, capsys):
     refreshed = []
-    monkeypatch.setattr(metrics, "refresh", lambda *a, **kw: refreshed.append(a))
+    monkeypatch.setattr(freshness, "refresh", lambda *a, **kw: refreshed.append(a))
     call_command("seed_demo", "--scale", str(TINY), "--seed", "5")
     out = capsys.readouterr().out
     assert refreshed == [()]
@@ -190,7 +190,7 @@ def test_the_command_fills_the_rollups_and_prints_the_logins(db, monkeypatch, ca
 
 def test_without_until_it_reaches_last_month_on_todays_date(db, monkeypatch, capsys):
     # No frozen clock: the demo a user seeds today ends with the month just completed.
-    monkeypatch.setattr(metrics, "refresh", lambda *a, **kw: None)
+    monkeypatch.setattr(freshness, "refresh", lambda *a, **kw: None)
     call_command("seed_demo", "--scale", str(TINY))
     last = last_complete_month(timezone.localdate())
     assert f"to {last:%m/%Y}" in capsys.readouterr().out

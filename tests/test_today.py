@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from adoption import metrics, territory
+from adoption import territory
+from adoption.metrics import freshness
 from adoption.models import OutreachActivity, Payment
 from adoption.months import add_months
 from tests.territory_fixture import REFORM, make_reform
@@ -80,7 +81,7 @@ def test_the_manager_opens_on_the_latest_complete_month(client_for, users, custo
         paid_at=timezone.now() - timedelta(days=1),
         reference="R1",
     )
-    metrics.refresh()
+    freshness.refresh()
     response = client_for(users["manager"]).get("/")
     assert response.status_code == 200
     assert response.context["scope"].end == last_month

@@ -17,7 +17,8 @@ from django.conf import settings
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
-from adoption import metrics, tasks
+from adoption import tasks
+from adoption.metrics import dirty, freshness
 from adoption.models import (
     BranchMonth,
     ChannelMonth,
@@ -76,7 +77,7 @@ def rollup_rows():
 
 
 def full_rebuild_rows():
-    metrics.refresh()
+    freshness.refresh()
     return rollup_rows()
 
 
@@ -121,7 +122,7 @@ def test_with_no_worker_pages_answer_with_the_old_figures_and_the_updating_mark(
 ):
     client = client_for(users["manager"])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    metrics.mark_dirty([date(2025, 1, 1)], [branches["bq"].pk])  # an edit nobody fills
+    dirty.mark_dirty([date(2025, 1, 1)], [branches["bq"].pk])  # an edit nobody fills
 
     for url in ["/", "/branches/BQ/", "/channels/"]:
         page = client.get(url, RANGE).content.decode()
@@ -137,7 +138,7 @@ def test_the_updating_mark_clears_once_the_worker_has_filled(
     client_for, users, data, branches, drain
 ):
     client = client_for(users["manager"])
-    metrics.mark_dirty([date(2025, 1, 1)], [branches["bq"].pk])
+    dirty.mark_dirty([date(2025, 1, 1)], [branches["bq"].pk])
     assert client.get("/freshness/").json()["updating"] is True
 
     drain()
@@ -151,14 +152,14 @@ def test_the_updating_mark_clears_once_the_worker_has_filled(
 def test_vietnamese_pages_say_dang_cap_nhat(client_for, users, data, branches):
     client = client_for(users["manager"])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
-    metrics.mark_dirty([date(2025, 1, 1)], [branches["bq"].pk])
+    dirty.mark_dirty([date(2025, 1, 1)], [branches["bq"].pk])
     assert "đang cập nhật" in client.get("/", RANGE).content.decode()
 
 
 def test_a_get_never_writes_rollups_nor_takes_the_fill_lock(
     client_for, users, customers, payments, branches, no_deltas
 ):
-    metrics.refresh()
+    freshness.refresh()
     payments[0].delete()  # markers wait for the worker
     assert RollupDirty.objects.exists()
     client = client_for(users["manager"])
@@ -193,7 +194,7 @@ def test_freshness_is_one_query(data, django_assert_num_queries):
 def test_an_edit_enqueues_one_fill_after_commit_and_the_worker_catches_up(
     customers, payments, branches, no_worker
 ):
-    metrics.refresh()
+    freshness.refresh()
     before = rollup_rows()
     customer = customers["bq1"]
     customer.customer_type = "business"
@@ -238,7 +239,7 @@ def test_with_the_queue_unreachable_the_edit_is_kept_and_a_log_line_says_so(
 
 def test_the_queue_health_reports_the_age_of_waiting_work(client, branches, no_worker):
     assert client.get("/healthz/queue").json()["oldest_dirty_marker_age"] is None
-    metrics.mark_dirty([JAN], [branches["bq"].pk])
+    dirty.mark_dirty([JAN], [branches["bq"].pk])
     RollupDirty.objects.update(marked_at=datetime(2020, 1, 1, tzinfo=TZ))
 
     body = client.get("/healthz/queue").json()
@@ -281,7 +282,7 @@ def test_transient_database_errors_are_retried_with_backoff_and_others_wait_for_
 
 
 def test_the_sweep_fills_what_a_lost_job_left(customers, payments, no_deltas):
-    metrics.refresh()
+    freshness.refresh()
     payments[1].delete()  # its job never ran (this test's transaction never commits)
     assert RollupDirty.objects.exists()
 
@@ -296,7 +297,7 @@ def test_the_sweep_fills_what_a_lost_job_left(customers, payments, no_deltas):
 def test_two_workers_racing_on_the_same_markers_fill_once(
     customers, payments, no_worker, no_deltas
 ):
-    metrics.refresh()
+    freshness.refresh()
     for payment in payments[:3]:
         payment.delete()
     errors = []
@@ -330,7 +331,7 @@ def test_a_real_worker_with_two_threads_fills_each_edit_once(
     from huey.storage import SqliteStorage
 
     queue_file = tmp_path / "queue.sqlite3"
-    metrics.refresh()
+    freshness.refresh()
     HUEY.immediate = False
     HUEY.storage = SqliteStorage(HUEY.name, filename=str(queue_file))
     worker = manage("run_huey", "--workers", "2", env={"HUEY_SQLITE_PATH": str(queue_file)})
@@ -356,17 +357,21 @@ def test_a_fill_killed_half_way_is_redone_from_its_markers_and_counts_nothing_tw
 ):
     import psycopg2
 
-    metrics.refresh()
+    freshness.refresh()
     expected = rollup_rows()
     RollupDirty.objects.all().delete()
-    metrics.mark_dirty([JAN, FEB, MAR], list({c.branch_id for c in customers.values()}))
+    dirty.mark_dirty([JAN, FEB, MAR], list({c.branch_id for c in customers.values()}))
     # Hold the branch rollups: the fill deletes the markers and the commune rollups, then waits.
     blocker = psycopg2.connect(database_url())
     cursor = blocker.cursor()
     cursor.execute(f"LOCK TABLE {BranchMonth._meta.db_table} IN ACCESS EXCLUSIVE MODE")
     fill = manage("refresh_adoption", "--verbosity", "0")
     try:
-        waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted"
+        # This database's waiters only: other databases on the server have their own.
+        waiting = (
+            "SELECT count(*) FROM pg_locks WHERE NOT granted AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
         assert wait_for(lambda: cursor.execute(waiting) or cursor.fetchone()[0] > 0)
         fill.send_signal(signal.SIGKILL)
         fill.wait(timeout=10)
@@ -377,10 +382,10 @@ def test_a_fill_killed_half_way_is_redone_from_its_markers_and_counts_nothing_tw
     assert fill.returncode == -signal.SIGKILL
     # The killed fill's transaction rolled back: every marker is still there.
     assert wait_for(lambda: RollupDirty.objects.count() == 2 * 3)
-    assert metrics.fill_interrupted()
+    assert freshness.fill_interrupted()
 
     tasks.fill_rollups.call_local()
 
     assert not RollupDirty.objects.exists()
-    assert not metrics.fill_interrupted()
+    assert not freshness.fill_interrupted()
     assert rollup_rows() == expected

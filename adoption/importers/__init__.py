@@ -16,14 +16,15 @@ import random
 import time
 from pathlib import Path
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .. import metrics
+from .. import planner_statistics
 from ..choices import ImportKind, ImportStatus
-from ..models import Customer, ImportBatch, Payment
+from ..metrics import dirty, freshness
+from ..models import Customer, CustomerPlacement, ImportBatch, Payment
 from . import concurrency
 from .customers import CustomerImport
 from .files import FileRefused, open_table
@@ -35,8 +36,12 @@ logger = logging.getLogger(__name__)
 
 IMPORTS = {ImportKind.PAYMENTS: PaymentImport, ImportKind.CUSTOMERS: CustomerImport}
 CHUNK_ROWS = 10_000
-# The table each kind of import loads, analysed after a big load.
-ANALYZED = {ImportKind.PAYMENTS: Payment, ImportKind.CUSTOMERS: Customer}
+# The tables each kind of import loads, analysed after a big load: a customer import also
+# places each new customer (CustomerPlacement), a table every fill joins.
+ANALYZED = {
+    ImportKind.PAYMENTS: (Payment,),
+    ImportKind.CUSTOMERS: (Customer, CustomerPlacement),
+}
 
 __all__ = ["IMPORTS", "Cancelled", "FileRefused", "Outcome", "Problem", "checksum", "run"]
 
@@ -111,7 +116,7 @@ def run(
 
     if outcome.ok and not dry_run and outcome.rows_imported:
         if outcome.rows_imported >= CHUNK_ROWS:
-            _analyze(kind)
+            planner_statistics.analyze(*ANALYZED[kind])
         scope = importer.refresh_scope()
         importer = None  # its lookup tables are big: free them before the refresh runs
         _refresh_rollups(scope, outcome)
@@ -181,10 +186,10 @@ def _import(kind, path, outcome, batch, user, reports_dir, progress, preview_row
                 if outcome.refused or outcome.dry_run:
                     raise _RollBack
                 # Committed with the rows: should the refresh after the commit fail, the next
-                # dashboard read finds the markers and catches up (metrics.ensure_fresh).
+                # dashboard read finds the markers and catches up (freshness.ensure_fresh).
                 periods, branch_ids = _periods_and_branches(importer.refresh_scope())
                 if periods:
-                    metrics.mark_dirty(periods, branch_ids)
+                    dirty.mark_dirty(periods, branch_ids)
             except _RollBack:
                 transaction.set_rollback(True)
     except FileRefused as error:
@@ -298,21 +303,13 @@ def _periods_and_branches(scope):
     return sorted({period for period, _branch in scope}), sorted({b for _p, b in scope})
 
 
-def _analyze(kind):
-    """Fresh planner statistics for the table a bulk load just grew: on stale ones PostgreSQL
-    picked plans that made a one-branch refill 40 times slower (issue 14's measurements)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {ANALYZED[kind]._meta.db_table}")
-
-
 def _refresh_rollups(scope, outcome):
     """Bring the dashboard's monthly figures up to date with the rows just written."""
     if not scope:
         return
     periods, branch_ids = _periods_and_branches(scope)
     try:
-        metrics.refresh(periods=periods, branch_ids=branch_ids)
+        freshness.refresh(periods=periods, branch_ids=branch_ids)
     except Exception:
         # The rows are in; only the figures lag. Say so rather than fail the import.
         logger.exception("Rollup refresh after the import of %s failed", outcome.file_name)

@@ -16,8 +16,8 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import metrics
 from ..choices import ImportKind
+from ..metrics import dirty
 from ..models import Customer, Payment, PaymentChannel
 from ..permissions import visible_branches
 from .duplicates import Duplicates
@@ -378,5 +378,5 @@ class PaymentImport:
         for a past month counts in the branch of that month, maybe not today's."""
         if not self.affected:
             return self.affected
-        related = metrics.branches_sharing_customers()
+        related = dirty.branches_sharing_customers()
         return {(p, b) for p, current in self.affected for b in related.get(current, {current})}

@@ -16,7 +16,7 @@ MONTH_START = Q(period__day=1)
 
 
 class MonthCounts(models.Model):
-    """The counts every monthly rollup holds (their meaning: adoption/metrics.py)."""
+    """The counts every monthly rollup holds (their meaning: adoption/metrics/definitions.py)."""
 
     active_customers = models.PositiveIntegerField(default=0)
     paying_customers = models.PositiveIntegerField(default=0)

@@ -19,8 +19,9 @@ from .. import regrouping
 from ..exports import EXPORT_FORMATS, export_response
 from ..forms import MonthField, OutreachForm, OutreachPeriodForm
 from ..models import BARRIER_FIELDS, OutreachActivity
+from ..months import add_months, month_start
 from ..outreach_comparison import comparison_rows, summary
-from ..outreach_effect import TOTAL_FIELDS, add_months, funnel, month_start, monthly_totals
+from ..outreach_effect import TOTAL_FIELDS, funnel, monthly_totals
 from ..permissions import (
     can_edit_outreach,
     is_manager,

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from adoption import metrics
+from adoption.metrics import freshness
 from adoption.models import Branch, RollupDirty
 
 
@@ -57,7 +57,7 @@ class Command(BaseCommand):
                 self.stdout.write(_("Nothing is marked out of date."))
                 return
             self.stdout.write(_("Finishing %(count)d out-of-date rollups.") % {"count": waiting})
-            metrics.ensure_fresh()
+            freshness.ensure_fresh()
         else:
             with tqdm(desc=_("Months"), unit="", disable=verbosity == 0) as bar:
 
@@ -65,8 +65,8 @@ class Command(BaseCommand):
                     bar.total = total
                     bar.update(done - bar.n)
 
-                metrics.refresh(periods, branch_ids, progress=progress)
-        when = timezone.localtime(metrics.data_as_of())
+                freshness.refresh(periods, branch_ids, progress=progress)
+        when = timezone.localtime(freshness.data_as_of())
         self.stdout.write(
             self.style.SUCCESS(
                 _("Rollups up to date: data as of %(when)s.")

@@ -5,8 +5,9 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from adoption import demo, metrics
+from adoption import demo
 from adoption.demo.seed import check_until
+from adoption.metrics import freshness
 from adoption.models import Company
 from adoption.months import parse_month
 
@@ -81,7 +82,7 @@ class Command(BaseCommand):
 
     def _refresh_rollups(self):
         started = time.perf_counter()
-        metrics.refresh()
+        freshness.refresh()
         self.stdout.write(f"  {'rollups':<12} {time.perf_counter() - started:6.1f} s")
 
 
