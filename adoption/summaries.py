@@ -43,16 +43,21 @@ class Targets:
             if period >= month:
                 if previous is None and period.year != month.year:
                     return None
-                return rate
+                return period, rate
             previous = period
         return None
 
-    def for_month(self, month, branch_id=None):
+    def covering(self, month, branch_id=None):
+        """(deadline month, rate) of the target covering `month`, or None."""
         if branch_id is not None:
             own = self._covering(self.by_branch.get(branch_id, ()), month)
             if own is not None:
                 return own
         return self._covering(self.by_branch.get(None, ()), month)
+
+    def for_month(self, month, branch_id=None):
+        covering = self.covering(month, branch_id)
+        return covering[1] if covering else None
 
 
 def _with_merged(company_id):

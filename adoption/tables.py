@@ -67,7 +67,8 @@ class DistrictTable(AreaTable):
 
 
 class CommuneTable(AreaTable):
-    name = tables.Column(verbose_name=_("Commune"))
+    # The commune page, with the branch page's filters (the view adds them to "url").
+    name = tables.Column(verbose_name=_("Commune"), linkify=lambda record: record.get("url"))
 
     class Meta(AreaTable.Meta):
         sequence = ("name", "...")

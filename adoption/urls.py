@@ -1,11 +1,18 @@
 from django.urls import include, path
 
 from . import charts
-from .views import dashboard, outreach, outreach_offline, outreach_plans
+from .views import communes, dashboard, outreach, outreach_offline, outreach_plans
 
 dashboard_urls = [
     path("", dashboard.overview, name="overview"),
     path("branches/<str:code>/", dashboard.branch, name="branch"),
+    path("branches/<str:code>/communes/<int:pk>/", communes.commune, name="commune"),
+    path(
+        "branches/<str:code>/communes/<int:pk>/data.json",
+        communes.commune_json,
+        name="commune-json",
+    ),
+    path("map/", communes.area_map, name="map"),
     path("channels/", dashboard.channels, name="channels"),
     path("freshness/", dashboard.freshness_view, name="freshness"),
     path("charts/adoption/", charts.AdoptionChartView.as_view(), name="chart-adoption"),

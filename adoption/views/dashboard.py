@@ -183,10 +183,15 @@ def branch(request, code):
         }
 
     data = cached.remember("data", read)
+    query = scope.query()
+    rows = [
+        {**row, "url": f"{reverse('dashboard:commune', args=[branch.code, row['id']])}?{query}"}
+        for row in data["rows"]
+    ]
     table, export = _table(
         request,
         CommuneTable,
-        data["rows"],
+        rows,
         f"communes-{branch.code}-{scope.end:%Y-%m}{_view_suffix(scope)}",
     )
     if export:
