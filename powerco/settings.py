@@ -195,7 +195,9 @@ AXES_CLIENT_IP_CALLABLE = "powerco.client_ip.client_ip"
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's own catalogue first (makemessages writes it), then the Vietnamese of Django's
+# and third-party apps' strings their own catalogues lack.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_thirdparty"]
 FORMAT_MODULE_PATH = ["powerco.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
