@@ -57,10 +57,8 @@ class AreaTable(tables.Table):
 
 
 class DistrictTable(AreaTable):
-    name = tables.Column(
-        verbose_name=_("District"),
-        linkify=lambda record: reverse("dashboard:branch", args=[record["code"]]),
-    )
+    # The branch page, with the overview's filters (the view adds them to "url").
+    name = tables.Column(verbose_name=_("District"), linkify=lambda record: record.get("url"))
 
     class Meta(AreaTable.Meta):
         sequence = ("name", "...")

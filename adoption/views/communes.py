@@ -4,6 +4,7 @@ Both are scoped like the branch page: a user reaches a commune only through a br
 see (permissions.get_branch_for_user), and only a commune that branch serves or has served.
 """
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
@@ -51,10 +52,12 @@ def _commune_data(request, code, pk):
     cached = PageCache("commune", request, fresh.version, [b.pk for b in branches])
     form, scope = _scope(request, [branch.pk], cached)
     base = base_of(request)
-    targets = Targets(branch.company_id)
-    data = cached.remember(
-        "data", lambda: commune_summary(branch, commune.pk, scope, targets, highlight=base)
-    )
+
+    def read():
+        targets = Targets(branch.company_id)
+        return commune_summary(branch, commune.pk, scope, targets, highlight=base)
+
+    data = cached.remember("data", read)
     return fresh, branch, commune, cached, form, scope, base, data
 
 
@@ -77,6 +80,7 @@ def commune(request, code, pk):
         "outlook": data["outlook"],
         "table": table,
         "table_key": cached.key,
+        "table_seconds": settings.DASHBOARD_CACHE_SECONDS,
         "base": base,
         "bases": [(key, label) for key, (_rate, label) in BASES.items()],
         "form": form,
@@ -119,6 +123,7 @@ def area_map(request):
         "circles": [{**c, "url": f"{c['url']}?{query}"} for c in data["circles"]],
         "table": table,
         "table_key": cached.key,
+        "table_seconds": settings.DASHBOARD_CACHE_SECONDS,
         "form": form,
         "scope": scope,
         "query": query,

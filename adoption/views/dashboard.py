@@ -133,8 +133,13 @@ def overview(request):
         }
 
     data = cached.remember("data", read)
+    query = scope.query()
+    rows = [
+        {**row, "url": f"{reverse('dashboard:branch', args=[row['code']])}?{query}"}
+        for row in data["rows"]
+    ]
     table, export = _table(
-        request, DistrictTable, data["rows"], f"districts-{scope.end:%Y-%m}{_view_suffix(scope)}"
+        request, DistrictTable, rows, f"districts-{scope.end:%Y-%m}{_view_suffix(scope)}"
     )
     if export:
         return export
