@@ -46,6 +46,12 @@ class Scope:
     channel_kinds: list = field(default_factory=list)
     view: str = "was"
 
+    @property
+    def names_on(self):
+        """The month whose names label the figures: the last one shown as it was, today as it is
+        now."""
+        return timezone.localdate() if self.view == "now" else self.end
+
     def query(self, **extra):
         """This scope as a query string, so a link or a JSON URL shows the same thing."""
         query = QueryDict(mutable=True)

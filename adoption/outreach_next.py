@@ -16,7 +16,7 @@ from .choices import AreaLevel, CustomerType
 from .models import BARRIER_FIELDS, AdminArea, CommuneMonth, Customer, OutreachActivity, Payment
 from .months import add_months
 from .permissions import branch_places
-from .summaries import Targets
+from .targets import Targets
 
 # A place visited this recently goes after the others, whatever its figures: a second visit
 # so soon rarely reaches households the first one missed.
