@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from .area_labels import branch_label
 from .area_rows import rates_by_key, rounded
 from .choices import ChannelKind
-from .months import month_label
+from .months import month_label, month_start
 
 # Okabe-Ito, then Tableau: distinguishable for colour-blind readers, in print and on a phone.
 PALETTE = [
@@ -156,7 +156,7 @@ def outreach_per_month(activities):
     """{month: number of activities} from outreach activities already read."""
     counts = defaultdict(int)
     for activity in activities:
-        counts[activity.date.replace(day=1)] += 1
+        counts[month_start(activity.date)] += 1
     return counts
 
 
