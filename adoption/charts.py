@@ -76,12 +76,11 @@ class Chart:
         return {"labels": self.labels, "datasets": datasets}
 
 
-def adoption_chart(branches, months, branch_rows, company_rows, targets, label_on=None):
+def adoption_chart(branches, months, branch_rows, company_rows, targets, on):
     """Adoption rate per district, the company line bold, the target dashed. Branches are
-    named as they were at label_on (default: the last month)."""
+    named as they were on `on`."""
     by_branch = rate_series(branch_rows, "branch_id", months)
     company = rate_series(company_rows, None, months).get(None, [None] * len(months))
-    on = label_on or (months[-1] if months else None)
     series = [
         Series(branch_label(b, on), by_branch.get(b.pk, [None] * len(months))) for b in branches
     ]
@@ -90,9 +89,7 @@ def adoption_chart(branches, months, branch_rows, company_rows, targets, label_o
     return Chart([month_label(m) for m in months], series)
 
 
-def branch_chart(
-    branch, months, commune_rows, branch_rows, targets, names, outreach_counts, label_on=None
-):
+def branch_chart(branch, months, commune_rows, branch_rows, targets, names, outreach_counts, on):
     """Adoption rate per commune of one branch, the branch bold, target dashed, outreach bars."""
     by_commune = rate_series(commune_rows, "commune_id", months)
     series = [
@@ -100,7 +97,6 @@ def branch_chart(
         for pk, data in sorted(by_commune.items(), key=lambda item: names[item[0]])
     ]
     whole = rate_series(branch_rows, "branch_id", months).get(branch.pk, [None] * len(months))
-    on = label_on or (months[-1] if months else None)
     series.append(Series(branch_label(branch, on), whole, TOTAL_STYLE))
     series.append(
         Series(_("Target"), [targets.for_month(m, branch.pk) for m in months], TARGET_STYLE)

@@ -130,7 +130,7 @@ def adoption_chart(scope, branches):
         rows,
         totals_by_period(rows),
         Targets(branches[0].company_id),
-        label_on=scope.names_on,
+        scope.names_on,
     ).as_dict()
 
 
@@ -147,7 +147,7 @@ def branch_chart(scope, branch):
         Targets(branch.company_id),
         commune_names(commune_rows),
         charts.outreach_per_month(activities),
-        label_on=scope.names_on,
+        scope.names_on,
     ).as_dict()
 
 
