@@ -10,12 +10,13 @@ from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
 from . import metrics
+from .area_rows import rounded
 from .choices import ChannelKind
 from .models import OutreachActivity
 from .months import add_months, month_label, month_range
 from .outlook import BASES, history_start, outlook
-from .summaries import rounded
 from .svg_chart import line_chart
+from .targets import Targets
 
 # Monthly figures the commune table shows, beside the three bases.
 FLOW_FIELDS = ("new_noncash_customers", "back_to_cash_customers", "retention_6m", "paying_rate")
@@ -112,7 +113,9 @@ def village_outreach(commune_id, scope):
     return list(rows)
 
 
-def commune_summary(branch, commune_id, scope, targets, highlight="customers"):
+def commune_summary(scope, branch, commune_id, highlight="customers"):
+    """Everything the commune page shows (plain data, kept by adoption.dashboard_cache)."""
+    targets = Targets(branch.company_id)
     rows = commune_rows(branch, commune_id, scope)
     months = month_range(scope.start, scope.end)
     shown = [row for row in rows if row["period"] >= scope.start]

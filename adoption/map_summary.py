@@ -14,9 +14,9 @@ from . import metrics
 from .area_labels import area_labels, branch_label
 from .models import AdminArea
 from .outlook import grouped, history_start, outlook
-from .summaries import Targets
 from .svg_chart import coordinate
 from .target_status import LABELS, by_status
+from .targets import Targets
 
 WIDTH, HEIGHT, PAD = 600, 520, 24
 MIN_RADIUS, MAX_RADIUS = 3.0, 16.0
@@ -75,7 +75,8 @@ def _unit_rows(branches, scope):
     return result
 
 
-def map_summary(branches, scope):
+def map_summary(scope, branches):
+    """Everything the map page shows (plain data, kept by adoption.dashboard_cache)."""
     units = _unit_rows(branches, scope)
     areas = AdminArea.objects.filter(pk__in={u["commune_id"] for u in units}).select_related(
         "parent"

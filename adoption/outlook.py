@@ -59,7 +59,7 @@ class Outlook:
 
 def outlook(rows, end, covering):
     """The Outlook at month `end` of one unit's monthly_rates rows; `covering` is the (deadline,
-    rate) of its target (summaries.Targets.covering) or None."""
+    rate) of its target (targets.Targets.covering) or None."""
     rates = series(rows)
     rate = rates.get(end)
     deadline, target = covering if covering else (None, None)

@@ -11,7 +11,8 @@ from django.conf import settings
 
 from .metrics import monthly_rates, percent
 from .models import OutreachActivity
-from .outreach_effect import CUSTOMER_TYPES, add_months, change, month_start
+from .months import add_months, month_start
+from .outreach_effect import CUSTOMER_TYPES, change
 
 WINDOW_MONTHS = 3
 # Fixed: the same data always gives the same interval, on every page load and in every export.

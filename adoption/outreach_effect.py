@@ -4,7 +4,6 @@ Definitions: docs/outreach.md.
 """
 
 from collections import defaultdict
-from datetime import date
 
 from django.db.models import Count, Max, Sum
 from django.db.models.functions import TruncMonth
@@ -14,20 +13,12 @@ from . import channel_history
 from .choices import CustomerType
 from .metrics import percent
 from .models import BARRIER_FIELDS, OutreachRegistration, Payment
+from .months import add_months, month_start
 
 RETENTION_MONTHS = 6
 # Outreach speaks to households; businesses and offices would blur the effect.
 CUSTOMER_TYPES = [CustomerType.HOUSEHOLD]
 TOTAL_FIELDS = ("households_reached", "registrations", "accounts_opened", "gifts", *BARRIER_FIELDS)
-
-
-def month_start(day):
-    return day.replace(day=1)
-
-
-def add_months(day, months):
-    years, month = divmod(day.month - 1 + months, 12)
-    return date(day.year + years, month + 1, 1)
 
 
 def change(before, after):

@@ -164,6 +164,22 @@ class OutreachTable(tables.Table):
         )
 
 
+class OutreachActivityTable(tables.Table):
+    """The branch page's outreach activities in the range of months shown."""
+
+    date = DateColumn(verbose_name=_("Date"))
+    commune = tables.Column(_("Commune"), accessor="commune__name")
+    village = tables.Column(_("Village"), accessor="village__name", default="–")
+    partner = tables.Column(_("Partner"), accessor="partner__name", default="–")
+    households_reached = NumberColumn(_("Households reached"))
+    registrations = NumberColumn(_("Registrations"))
+
+    class Meta:
+        attrs = {"class": "table"}
+        empty_text = _("No outreach activities in these months.")
+        orderable = False
+
+
 FLAG_LABELS = {
     "small_commune": _("few households"),
     "few_comparison": _("few comparison communes"),

@@ -1,7 +1,6 @@
 from django.urls import include, path
 
-from . import charts
-from .views import communes, dashboard, outreach, outreach_offline, outreach_plans
+from .views import charts, communes, dashboard, outreach, outreach_offline, outreach_plans
 
 dashboard_urls = [
     path("", dashboard.overview, name="overview"),
@@ -15,10 +14,10 @@ dashboard_urls = [
     path("map/", communes.area_map, name="map"),
     path("channels/", dashboard.channels, name="channels"),
     path("freshness/", dashboard.freshness_view, name="freshness"),
-    path("charts/adoption/", charts.AdoptionChartView.as_view(), name="chart-adoption"),
-    path("charts/channel-mix/", charts.ChannelMixChartView.as_view(), name="chart-channel-mix"),
-    path("charts/branches/<str:code>/", charts.BranchChartView.as_view(), name="chart-branch"),
-    path("charts/partners/", charts.PartnerChartView.as_view(), name="chart-partners"),
+    path("charts/adoption/", charts.adoption, name="chart-adoption"),
+    path("charts/channel-mix/", charts.channel_mix, name="chart-channel-mix"),
+    path("charts/branches/<str:code>/", charts.branch, name="chart-branch"),
+    path("charts/partners/", charts.partners, name="chart-partners"),
 ]
 
 outreach_urls = [

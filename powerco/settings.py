@@ -54,7 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     # For the `unaccent` lookup used by admin search (SQLite gets a stand-in: adoption.search).
     "django.contrib.postgres",
-    # django-chartjs is used for its view classes only; "chartjs" stays out of this list so
+    # django-chartjs is used for its colour sequence only; "chartjs" stays out of this list so
     # its bundled Chart.js 2.9.3 (CVE-2020-7746) and Highcharts never reach collectstatic.
     "django_tables2",
     "simple_history",
@@ -138,12 +138,9 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", "2000")},
     }
 }
-# Chart JSON and dashboard tables (adoption.dashboard_cache): an entry is dropped after this
+# The dashboard's cached answers (adoption.dashboard_cache): an entry is dropped after this
 # many seconds at the latest.
 DASHBOARD_CACHE_SECONDS = envint("DASHBOARD_CACHE_SECONDS", "600")
-# How long a page's signed chart links (adoption.chart_links) skip the session and database
-# checks: also the longest a logged-out user's browser could still read that page's charts.
-CHART_LINK_SECONDS = envint("CHART_LINK_SECONDS", "300")
 
 # The before/after outreach comparison leaves out of its summary the commune-months whose
 # commune has fewer household customers than this (a few dozen households make a rate jump by

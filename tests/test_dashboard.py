@@ -1,5 +1,6 @@
 """Dashboard pages: figures for the hand-worked fixture, filters in the URL, who may see what."""
 
+import json
 import re
 from datetime import UTC, datetime
 from html import unescape
@@ -97,10 +98,7 @@ def test_each_chart_names_its_json_endpoint_with_the_same_filters(client_for, us
     html = page(
         client_for(users["manager"]), "/", {**RANGE, "customer_type": "household", "mix": "partner"}
     )
-    links = re.findall(r'data-chart-url="([^"]+)"', html)
-    # Each ends with the page's signature (tests/test_chart_links.py).
-    assert all(re.search(r"&link=[\w:-]+$", link) for link in links)
-    urls = [re.sub(r"&link=.*", "", link) for link in links]
+    urls = re.findall(r'<canvas data-chart-url="([^"]+)"', html)
     assert urls == [
         "/charts/adoption/?start=2024-01&end=2025-01&customer_type=household",
         "/charts/channel-mix/?start=2024-01&end=2025-01&customer_type=household&by=partner",
@@ -154,7 +152,8 @@ def test_the_branch_page_lists_the_communes_furthest_behind_first(client_for, us
 def test_the_branch_page_lists_its_outreach_and_not_another_branchs(client_for, users, data):
     html = page(client_for(users["staff_bq"]), "/branches/BQ/", RANGE)
     outreach = re.search(r'id="outreach".*?</section>', html, re.S)[0]
-    assert outreach.count("<tr>") == 4  # header + three activities of Bắc Quang
+    body = re.search(r"<tbody[^>]*>.*?</tbody>", outreach, re.S)[0]
+    assert body.count("<tr") == 3  # the three activities of Bắc Quang
     assert "10/01/2025" in outreach and "Yên Bình" not in outreach
 
 
@@ -207,8 +206,9 @@ def test_pages_run_a_bounded_number_of_queries(
 ):
     client = client_for(users["manager"])
     # A fixed cost (session, user, roles, filters, four snapshot months, targets, the check for
-    # stale rollups) that must not grow with the number of districts or communes.
-    with django_assert_max_num_queries(20):
+    # stale rollups, and the reads of the charts the page embeds) that must not grow with the
+    # number of districts or communes.
+    with django_assert_max_num_queries(24):
         assert client.get(url).status_code == 200
 
 
@@ -218,7 +218,13 @@ def test_pages_have_no_inline_scripts_or_styles(client_for, users, data, url):
     assert "style=" not in html
     assert "<style" not in html
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
-    assert scripts and all("src=" in attrs and not body.strip() for attrs, body in scripts)
+    code = [(attrs, body) for attrs, body in scripts if 'type="application/json"' not in attrs]
+    assert code and all("src=" in attrs and not body.strip() for attrs, body in code)
+    # The rest are the charts' data: JSON blocks the browser never runs, escaped by json_script.
+    for attrs, body in scripts:
+        if 'type="application/json"' in attrs:
+            assert "src=" not in attrs and "<" not in body
+            json.loads(body)
 
 
 def test_a_fresh_installation_shows_what_to_set_up_instead_of_refusing(client_for, db):

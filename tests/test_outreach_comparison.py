@@ -13,6 +13,7 @@ import pytest
 
 from adoption.choices import CustomerType
 from adoption.models import AdminArea, CommuneMonth, OutreachActivity
+from adoption.months import add_months
 from adoption.outreach_comparison import (
     FEW_COMPARISON,
     SMALL_COMMUNE,
@@ -20,7 +21,6 @@ from adoption.outreach_comparison import (
     comparison_rows,
     summary,
 )
-from adoption.outreach_effect import add_months
 
 pytestmark = pytest.mark.django_db
 

@@ -2,36 +2,32 @@
 
 Both are scoped like the branch page: a user reaches a commune only through a branch they may
 see (permissions.get_branch_for_user), and only a commune that branch serves or has served.
+Their figures come from one summary each (adoption.commune_summary, adoption.map_summary)
+through the dashboard's cache; the drawn part of the page (SVG and tables, the costly part to
+render) is kept as a template fragment under the same data version, query and language.
 """
+
+import hashlib
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .. import metrics
-from ..area_labels import area_labels
-from ..charts import district_name, label_month
+from ..area_labels import area_labels, branch_label
 from ..commune_summary import commune_summary
 from ..commune_tables import CommuneMonthTable, MapTable
-from ..dashboard_cache import PageCache, freshness
+from ..dashboard_cache import freshness
+from ..dashboard_cache import remember as remembered
 from ..exports import export_response
-from ..filters import DashboardFilterForm
 from ..map_summary import map_summary
 from ..models import AdminArea, BranchTerritory
 from ..outlook import BASES, base_of
 from ..permissions import dashboard_branches, get_branch_for_user, sees_whole_company
-from ..summaries import Targets
-
-
-def _scope(request, branch_ids, cached):
-    def latest():
-        return cached.remember("latest", lambda: metrics.latest_period(branch_ids))
-
-    form = DashboardFilterForm(request.GET, latest=latest)
-    return form, form.scope()
+from .dashboard import filter_form
 
 
 def _commune_of(branch, pk):
@@ -44,26 +40,46 @@ def _commune_of(branch, pk):
     return commune
 
 
+def _fragment_key(request, version, branches):
+    """The drawn part's key: the data version, this exact URL (its filters and sort), the
+    language, the day (names and targets are dated) and the branches the user sees."""
+    parts = [
+        version,
+        request.get_full_path(),
+        translation.get_language(),
+        timezone.localdate().isoformat(),
+        ",".join(str(b.pk) for b in sorted(branches, key=lambda b: b.pk)),
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _common(request, fresh, scope, form, branches):
+    return {
+        "form": form,
+        "scope": scope,
+        "query": scope.query(),
+        "data_as_of": fresh.data_as_of,
+        "updating": fresh.updating,
+        "sees_whole_company": sees_whole_company(request.user),
+        "fragment_key": _fragment_key(request, fresh.version, branches),
+        "fragment_seconds": settings.DASHBOARD_CACHE_SECONDS,
+    }
+
+
 def _commune_data(request, code, pk):
     fresh = freshness()
-    branches = dashboard_branches(request.user)  # refuses users without a role first
+    dashboard_branches(request.user)  # refuses users without a role first
     branch = get_branch_for_user(request.user, code)
     commune = _commune_of(branch, pk)
-    cached = PageCache("commune", request, fresh.version, [b.pk for b in branches])
-    form, scope = _scope(request, [branch.pk], cached)
+    form, scope = filter_form(request, fresh.version, [branch])
     base = base_of(request)
-
-    def read():
-        targets = Targets(branch.company_id)
-        return commune_summary(branch, commune.pk, scope, targets, highlight=base)
-
-    data = cached.remember("data", read)
-    return fresh, branch, commune, cached, form, scope, base, data
+    data = remembered(fresh.version, commune_summary, scope, branch, commune.pk, highlight=base)
+    return fresh, branch, commune, form, scope, base, data
 
 
 @login_required
 def commune(request, code, pk):
-    fresh, branch, commune, cached, form, scope, base, data = _commune_data(request, code, pk)
+    fresh, branch, commune, form, scope, base, data = _commune_data(request, code, pk)
     table = CommuneMonthTable(data["months"])
     name = f"commune-{branch.code}-{commune.code or commune.pk}"
     export = export_response(request, table, name, scope=scope, sheet=_("Month by month"))
@@ -71,25 +87,18 @@ def commune(request, code, pk):
         return export
     query = scope.query()
     context = {
+        **_common(request, fresh, scope, form, [branch]),
         "branch": branch,
         "commune": commune,
         "commune_name": area_labels([commune])[commune.pk],
-        "district": district_name(branch, label_month(scope)),
+        "district": branch_label(branch, scope.names_on),
         "branch_url": f"{reverse('dashboard:branch', args=[branch.code])}?{query}",
         "data": data,
         "outlook": data["outlook"],
         "table": table,
-        "table_key": cached.key,
-        "table_seconds": settings.DASHBOARD_CACHE_SECONDS,
         "base": base,
         "bases": [(key, label) for key, (_rate, label) in BASES.items()],
-        "form": form,
-        "scope": scope,
-        "query": query,
         "keep": [("base", base)] if base != "customers" else [],
-        "data_as_of": fresh.data_as_of,
-        "updating": fresh.updating,
-        "sees_whole_company": sees_whole_company(request.user),
     }
     return render(request, "adoption/commune.html", context)
 
@@ -97,7 +106,7 @@ def commune(request, code, pk):
 @login_required
 def commune_json(request, code, pk):
     """The commune's months as JSON, for whoever builds on the page's figures."""
-    _fresh, _branch, _commune, _cached, _form, scope, _base, data = _commune_data(request, code, pk)
+    _fresh, _branch, _commune, _form, scope, _base, data = _commune_data(request, code, pk)
     months = [{**row, "month": f"{row['month']:%Y-%m}"} for row in data["months"]]
     return JsonResponse(
         {"start": f"{scope.start:%Y-%m}", "end": f"{scope.end:%Y-%m}", "months": months}
@@ -108,10 +117,8 @@ def commune_json(request, code, pk):
 def area_map(request):
     fresh = freshness()
     branches = dashboard_branches(request.user)
-    ids = [b.pk for b in branches]
-    cached = PageCache("map", request, fresh.version, ids)
-    form, scope = _scope(request, ids, cached)
-    data = cached.remember("data", lambda: map_summary(branches, scope))
+    form, scope = filter_form(request, fresh.version, branches)
+    data = remembered(fresh.version, map_summary, scope, branches)
     query = scope.query()
     rows = [{**row, "url": f"{row['url']}?{query}"} for row in data["rows"]]
     table = MapTable(rows)
@@ -119,17 +126,10 @@ def area_map(request):
     if export:
         return export
     context = {
+        **_common(request, fresh, scope, form, branches),
         "data": data,
         "circles": [{**c, "url": f"{c['url']}?{query}"} for c in data["circles"]],
         "table": table,
-        "table_key": cached.key,
-        "table_seconds": settings.DASHBOARD_CACHE_SECONDS,
-        "form": form,
-        "scope": scope,
-        "query": query,
         "keep": [],
-        "data_as_of": fresh.data_as_of,
-        "updating": fresh.updating,
-        "sees_whole_company": sees_whole_company(request.user),
     }
     return render(request, "adoption/map.html", context)

@@ -16,10 +16,12 @@ from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
 from ..exports import EXPORT_FORMATS, export_response
-from ..forms import MonthField, OutreachForm, OutreachPeriodForm
+from ..forms import OutreachForm, OutreachPeriodForm
 from ..models import BARRIER_FIELDS, OutreachActivity
+from ..month_forms import MonthField
+from ..months import add_months, month_start
 from ..outreach_comparison import comparison_rows, summary
-from ..outreach_effect import TOTAL_FIELDS, add_months, funnel, month_start, monthly_totals
+from ..outreach_effect import TOTAL_FIELDS, funnel, monthly_totals
 from ..permissions import (
     can_edit_outreach,
     is_manager,
@@ -38,9 +40,8 @@ from ..tables import (
 
 
 def _month_param(value, default):
-    field = MonthField(required=False)
     try:
-        return field.clean(value) or default
+        return MonthField(required=False).clean(value) or default
     except forms.ValidationError:  # a hand-edited URL: fall back to the default month
         return default
 
@@ -166,18 +167,14 @@ def _report_scope(request):
     # report opens on outreach, not on empty months.
     latest = outreach_activities(request.user).aggregate(latest=Max("date"))["latest"]
     last_month = month_start(latest or timezone.localdate())
-    defaults = {"start": add_months(last_month, -11), "end": last_month}
-    data = request.GET.copy()
-    for name, month in defaults.items():
-        if not data.get(name):
-            data[name] = f"{month:%Y-%m}"
-    form = OutreachPeriodForm(data, branches=visible_branches(request.user))
-    form.is_valid()  # what is invalid (a branch the user may not see) is left out
-    choice = form.cleaned_data
-    start = choice.get("start") or defaults["start"]
-    end = choice.get("end") or defaults["end"]
+    form = OutreachPeriodForm(
+        request.GET,
+        branches=visible_branches(request.user),
+        defaults=(add_months(last_month, -11), last_month),
+    )
+    choice = form.chosen()
     activities = outreach_activities(request.user).filter(
-        date__gte=start, date__lt=add_months(end, 1)
+        date__gte=choice["start"], date__lt=add_months(choice["end"], 1)
     )
     if choice.get("branch"):
         activities = activities.filter(branch=choice["branch"])

@@ -153,3 +153,49 @@ def test_branch_staff_are_refused_another_branch(login_page, live_server, users,
     assert page.request.get(f"{live_server.url}/charts/branches/QB/").status == 404
     assert page.request.get(f"{live_server.url}/charts/adoption/").status == 403
     assert page.request.get(f"{live_server.url}/charts/branches/BQ/").status == 200
+
+
+def app_requests(page, live_server):
+    """Requests the page makes to the application itself, static files aside."""
+    seen = []
+
+    def record(request):
+        if request.url.startswith(live_server.url) and "/static/" not in request.url:
+            seen.append((request.resource_type, request.url[len(live_server.url) :]))
+
+    page.on("request", record)
+    return seen
+
+
+@pytest.mark.parametrize("path, charts", [("/", 2), ("/branches/BQ/", 2), ("/channels/", 1)])
+def test_a_page_costs_one_request_until_the_user_interacts(
+    login_page, live_server, users, data, path, charts
+):
+    page = login_page(users["manager"], next_url="/" + RANGE_QUERY)
+    seen = app_requests(page, live_server)
+    page.goto(f"{live_server.url}{path}{RANGE_QUERY}")
+    wait_for_charts(page, charts)
+    page.wait_for_load_state("networkidle")
+    assert seen == [("document", path + RANGE_QUERY)]
+
+
+def test_switching_the_mix_redraws_that_chart_from_its_json(login_page, live_server, users, data):
+    page = login_page(users["manager"], next_url="/" + RANGE_QUERY)
+    wait_for_charts(page, 2)
+    seen = app_requests(page, live_server)
+    drawn = ("labels", "datasets", "points")
+    before = {key: chart_state(page, "adoption-chart")[key] for key in drawn}
+    page.click("#mix-chart .switch a[data-value=partner]")
+    expect(page.locator("#mix-chart .switch a[data-value=partner]")).to_have_attribute(
+        "aria-current", "true"
+    )
+    wait_for_charts(page, 2)
+    assert [kind for kind, _ in seen] == ["fetch"]
+    assert seen[0][1].startswith("/charts/channel-mix/?") and "by=partner" in seen[0][1]
+    assert page.url.endswith("mix=partner")
+    assert page.locator("form.filters input[name=mix]").input_value() == "partner"
+    page.click("#mix-chart details.chart-table summary")
+    headers = page.locator("#mix-chart details.chart-table thead th").all_inner_texts()
+    assert "Viettel" in headers  # partners now, not channel kinds
+    after = {key: chart_state(page, "adoption-chart")[key] for key in drawn}
+    assert after == before  # the other chart is left as it was
