@@ -70,6 +70,8 @@ class Chart:
         colors = next_color(PALETTE)
         datasets = []
         for series in self.series:
+            if series.style is TARGET_STYLE and all(v is None for v in series.data):
+                continue  # no target line where no target applies
             color = "rgb({}, {}, {})".format(*next(colors))
             style = {"borderColor": color, "backgroundColor": color, **series.style}
             datasets.append({"label": str(series.label), "data": series.data, **style})

@@ -1,11 +1,10 @@
 """Tables of the commune and map pages (django-tables2), exported like every dashboard table."""
 
 import django_tables2 as tables
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import formatting
-from .tables import FormattedColumn, PercentColumn
+from .tables import FormattedColumn, PercentColumn, StatusColumn
 
 
 class MonthColumn(tables.Column):
@@ -36,21 +35,6 @@ class CommuneMonthTable(tables.Table):
         orderable = False
         empty_text = _("No data for these months.")
         attrs = {"class": "table", "id": "commune-months"}
-
-
-STATUS_CLASSES = {"met": "status-met", "behind": "status-behind", "miss": "status-miss"}
-
-
-class StatusColumn(tables.Column):
-    """The status word, with its colour as a class: the word itself is the text equivalent."""
-
-    def render(self, value, record):
-        return format_html(
-            '<span class="status {}">{}</span>', STATUS_CLASSES.get(value, ""), record["label"]
-        )
-
-    def value(self, value, record):
-        return str(record["label"])
 
 
 class MapTable(tables.Table):

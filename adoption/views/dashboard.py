@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_tables2 import RequestConfig
 
-from .. import metrics, summaries
+from .. import metrics, standings, summaries
 from ..charts import MEASURES, MIX_KEYS
 from ..dashboard_cache import freshness, remember
 from ..exports import export_response
@@ -113,7 +113,9 @@ def overview(request):
         return redirect(f"{url}?{query}" if query else url)
     form, scope = filter_form(request, fresh.version, branches)
     data = remember(fresh.version, summaries.overview, scope, branches)
-    rows = _with_links(data["rows"], scope, lambda row: ("dashboard:branch", [row["code"]]))
+    standing = remember(fresh.version, standings.districts, scope, branches)
+    rows = standings.merged(data["rows"], standing["rows"], "sort" in request.GET)
+    rows = _with_links(rows, scope, lambda row: ("dashboard:branch", [row["code"]]))
     table, export = _table(request, DistrictTable, rows, _file_name("districts", scope))
     if export:
         return export
@@ -132,6 +134,7 @@ def overview(request):
             switch=("by", MIX_KEYS),
         ),
         "headline": data["headline"],
+        "flows": standing["flows"],
         "mix": mix,
         "table": table,
     }
@@ -145,7 +148,9 @@ def branch(request, code):
     branch = get_branch_for_user(request.user, code)
     form, scope = filter_form(request, fresh.version, [branch])
     data = remember(fresh.version, summaries.branch, scope, branch)
-    rows = _with_links(data["rows"], scope, lambda row: ("dashboard:commune", [code, row["id"]]))
+    standing = remember(fresh.version, standings.communes, scope, branch)
+    rows = standings.merged(data["rows"], standing["rows"], "sort" in request.GET)
+    rows = _with_links(rows, scope, lambda row: ("dashboard:commune", [code, row["id"]]))
     table, export = _table(
         request, CommuneTable, rows, _file_name(f"communes-{branch.code}", scope)
     )
@@ -168,6 +173,7 @@ def branch(request, code):
         "branch": branch,
         "district": data["name"],
         "headline": data["headline"],
+        "flows": standing["flows"],
         "activities": OutreachActivityTable(data["activities"]),
         "table": table,
     }
