@@ -242,7 +242,8 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
+# Its scrolling box takes the keyboard focus, so a wide table can be scrolled without a mouse.
+DJANGO_TABLES2_TEMPLATE = "django_tables2/powerco.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
 # Logs name users by id and never carry request bodies: customer names stay out of log files.

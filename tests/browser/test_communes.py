@@ -118,3 +118,21 @@ def test_axe_reports_a_serious_violation_when_there_is_one(page):
     # The check above could pass by not running at all: here a picture without its text.
     page.set_content('<html lang="vi"><body><main><img src="data:,"></main></body></html>')
     assert "image-alt" in [rule for rule, _impact, _where in serious_violations(page)]
+
+
+def test_the_overview_shows_status_words_and_signed_gaps_worst_first(
+    login_page, live_server, users, areas, data, width
+):
+    page = open_as(login_page, live_server, users["manager"], "/" + QUERY)
+    rows = page.locator("#area-table tbody tr")
+    expect(rows).to_have_count(3)
+    expected = [
+        ("Huyện Vị Xuyên", "không đạt", "-30,0"),
+        ("Huyện Quang Bình", "chậm", "-4,0"),
+        ("Huyện Bắc Quang", "đạt", "+5,0"),
+    ]
+    for index, (name, status, gap) in enumerate(expected):
+        cells = rows.nth(index).locator("td")
+        expect(cells.first).to_have_text(name)
+        expect(cells.nth(1)).to_have_text(status)
+        expect(cells.last).to_have_text(gap)
