@@ -61,7 +61,7 @@ def test_reclassifying_a_channel_from_next_month_changes_no_past_figure(
     drain()
     manager = client_for(users["manager"])
     before = exports(manager, months)
-    assert "Huyện Bắc Quang,3,2,66.7" in before["/"]  # 2 of 3 customers non-cash
+    assert "Huyện Bắc Quang,,3,2,66.7" in before["/"]  # 2 of 3 customers non-cash, no target
 
     next_month = add_months(this_month(), 1)
     response = client_for(users["channel_admin"]).post(
