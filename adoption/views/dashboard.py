@@ -15,7 +15,7 @@ from django_tables2 import RequestConfig
 
 from .. import metrics, summaries
 from ..charts import MEASURES, MIX_KEYS
-from ..dashboard_cache import freshness, remember
+from ..dashboard_cache import freshness, remember, table_html
 from ..exports import export_response
 from ..filters import DashboardFilterForm
 from ..permissions import dashboard_branches, get_branch_for_user, sees_whole_company
@@ -44,8 +44,9 @@ def _file_name(stem, scope):
     return f"{stem}-{scope.end:%Y-%m}" + ("-now" if scope.view == "now" else "")
 
 
-def _table(request, table_class, rows, filename):
-    """The page's table, sorted and paged as the URL asks; or the response that exports it.
+def _table(request, version, branches, table_class, rows, filename):
+    """The page's table, sorted and paged as the URL asks, as HTML; or the response that
+    exports it.
 
     The page size is ours: django-tables2 would take ?per_page= as it comes (-1 answered 500).
     A page number that is not one shows the first page, one past the end the last.
@@ -60,7 +61,8 @@ def _table(request, table_class, rows, filename):
         table.paginate(page=max(number, 1), per_page=PER_PAGE)
     except EmptyPage:
         table.page = table.paginator.page(table.paginator.num_pages)
-    return table, export_response(request, table, filename)
+    export = export_response(request, table, filename)
+    return (None, export) if export else (table_html(version, request, branches, table), None)
 
 
 def _chart(viewname, scope, data, *args, switch=None, **options):
@@ -104,7 +106,14 @@ def overview(request):
         return redirect(f"{url}?{query}" if query else url)
     form, scope = filter_form(request, fresh.version, branches)
     data = remember(fresh.version, summaries.overview, scope, branches)
-    table, export = _table(request, DistrictTable, data["rows"], _file_name("districts", scope))
+    table, export = _table(
+        request,
+        fresh.version,
+        branches,
+        DistrictTable,
+        data["rows"],
+        _file_name("districts", scope),
+    )
     if export:
         return export
     mix = choice(request, "mix", MIX_KEYS)
@@ -136,7 +145,12 @@ def branch(request, code):
     form, scope = filter_form(request, fresh.version, [branch])
     data = remember(fresh.version, summaries.branch, scope, branch)
     table, export = _table(
-        request, CommuneTable, data["rows"], _file_name(f"communes-{branch.code}", scope)
+        request,
+        fresh.version,
+        [branch],
+        CommuneTable,
+        data["rows"],
+        _file_name(f"communes-{branch.code}", scope),
     )
     if export:
         return export
@@ -171,7 +185,9 @@ def channels(request):
         return render(request, "adoption/empty.html")
     form, scope = filter_form(request, fresh.version, branches)
     rows = remember(fresh.version, summaries.partners, scope, branches)
-    table, export = _table(request, PartnerTable, rows, _file_name("partners", scope))
+    table, export = _table(
+        request, fresh.version, branches, PartnerTable, rows, _file_name("partners", scope)
+    )
     if export:
         return export
     measure = choice(request, "measure", MEASURES)
