@@ -8,7 +8,7 @@ answer the interactions that redraw a chart.
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import EmptyPage
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_tables2 import RequestConfig
@@ -18,7 +18,7 @@ from ..charts import MEASURES, MIX_KEYS
 from ..dashboard_cache import freshness, remember, table_html
 from ..exports import export_response
 from ..filters import DashboardFilterForm
-from ..permissions import dashboard_branches, get_branch_for_user, sees_whole_company
+from ..permissions import dashboard_branches, sees_whole_company
 from ..tables import CommuneTable, DistrictTable, OutreachActivityTable, PartnerTable
 
 PER_PAGE = 25
@@ -32,6 +32,15 @@ def filter_form(request, version, branches):
         request.GET, latest=lambda: remember(version, metrics.latest_period, ids)
     )
     return form, form.scope()
+
+
+def visible_branch(branches, code):
+    """The branch of this code among the user's dashboard_branches, or 404: the answer of
+    permissions.get_branch_for_user without asking the database again."""
+    for branch in branches:
+        if branch.code == code:
+            return branch
+    raise Http404
 
 
 def choice(request, name, allowed):
@@ -140,8 +149,8 @@ def overview(request):
 @login_required
 def branch(request, code):
     fresh = freshness()
-    dashboard_branches(request.user)  # refuses users without a role before any lookup
-    branch = get_branch_for_user(request.user, code)
+    # Refuses users without a role before any lookup.
+    branch = visible_branch(dashboard_branches(request.user), code)
     form, scope = filter_form(request, fresh.version, [branch])
     data = remember(fresh.version, summaries.branch, scope, branch)
     table, export = _table(
