@@ -7,8 +7,9 @@ today's date (a partner's contract may lapse) and the data version: the last rol
 the last edit of the reference rows the dashboard also reads (targets, outreach, names of
 branches, communes, channels, partners). A new version makes every older entry unreachable, as
 a generation key does; entries also expire after DASHBOARD_CACHE_SECONDS. What is cached is
-data, not HTML: a table's sort, page and export are drawn from the same entry. Permissions are
-checked by the views before an answer is asked for, never cached.
+data: a table's sort, page and export are drawn from the same entry; only the HTML of a page's
+table is kept per URL beside it (table_html). Permissions are checked by the views before an
+answer is asked for, never cached.
 """
 
 import hashlib
@@ -121,19 +122,40 @@ def _part(value):
     return str(getattr(value, "pk", value))
 
 
-def remember(version, summary, *args, **options):
-    """summary(*args, **options), computed once per data version, language and day."""
+def cached(version, parts, compute):
+    """compute()'s value under a key of `parts` (what it depends on besides the data version,
+    the language and the day), computed once."""
     parts = [
-        f"{summary.__module__}.{summary.__qualname__}",
         version,
         translation.get_language(),
         timezone.localdate().isoformat(),
-        *(_part(arg) for arg in args),
-        *(f"{name}={_part(value)}" for name, value in sorted(options.items())),
+        *(_part(part) for part in parts),
     ]
     key = "dashboard:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
     value = cache.get(key, _MISSING)
     if value is _MISSING:
-        value = summary(*args, **options)
+        value = compute()
         cache.set(key, value, settings.DASHBOARD_CACHE_SECONDS)
     return value
+
+
+def remember(version, summary, *args, **options):
+    """summary(*args, **options): the answer of one summary, keyed on the summary and its
+    arguments."""
+    parts = [
+        f"{summary.__module__}.{summary.__qualname__}",
+        *args,
+        *(f"{name}={_part(value)}" for name, value in sorted(options.items())),
+    ]
+    return cached(version, parts, lambda: summary(*args, **options))
+
+
+def table_html(version, request, branches, table):
+    """The HTML of a page's table, drawn once per URL: drawing it is the costliest part of a
+    page (django-tables2 renders cell by cell), and its sort and page links echo every query
+    parameter, so the key holds the whole URL; the rows themselves are remember()'s one entry."""
+    return cached(
+        version,
+        ["table", request.get_full_path(), branches],
+        lambda: table.as_html(request),
+    )

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from .. import summaries
 from ..charts import MEASURES, MIX_KEYS
 from ..dashboard_cache import data_version, remember
-from ..permissions import dashboard_branches, get_branch_for_user, sees_whole_company
-from .dashboard import filter_form
+from ..permissions import dashboard_branches, sees_whole_company
+from .dashboard import filter_form, visible_branch
 
 EMPTY = {"labels": [], "datasets": []}
 
@@ -83,13 +83,13 @@ def channel_mix(request, answer, scope, branches):
     by = _option(request, "by", MIX_KEYS)
     code = request.GET.get("branch")
     if code:
-        branches = [get_branch_for_user(request.user, code)]
+        branches = [visible_branch(branches, code)]
     return answer(summaries.channel_mix_chart, scope, branches, by=by)
 
 
 @chart_view()
 def branch(request, answer, scope, branches, code):
-    return answer(summaries.branch_chart, scope, get_branch_for_user(request.user, code))
+    return answer(summaries.branch_chart, scope, visible_branch(branches, code))
 
 
 @chart_view()

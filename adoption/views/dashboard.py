@@ -8,17 +8,17 @@ answer the interactions that redraw a chart.
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import EmptyPage
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_tables2 import RequestConfig
 
 from .. import metrics, standings, summaries
 from ..charts import MEASURES, MIX_KEYS
-from ..dashboard_cache import freshness, remember
+from ..dashboard_cache import freshness, remember, table_html
 from ..exports import export_response
 from ..filters import DashboardFilterForm
-from ..permissions import dashboard_branches, get_branch_for_user, sees_whole_company
+from ..permissions import dashboard_branches, sees_whole_company
 from ..tables import CommuneTable, DistrictTable, OutreachActivityTable, PartnerTable
 
 PER_PAGE = 25
@@ -34,6 +34,15 @@ def filter_form(request, version, branches):
     return form, form.scope()
 
 
+def visible_branch(branches, code):
+    """The branch of this code among the user's dashboard_branches, or 404: the answer of
+    permissions.get_branch_for_user without asking the database again."""
+    for branch in branches:
+        if branch.code == code:
+            return branch
+    raise Http404
+
+
 def choice(request, name, allowed):
     value = request.GET.get(name)
     return value if value in allowed else allowed[0]
@@ -44,8 +53,9 @@ def _file_name(stem, scope):
     return f"{stem}-{scope.end:%Y-%m}" + ("-now" if scope.view == "now" else "")
 
 
-def _table(request, table_class, rows, filename):
-    """The page's table, sorted and paged as the URL asks; or the response that exports it.
+def _table(request, version, branches, table_class, rows, filename):
+    """The page's table, sorted and paged as the URL asks, as HTML; or the response that
+    exports it.
 
     The page size is ours: django-tables2 would take ?per_page= as it comes (-1 answered 500).
     A page number that is not one shows the first page, one past the end the last.
@@ -60,7 +70,8 @@ def _table(request, table_class, rows, filename):
         table.paginate(page=max(number, 1), per_page=PER_PAGE)
     except EmptyPage:
         table.page = table.paginator.page(table.paginator.num_pages)
-    return table, export_response(request, table, filename)
+    export = export_response(request, table, filename)
+    return (None, export) if export else (table_html(version, request, branches, table), None)
 
 
 def _with_links(rows, scope, target):
@@ -116,7 +127,9 @@ def overview(request):
     standing = remember(fresh.version, standings.districts, scope, branches)
     rows = standings.merged(data["rows"], standing["rows"], "sort" in request.GET)
     rows = _with_links(rows, scope, lambda row: ("dashboard:branch", [row["code"]]))
-    table, export = _table(request, DistrictTable, rows, _file_name("districts", scope))
+    table, export = _table(
+        request, fresh.version, branches, DistrictTable, rows, _file_name("districts", scope)
+    )
     if export:
         return export
     mix = choice(request, "mix", MIX_KEYS)
@@ -144,15 +157,20 @@ def overview(request):
 @login_required
 def branch(request, code):
     fresh = freshness()
-    dashboard_branches(request.user)  # refuses users without a role before any lookup
-    branch = get_branch_for_user(request.user, code)
+    # Refuses users without a role before any lookup.
+    branch = visible_branch(dashboard_branches(request.user), code)
     form, scope = filter_form(request, fresh.version, [branch])
     data = remember(fresh.version, summaries.branch, scope, branch)
     standing = remember(fresh.version, standings.communes, scope, branch)
     rows = standings.merged(data["rows"], standing["rows"], "sort" in request.GET)
     rows = _with_links(rows, scope, lambda row: ("dashboard:commune", [code, row["id"]]))
     table, export = _table(
-        request, CommuneTable, rows, _file_name(f"communes-{branch.code}", scope)
+        request,
+        fresh.version,
+        [branch],
+        CommuneTable,
+        rows,
+        _file_name(f"communes-{branch.code}", scope),
     )
     if export:
         return export
@@ -188,7 +206,9 @@ def channels(request):
         return render(request, "adoption/empty.html")
     form, scope = filter_form(request, fresh.version, branches)
     rows = remember(fresh.version, summaries.partners, scope, branches)
-    table, export = _table(request, PartnerTable, rows, _file_name("partners", scope))
+    table, export = _table(
+        request, fresh.version, branches, PartnerTable, rows, _file_name("partners", scope)
+    )
     if export:
         return export
     measure = choice(request, "measure", MEASURES)
