@@ -4,23 +4,20 @@ Both are scoped like the branch page: a user reaches a commune only through a br
 see (permissions.get_branch_for_user), and only a commune that branch serves or has served.
 Their figures come from one summary each (adoption.commune_summary, adoption.map_summary)
 through the dashboard's cache; the drawn part of the page (SVG and tables, the costly part to
-render) is kept as a template fragment under the same data version, query and language.
+render) is kept per URL beside them, as the dashboard's tables are.
 """
 
-import hashlib
-
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ..area_labels import area_labels, branch_label
 from ..commune_summary import commune_summary
 from ..commune_tables import CommuneMonthTable, MapTable
-from ..dashboard_cache import freshness
+from ..dashboard_cache import cached, freshness
 from ..dashboard_cache import remember as remembered
 from ..exports import export_response
 from ..map_summary import map_summary
@@ -40,20 +37,17 @@ def _commune_of(branch, pk):
     return commune
 
 
-def _fragment_key(request, version, branches):
-    """The drawn part's key: the data version, this exact URL (its filters and sort), the
-    language, the day (names and targets are dated) and the branches the user sees."""
-    parts = [
+def _drawn(request, version, branches, template, context):
+    """The page's drawn part (SVG and tables), rendered once per URL and data version: its
+    links echo every query parameter, so the key holds the whole URL."""
+    return cached(
         version,
-        request.get_full_path(),
-        translation.get_language(),
-        timezone.localdate().isoformat(),
-        ",".join(str(b.pk) for b in sorted(branches, key=lambda b: b.pk)),
-    ]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+        [template, request.get_full_path(), branches],
+        lambda: render_to_string(template, context, request),
+    )
 
 
-def _common(request, fresh, scope, form, branches):
+def _common(request, fresh, scope, form):
     return {
         "form": form,
         "scope": scope,
@@ -61,8 +55,6 @@ def _common(request, fresh, scope, form, branches):
         "data_as_of": fresh.data_as_of,
         "updating": fresh.updating,
         "sees_whole_company": sees_whole_company(request.user),
-        "fragment_key": _fragment_key(request, fresh.version, branches),
-        "fragment_seconds": settings.DASHBOARD_CACHE_SECONDS,
     }
 
 
@@ -87,7 +79,7 @@ def commune(request, code, pk):
         return export
     query = scope.query()
     context = {
-        **_common(request, fresh, scope, form, [branch]),
+        **_common(request, fresh, scope, form),
         "branch": branch,
         "commune": commune,
         "commune_name": area_labels([commune])[commune.pk],
@@ -100,6 +92,9 @@ def commune(request, code, pk):
         "bases": [(key, label) for key, (_rate, label) in BASES.items()],
         "keep": [("base", base)] if base != "customers" else [],
     }
+    context["body"] = _drawn(
+        request, fresh.version, [branch], "adoption/_commune_body.html", context
+    )
     return render(request, "adoption/commune.html", context)
 
 
@@ -126,10 +121,11 @@ def area_map(request):
     if export:
         return export
     context = {
-        **_common(request, fresh, scope, form, branches),
+        **_common(request, fresh, scope, form),
         "data": data,
         "circles": [{**c, "url": f"{c['url']}?{query}"} for c in data["circles"]],
         "table": table,
         "keep": [],
     }
+    context["body"] = _drawn(request, fresh.version, branches, "adoption/_map_body.html", context)
     return render(request, "adoption/map.html", context)
