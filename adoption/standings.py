@@ -78,3 +78,10 @@ def merged(rows, standings, sorted_by_url):
     """Table rows with their status and signed gap; worst first unless the URL sorts."""
     rows = [{**row, **standings.get(row["id"], NONE)} for row in rows]
     return rows if sorted_by_url else by_status(rows)
+
+
+def with_difference(headline):
+    """The headline with its signed difference from target (rate − target, + when ahead),
+    what the card shows; its "gap" (target − rate) stays for the sorts that read it."""
+    gap = headline.get("gap")
+    return {**headline, "difference": None if gap is None else -gap}

@@ -55,7 +55,7 @@ def test_the_overview_shows_the_headline_figures_of_the_fixture(client_for, user
     assert stat(html, "change_1m") == "+3,0"
     assert stat(html, "change_12m") == "+17,0"
     assert stat(html, "target") == f"40,0{NBSP}%"
-    assert stat(html, "gap") == "7,0"
+    assert stat(html, "difference") == "-7,0"  # rate − target: behind
     assert stat(html, "customers") == "400"
     assert stat(html, "noncash_customers") == "132"
     assert "03/02/2025 08:30" in stat(html, "data_as_of")  # shown in Hà Nội time
@@ -143,7 +143,7 @@ def test_the_branch_page_lists_the_communes_furthest_behind_first(client_for, us
         + [f"60,0{NBSP}%", "-10,0"],
     ]
     assert stat(html, "rate") == f"46,0{NBSP}%"
-    assert stat(html, "gap") == "14,0"
+    assert stat(html, "difference") == "-14,0"
 
 
 def test_the_branch_page_lists_its_outreach_and_not_another_branchs(client_for, users, data):
