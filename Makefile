@@ -24,7 +24,13 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	UV_PYTHON=$(PYTHON) $(UV) sync --frozen --quiet
 	touch $@
 
-install: $(VENV)/.installed
+# axe-core for the browser tests' accessibility checks (package.json; never served).
+node_modules/.installed: package.json package-lock.json
+	scripts/system-deps.sh node
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
 
 demo: install
 	$(PY) manage.py migrate --no-input -v 0

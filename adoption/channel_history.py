@@ -19,7 +19,6 @@ from datetime import timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import metrics
@@ -27,7 +26,7 @@ from .metrics import dirty, fill
 from .models import BranchMonth, ChannelClassification, Customer, Payment, PaymentChannel
 from .models.channels import contradiction
 from .models.validity import BEGINNING
-from .months import add_months, month_label
+from .months import add_months, month_label, this_month
 
 # simple_history's change reason column holds 100 characters.
 REASON_LENGTH = 100
@@ -108,10 +107,6 @@ def _check_class(kind, is_cash):
     message = contradiction(kind, is_cash)
     if message:
         raise ValidationError({"is_cash": message})
-
-
-def this_month():
-    return timezone.localdate().replace(day=1)
 
 
 def reclassify(channel, kind, is_cash, from_period, user, reason=""):

@@ -1,21 +1,20 @@
-"""The dashboard's cached answers: chart JSON, and what the pages read from the rollups and
-their tables' HTML.
+"""The dashboard's one cache: the answers of adoption.summaries (a page's rows and figures, a
+chart's data), and what the data version is.
 
-These are the costly part of a dashboard request and depend only on what the key names: what
-is asked for (a chart view or a page, the URL: a branch chart names its branch there, the
-normalised query string with its filters, sort and page), the active language, today's date
-(a partner's contract may lapse), the ids of the branches the user may see, and the data
-version: the last rollup fill plus the last edit of the reference rows the dashboard also reads
-(targets, outreach, names of branches, communes, channels, partners). A new version makes every
-older entry unreachable; entries also expire after DASHBOARD_CACHE_SECONDS. Permissions are
-checked before the cache is read, never cached: by the view itself, or for a chart by the page
-that signed the chart's link (adoption.chart_links).
+An answer depends only on what its key names: the summary function, its arguments (the filter
+Scope, the branches it covers, an option such as the chart's measure), the active language,
+today's date (a partner's contract may lapse) and the data version: the last rollup fill plus
+the last edit of the reference rows the dashboard also reads (targets, outreach, names of
+branches, communes, channels, partners). A new version makes every older entry unreachable, as
+a generation key does; entries also expire after DASHBOARD_CACHE_SECONDS. What is cached is
+data: a table's sort, page and export are drawn from the same entry; only the HTML of a page's
+table is kept per URL beside it (table_html). Permissions are checked by the views before an
+answer is asked for, never cached.
 """
 
 import hashlib
 from datetime import UTC, datetime
 from typing import NamedTuple
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -23,7 +22,7 @@ from django.db import connection
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone, translation
 
-from . import chart_links
+from .filters import Scope
 from .metrics.freshness import STATE_NAME
 from .models import (
     AdminArea,
@@ -111,49 +110,52 @@ for model in REFERENCE_MODELS:
     post_delete.connect(references_changed, sender=model, dispatch_uid=f"chart-cache-d-{model}")
 
 
-def key(name, request, version, branch_ids, *, every_parameter=False):
-    """The cache key of what `name` (a view or a page's part) answers to this request.
+_MISSING = object()
 
-    A chart's answer does not depend on its signed link, so the link is left out of its key.
-    A page's table HTML echoes every query parameter into its sort and page links, so a page's
-    key holds them all (every_parameter): what is cached is then exactly what this URL draws.
-    """
-    query = (
-        urlencode(sorted((k, sorted(v)) for k, v in request.GET.lists()), doseq=True)
-        if every_parameter
-        else chart_links.canonical_query(request.GET)
-    )
+
+def _part(value):
+    """One argument of a summary as text: a scope by its query string, a model row by its key."""
+    if isinstance(value, Scope):
+        return value.query()
+    if isinstance(value, list | tuple):
+        return ",".join(sorted(_part(item) for item in value))
+    return str(getattr(value, "pk", value))
+
+
+def cached(version, parts, compute):
+    """compute()'s value under a key of `parts` (what it depends on besides the data version,
+    the language and the day), computed once."""
     parts = [
-        name,
-        request.path,
-        query,
+        version,
         translation.get_language(),
         timezone.localdate().isoformat(),
-        ",".join(map(str, sorted(branch_ids))),
-        version,
+        *(_part(part) for part in parts),
     ]
-    return "dashboard:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    key = "dashboard:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        cache.set(key, value, settings.DASHBOARD_CACHE_SECONDS)
+    return value
 
 
-def get(key):
-    return cache.get(key)
+def remember(version, summary, *args, **options):
+    """summary(*args, **options): the answer of one summary, keyed on the summary and its
+    arguments."""
+    parts = [
+        f"{summary.__module__}.{summary.__qualname__}",
+        *args,
+        *(f"{name}={_part(value)}" for name, value in sorted(options.items())),
+    ]
+    return cached(version, parts, lambda: summary(*args, **options))
 
 
-def put(key, content):
-    cache.set(key, content, settings.DASHBOARD_CACHE_SECONDS)
-
-
-class PageCache:
-    """The parts of one dashboard page drawn from the rollups, cached under the page's key."""
-
-    def __init__(self, name, request, version, branch_ids):
-        self.key = key(name, request, version, branch_ids, every_parameter=True)
-
-    def remember(self, part, compute):
-        """compute()'s value (plain data), computed once per key."""
-        part_key = f"{self.key}:{part}"
-        value = get(part_key)
-        if value is None:
-            value = compute()
-            put(part_key, value)
-        return value
+def table_html(version, request, branches, table):
+    """The HTML of a page's table, drawn once per URL: drawing it is the costliest part of a
+    page (django-tables2 renders cell by cell), and its sort and page links echo every query
+    parameter, so the key holds the whole URL; the rows themselves are remember()'s one entry."""
+    return cached(
+        version,
+        ["table", request.get_full_path(), branches],
+        lambda: table.as_html(request),
+    )

@@ -15,27 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import ChannelKind, CustomerType
-from .months import add_months, month_count, parse_month
+from .month_forms import MonthRangeForm
+from .months import add_months, this_month
 
 DEFAULT_MONTHS = 24
 # Ten years of months is already more than a chart can show legibly.
 MAX_MONTHS = 120
-
-
-class MonthField(forms.CharField):
-    """A month as YYYY-MM (what <input type="month"> sends), cleaned to its first day."""
-
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
-    default_error_messages = {"invalid": _("Enter a month as YYYY-MM, e.g. 2025-06.")}
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return None
-        month = parse_month(value)
-        if month is None:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return month
 
 
 @dataclass(frozen=True)
@@ -45,6 +30,12 @@ class Scope:
     customer_types: list = field(default_factory=list)
     channel_kinds: list = field(default_factory=list)
     view: str = "was"
+
+    @property
+    def names_on(self):
+        """The month whose names label the figures: the last one shown as it was, today as it is
+        now."""
+        return timezone.localdate() if self.view == "now" else self.end
 
     def query(self, **extra):
         """This scope as a query string, so a link or a JSON URL shows the same thing."""
@@ -62,9 +53,8 @@ class Scope:
         return query.urlencode()
 
 
-class DashboardFilterForm(forms.Form):
-    start = MonthField(label=_("From month"), required=False)
-    end = MonthField(label=_("To month"), required=False)
+class DashboardFilterForm(MonthRangeForm):
+    max_months = MAX_MONTHS
     customer_type = forms.MultipleChoiceField(
         label=_("Customer type"),
         choices=CustomerType.choices,
@@ -91,21 +81,10 @@ class DashboardFilterForm(forms.Form):
         super().__init__(data)
         self.latest = latest or (lambda: None)
 
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start and end and start > end:
-            raise forms.ValidationError(_("The first month is after the last month."))
-        if start and end and month_count(start, end) > MAX_MONTHS:
-            raise forms.ValidationError(
-                _("Choose at most %(months)d months.") % {"months": MAX_MONTHS}
-            )
-        return cleaned
-
     def scope(self):
         """The chosen scope; defaults (the last 24 months with data) where a field is invalid."""
         cleaned = self.cleaned_data if self.is_valid() else {}
-        end = cleaned.get("end") or self.latest() or timezone.localdate().replace(day=1)
+        end = cleaned.get("end") or self.latest() or this_month()
         start = cleaned.get("start") or add_months(end, 1 - DEFAULT_MONTHS)
         # Only one end was given and it lies beyond the default other end.
         end = max(end, start)

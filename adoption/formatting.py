@@ -53,6 +53,3 @@ def count(value):
 
 def vnd(value):
     return EMPTY if value is None else _number(int(value), 0)
-
-
-FORMATS = {"percent": percent, "points": points, "decimal": decimal, "count": count, "vnd": vnd}

@@ -12,6 +12,7 @@ from .choices import AreaLevel
 from .models import BARRIER_FIELDS, Customer, OutreachActivity, OutreachPlan
 from .models.customers import CUSTOMER_CODE_PATTERN
 from .models.outreach import COUNT_FIELDS, MAX_COUNT, date_error, year_before
+from .month_forms import MonthField, MonthRangeForm
 from .permissions import branch_places
 
 COUNT_MESSAGES = {
@@ -222,16 +223,8 @@ class OutreachForm(forms.ModelForm):
             activity.registered_customers.create(customer_id=customer_id)
 
 
-class MonthField(forms.DateField):
-    """A month as YYYY-MM (the value of <input type=month>), cleaned to its first day."""
-
-    input_formats = ["%Y-%m"]
-    widget = forms.DateInput(format="%Y-%m", attrs={"type": "month"})
-    default_error_messages = {"invalid": _("Enter a month as YYYY-MM.")}
-
-
-class OutreachPeriodForm(forms.Form):
-    """Branch and months of the outreach report pages (GET)."""
+class OutreachPeriodForm(MonthRangeForm):
+    """Branch and months of the outreach report and plan pages (GET)."""
 
     branch = forms.ModelChoiceField(
         label=_("Branch"), queryset=None, required=False, to_field_name="code"
@@ -246,6 +239,7 @@ class OutreachPeriodForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
     )
+    field_order = ["branch", "start", "end"]
 
     def __init__(self, *args, branches, **kwargs):
         super().__init__(*args, **kwargs)

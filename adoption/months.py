@@ -1,12 +1,22 @@
-"""Calendar months as the first day of the month: arithmetic, ranges, labels.
+"""Calendar months as the first day of the month: arithmetic, ranges, parsing and labels.
 
-The one home of month arithmetic: the rollups, the deltas, the pages and the reports all
-count months with these."""
+The one home of month arithmetic (the rollup fill, deltas, imports, commands, forms, outreach,
+the dashboard, reports); adoption.month_forms.MonthField is the one form field that reads a month.
+"""
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})$")
+# A whole date where a month is asked for: read only to say why it is not one.
+DAY_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+
+
+def this_month():
+    """The current month in Asia/Ho_Chi_Minh."""
+    return month_start(timezone.localdate())
 
 
 def month_start(day):
@@ -34,15 +44,25 @@ def month_range(start, end):
     return [add_months(start, i) for i in range(max(month_count(start, end), 0))]
 
 
-def parse_month(text):
-    """'2025-06' -> date(2025, 6, 1); None for anything else."""
+def parse_month(text, *, padded=False):
+    """'2025-06' (or '2025-6' unless padded) -> date(2025, 6, 1); None for anything else."""
     match = MONTH_PATTERN.match(text.strip())
-    if not match:
+    if not match or (padded and len(match[2]) != 2):
         return None
     year, month = int(match[1]), int(match[2])
     if not (1900 <= year <= 2999 and 1 <= month <= 12):
         return None
     return date(year, month, 1)
+
+
+def parse_day(text):
+    """'2025-06-15' or '15/06/2025' -> date(2025, 6, 15); None for anything else."""
+    for fmt in DAY_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    return None
 
 
 def month_label(month):

@@ -14,9 +14,9 @@ from django.utils import timezone
 from . import channel_history, metrics
 from .choices import AreaLevel, CustomerType
 from .models import BARRIER_FIELDS, AdminArea, CommuneMonth, Customer, OutreachActivity, Payment
-from .months import add_months
+from .months import add_months, month_start
 from .permissions import branch_places
-from .summaries import Targets
+from .targets import Targets
 
 # A place visited this recently goes after the others, whatever its figures: a second visit
 # so soon rarely reaches households the first one missed.
@@ -164,13 +164,13 @@ def plans_by_month(plans, activities):
     for branch_id, commune_id, village_id, day in activities.values_list(
         "branch_id", "commune_id", "village_id", "date"
     ):
-        month = day.replace(day=1)
+        month = month_start(day)
         done_places[branch_id, month].add(("commune", commune_id))
         if village_id:
             done_places[branch_id, month].add(("village", village_id))
     rows = {}
     for plan in plans.select_related("branch"):
-        month = plan.date.replace(day=1)
+        month = month_start(plan.date)
         row = rows.setdefault(
             (plan.branch_id, month),
             {"branch": plan.branch.name, "month": month, "planned": 0, "done": 0},

@@ -32,6 +32,22 @@ class FormattedColumn(tables.Column):
         return value
 
 
+STATUS_CLASSES = {"met": "status-met", "behind": "status-behind", "miss": "status-miss"}
+
+
+class StatusColumn(tables.Column):
+    """A status word (adoption.target_status), its colour a class: the word is the text
+    equivalent of the colour. Tables are sorted by status when the URL names no sort."""
+
+    def render(self, value, record):
+        return format_html(
+            '<span class="status {}">{}</span>', STATUS_CLASSES.get(value, ""), record["label"]
+        )
+
+    def value(self, value, record):
+        return str(record["label"])
+
+
 class AreaTable(tables.Table):
     """Adoption of a set of areas at the last month of the range."""
 
@@ -44,11 +60,13 @@ class AreaTable(tables.Table):
     change_12m = FormattedColumn(
         verbose_name=_("Change over 12 months (points)"), fmt=formatting.points
     )
-    # Empty where no target covers the month (summaries.Targets): the page says so.
+    # Empty where no target covers the month (targets.Targets): the page says so.
     target = FormattedColumn(
         verbose_name=_("Target (%)"), fmt=formatting.percent, default=_("no target")
     )
-    gap = FormattedColumn(verbose_name=_("Gap to target (points)"), fmt=formatting.decimal)
+    # Rate − target (adoption.target_status): + when ahead, − when behind.
+    gap = FormattedColumn(verbose_name=_("Difference from target (points)"), fmt=formatting.points)
+    status = StatusColumn(verbose_name=_("Status"), default="–", orderable=False)
 
     class Meta:
         orderable = True
@@ -57,20 +75,19 @@ class AreaTable(tables.Table):
 
 
 class DistrictTable(AreaTable):
-    name = tables.Column(
-        verbose_name=_("District"),
-        linkify=lambda record: reverse("dashboard:branch", args=[record["code"]]),
-    )
+    # The branch page, with the overview's filters (the view adds them to "url").
+    name = tables.Column(verbose_name=_("District"), linkify=lambda record: record.get("url"))
 
     class Meta(AreaTable.Meta):
-        sequence = ("name", "...")
+        sequence = ("name", "status", "...")
 
 
 class CommuneTable(AreaTable):
-    name = tables.Column(verbose_name=_("Commune"))
+    # The commune page, with the branch page's filters (the view adds them to "url").
+    name = tables.Column(verbose_name=_("Commune"), linkify=lambda record: record.get("url"))
 
     class Meta(AreaTable.Meta):
-        sequence = ("name", "...")
+        sequence = ("name", "status", "...")
 
 
 class PartnerTable(tables.Table):
@@ -163,6 +180,22 @@ class OutreachTable(tables.Table):
         return format_html(
             '<a href="{}">{}</a>', reverse("outreach:edit", args=[record.pk]), _("Edit")
         )
+
+
+class OutreachActivityTable(tables.Table):
+    """The branch page's outreach activities in the range of months shown."""
+
+    date = DateColumn(verbose_name=_("Date"))
+    commune = tables.Column(_("Commune"), accessor="commune__name")
+    village = tables.Column(_("Village"), accessor="village__name", default="–")
+    partner = tables.Column(_("Partner"), accessor="partner__name", default="–")
+    households_reached = NumberColumn(_("Households reached"))
+    registrations = NumberColumn(_("Registrations"))
+
+    class Meta:
+        attrs = {"class": "table"}
+        empty_text = _("No outreach activities in these months.")
+        orderable = False
 
 
 FLAG_LABELS = {

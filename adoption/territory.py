@@ -33,7 +33,7 @@ from .models import (
 )
 from .models.areas import place_errors
 from .models.validity import BEGINNING, in_force
-from .months import month_label
+from .months import month_label, month_start, this_month
 
 
 @receiver(post_save, sender=Branch)
@@ -96,9 +96,9 @@ def _check_month_start(on):
     if on.day != 1:
         raise ValidationError(
             _("Changes apply from the first day of a month (%(start)s), not %(day)s.")
-            % {"start": f"{on.replace(day=1):%d/%m/%Y}", "day": f"{on:%d/%m/%Y}"}
+            % {"start": f"{month_start(on):%d/%m/%Y}", "day": f"{on:%d/%m/%Y}"}
         )
-    if on > timezone.localdate().replace(day=1):
+    if on > this_month():
         raise ValidationError(
             _("A change can apply from this month at the latest, not from %(month)s.")
             % {"month": month_label(on)}
@@ -141,7 +141,7 @@ def _refuse_later(facts, on):
 
 def _mark_from(on, branch_ids):
     """Every covered month from `on` on, in these branches, is stale."""
-    periods = [p for p in freshness.covered_periods() if p >= on.replace(day=1)]
+    periods = [p for p in freshness.covered_periods() if p >= month_start(on)]
     if periods:
         dirty.mark_dirty(periods, set(branch_ids))
 
@@ -609,7 +609,7 @@ def carry_over():
                 BranchTerritory(
                     branch=branch,
                     commune=commune,
-                    valid_from=(commune.valid_from or BEGINNING).replace(day=1),
+                    valid_from=month_start(commune.valid_from or BEGINNING),
                     valid_to=commune.valid_to,
                 )
             )

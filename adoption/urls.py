@@ -1,11 +1,26 @@
 from django.urls import include, path
 
-from . import charts
-from .views import dashboard, outreach, outreach_offline, outreach_plans, report, subscriptions
+from .views import (
+    charts,
+    communes,
+    dashboard,
+    outreach,
+    outreach_offline,
+    outreach_plans,
+    report,
+    subscriptions,
+)
 
 dashboard_urls = [
     path("", dashboard.overview, name="overview"),
     path("branches/<str:code>/", dashboard.branch, name="branch"),
+    path("branches/<str:code>/communes/<int:pk>/", communes.commune, name="commune"),
+    path(
+        "branches/<str:code>/communes/<int:pk>/data.json",
+        communes.commune_json,
+        name="commune-json",
+    ),
+    path("map/", communes.area_map, name="map"),
     path("channels/", dashboard.channels, name="channels"),
     path("freshness/", dashboard.freshness_view, name="freshness"),
     path("reports/", report.company_report, name="report"),
@@ -30,10 +45,10 @@ dashboard_urls = [
     ),
     path("reports/unsubscribe/<str:token>/", subscriptions.unsubscribe, name="unsubscribe"),
     path("reports/mute/<str:token>/", subscriptions.mute_alert, name="mute-alert"),
-    path("charts/adoption/", charts.AdoptionChartView.as_view(), name="chart-adoption"),
-    path("charts/channel-mix/", charts.ChannelMixChartView.as_view(), name="chart-channel-mix"),
-    path("charts/branches/<str:code>/", charts.BranchChartView.as_view(), name="chart-branch"),
-    path("charts/partners/", charts.PartnerChartView.as_view(), name="chart-partners"),
+    path("charts/adoption/", charts.adoption, name="chart-adoption"),
+    path("charts/channel-mix/", charts.channel_mix, name="chart-channel-mix"),
+    path("charts/branches/<str:code>/", charts.branch, name="chart-branch"),
+    path("charts/partners/", charts.partners, name="chart-partners"),
 ]
 
 outreach_urls = [

@@ -54,7 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     # For the `unaccent` lookup used by admin search (SQLite gets a stand-in: adoption.search).
     "django.contrib.postgres",
-    # django-chartjs is used for its view classes only; "chartjs" stays out of this list so
+    # django-chartjs is used for its colour sequence only; "chartjs" stays out of this list so
     # its bundled Chart.js 2.9.3 (CVE-2020-7746) and Highcharts never reach collectstatic.
     "django_tables2",
     "simple_history",
@@ -138,12 +138,9 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", "2000")},
     }
 }
-# Chart JSON and dashboard tables (adoption.dashboard_cache): an entry is dropped after this
+# The dashboard's cached answers (adoption.dashboard_cache): an entry is dropped after this
 # many seconds at the latest.
 DASHBOARD_CACHE_SECONDS = envint("DASHBOARD_CACHE_SECONDS", "600")
-# How long a page's signed chart links (adoption.chart_links) skip the session and database
-# checks: also the longest a logged-out user's browser could still read that page's charts.
-CHART_LINK_SECONDS = envint("CHART_LINK_SECONDS", "300")
 
 # The before/after outreach comparison leaves out of its summary the commune-months whose
 # commune has fewer household customers than this (a few dozen households make a rate jump by
@@ -207,7 +204,9 @@ AXES_CLIENT_IP_CALLABLE = "powerco.client_ip.client_ip"
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's own catalogue first (makemessages writes it), then the Vietnamese of Django's
+# and third-party apps' strings their own catalogues lack.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_thirdparty"]
 FORMAT_MODULE_PATH = ["powerco.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
@@ -255,7 +254,8 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
+# Its scrolling box takes the keyboard focus, so a wide table can be scrolled without a mouse.
+DJANGO_TABLES2_TEMPLATE = "django_tables2/powerco.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
 # Logs name users by id and never carry request bodies: customer names stay out of log files.

@@ -2,6 +2,7 @@
 # Installs the Debian packages the set-up needs, only those that are missing.
 #   scripts/system-deps.sh build     -> compiler and libpq headers, to build psycopg2
 #   scripts/system-deps.sh browser   -> Chromium, for the Playwright browser tests
+#   scripts/system-deps.sh node      -> npm, to install axe-core for the browser tests
 #   scripts/system-deps.sh messages  -> gettext, to check the Vietnamese catalogue
 #   scripts/system-deps.sh deploy    -> docker-compose (validates docker-compose.yml without an
 #                                       engine) and pg_dump/pg_restore, for the deployment tests
@@ -22,6 +23,9 @@ for what in "$@"; do
       ;;
     browser)
       [ -x /usr/bin/chromium ] || need+=(chromium)
+      ;;
+    node)
+      command -v npm >/dev/null || need+=(npm)
       ;;
     messages)
       command -v xgettext >/dev/null && command -v msgfmt >/dev/null || need+=(gettext)

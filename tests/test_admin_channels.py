@@ -11,7 +11,7 @@ from adoption import channel_history, metrics
 from adoption.choices import ChannelKind
 from adoption.metrics import freshness
 from adoption.models import ChannelClassification, Payment, PaymentChannel, RollupDirty
-from adoption.months import add_months
+from adoption.months import add_months, this_month
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SEP, OCT, NOV = (date(2021, m, 1) for m in (9, 10, 11))
@@ -77,7 +77,7 @@ def test_the_add_form_refuses_a_counter_that_is_not_cash(client_for, users):
 
 
 def test_a_channel_admin_reclassifies_from_next_month_at_once(client_for, users, vnpost):
-    next_month = add_months(channel_history.this_month(), 1)
+    next_month = add_months(this_month(), 1)
 
     response = client_for(users["channel_admin"]).post(
         url(vnpost),
@@ -213,9 +213,7 @@ def test_the_confirmation_page_carries_the_change_it_shows(client_for, users, vn
 def test_restoring_a_past_version_keeps_the_classification(client_for, users, vnpost):
     from tests.test_admin_history_form import history_form_url, posted_form
 
-    channel_history.reclassify(
-        vnpost, ChannelKind.POST_OFFICE, True, channel_history.this_month(), users["admin"]
-    )
+    channel_history.reclassify(vnpost, ChannelKind.POST_OFFICE, True, this_month(), users["admin"])
     PaymentChannel.objects.filter(pk=vnpost.pk).update(name="VNPost (renamed)")
     client = client_for(users["admin"])
     url_ = history_form_url(vnpost)  # the first version: non-cash, named VNPost

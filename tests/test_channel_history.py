@@ -20,7 +20,7 @@ from adoption.models import (
     RollupDirty,
 )
 from adoption.models.validity import BEGINNING
-from adoption.months import add_months
+from adoption.months import add_months, this_month
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 JAN, FEB, MAR = (date(2024, m, 1) for m in (1, 2, 3))
@@ -165,8 +165,8 @@ def test_it_refuses_a_change_that_changes_nothing(users, vnpost):
 def test_a_channel_admin_reclassifies_from_this_month_but_not_from_a_past_one(
     customers, users, pay, vnpost
 ):
-    this_month = channel_history.this_month()
-    pay(customers["bq1"], add_months(this_month, -1), "vnpost")
+    current = this_month()
+    pay(customers["bq1"], add_months(current, -1), "vnpost")
     before = state(vnpost)
 
     with pytest.raises(PermissionDenied, match="only an administrator"):
@@ -174,21 +174,21 @@ def test_a_channel_admin_reclassifies_from_this_month_but_not_from_a_past_one(
             vnpost,
             ChannelKind.POST_OFFICE,
             True,
-            add_months(this_month, -1),
+            add_months(current, -1),
             users["channel_admin"],
         )
     assert unchanged(vnpost, before)
 
     channel_history.reclassify(
-        vnpost, ChannelKind.POST_OFFICE, True, this_month, users["channel_admin"]
+        vnpost, ChannelKind.POST_OFFICE, True, current, users["channel_admin"]
     )
-    assert spans(vnpost)[-1] == (this_month, None, ChannelKind.POST_OFFICE, True)
+    assert spans(vnpost)[-1] == (current, None, ChannelKind.POST_OFFICE, True)
 
 
 def test_nobody_without_the_change_permission_reclassifies(users, vnpost):
     with pytest.raises(PermissionDenied):
         channel_history.reclassify(
-            vnpost, ChannelKind.POST_OFFICE, True, channel_history.this_month(), users["manager"]
+            vnpost, ChannelKind.POST_OFFICE, True, this_month(), users["manager"]
         )
 
 

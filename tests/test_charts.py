@@ -244,7 +244,7 @@ def test_the_company_line_adds_up_the_branches_like_metrics_does(data, branches)
     from datetime import date
 
     from adoption import metrics
-    from adoption.summaries import totals_by_period
+    from adoption.area_rows import totals_by_period
 
     span = {"start": date(2024, 1, 1), "end": date(2025, 1, 1)}
     summed = totals_by_period(metrics.monthly_rates(group="branch", **span))

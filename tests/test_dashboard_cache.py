@@ -1,14 +1,18 @@
-"""The dashboard cache (chart JSON, page tables): an answer is reused only for the same data,
-branches, query and language."""
+"""The dashboard's one cache (adoption.dashboard_cache.remember): an answer is reused only for
+the same data version, branches, filters and language, and one answer serves every sort, page
+and export of it; permissions are checked on every request, never cached."""
 
+import json
 import re
 from datetime import date
 from decimal import Decimal
+from functools import wraps
 from html import unescape
 
 import pytest
 from django.conf import settings
 
+from adoption import summaries
 from adoption.metrics import dirty, freshness
 from adoption.models import AdminArea, BranchMonth, CommuneMonth, Target
 from tests.dashboard_fixture import RANGE, make_dashboard_data
@@ -140,7 +144,9 @@ def test_a_pages_figures_and_table_are_read_once_per_data_version(
 ):
     client = client_for(users["manager"])
     before = table(client)
-    assert [c.replace("\xa0", "") for c in before[1][:4]] == [
+    bq = next(row for row in before if row[0] == "Huyện Bắc Quang")
+    # name, status, customers, non-cash, rate
+    assert [c.replace("\xa0", "") for c in [bq[0], *bq[2:5]]] == [
         "Huyện Bắc Quang",
         "200",
         "92",
@@ -178,7 +184,7 @@ def test_users_with_different_branches_never_share_a_table(client_for, users, da
 
 def test_a_renamed_district_shows_at_once(client_for, users, data, branches):
     client = client_for(users["manager"])
-    assert table(client)[1][0] == "Huyện Bắc Quang"
+    assert "Huyện Bắc Quang" in [row[0] for row in table(client)]
     district = AdminArea.objects.get(pk=branches["bq"].district_id)
     district.name = "Huyện Bắc Quang mới"
     district.save()
@@ -196,3 +202,51 @@ def test_a_parameter_the_table_echoes_is_part_of_its_key(client_for, users, data
     assert "first-visitor" in first
     assert "second-visitor" in second
     assert "first-visitor" not in second
+
+
+def counting(monkeypatch, name):
+    """Replaces summaries.<name> by a wrapper that counts its calls (same name, same key)."""
+    calls = []
+    original = getattr(summaries, name)
+
+    @wraps(original)
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(summaries, name, counted)
+    return calls
+
+
+def test_sorts_pages_and_exports_share_one_answer(client_for, users, data, monkeypatch):
+    calls = counting(monkeypatch, "overview")
+    client = client_for(users["manager"])
+    for params in ({}, {"sort": "rate"}, {"sort": "-name"}, {"page": "2"}, {"_export": "csv"}):
+        assert client.get("/", {**RANGE, **params}).status_code == 200
+    assert len(calls) == 1
+
+
+def test_a_page_and_its_chart_json_share_one_answer(client_for, users, data, monkeypatch):
+    calls = counting(monkeypatch, "adoption_chart")
+    client = client_for(users["manager"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get("/", RANGE).content.decode()
+    embedded = json.loads(unescape(re.search(r'id="adoption-chart-data"[^>]*>(.*?)<', html)[1]))
+    assert chart(client) == {d["label"]: d["data"] for d in embedded["datasets"]}
+    assert len(calls) == 1
+
+
+def test_a_chart_is_refused_after_logout_though_its_answer_is_cached(client_for, users, data):
+    client = client_for(users["manager"])
+    assert chart(client)
+    client.logout()
+    assert client.get("/charts/adoption/", RANGE).status_code == 403
+
+
+def test_a_chart_is_refused_at_once_when_the_user_loses_the_role(client_for, users, data):
+    manager = users["manager"]
+    client = client_for(manager)
+    assert chart(client, "/charts/partners/")
+    manager.groups.clear()
+    assert client.get("/charts/partners/", RANGE).status_code == 403
+    assert client.get("/", RANGE).status_code == 403

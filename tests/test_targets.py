@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from adoption.models import Target
-from adoption.summaries import Targets
+from adoption.targets import Targets
 from tests.dashboard_fixture import make_dashboard_data
 
 

@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy
 from .. import channel_history
 from ..choices import ChannelKind
 from ..models import Partner, PaymentChannel
-from ..months import month_label, parse_month
+from ..month_forms import MonthField
+from ..months import month_label, this_month
 from .history import HistoryAdmin
 from .scoping import accent_insensitive
 
@@ -31,47 +32,29 @@ class PartnerAdmin(HistoryAdmin):
     search_fields = ["code", *accent_insensitive("name")]
 
 
-class MonthField(forms.Field):
-    """A month typed as YYYY-MM (as the dashboard filters take it); a full date such as
-    2025-06-15 is refused with the reason, not read as a month."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 10}))
-        kwargs.setdefault("help_text", gettext_lazy("YYYY-MM, for example 2025-07."))
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        value = (value or "").strip()
-        if not value:
-            return None
-        month = parse_month(value)
-        if month is None:
-            try:
-                day = forms.DateField(input_formats=["%Y-%m-%d", "%d/%m/%Y"]).clean(value)
-            except ValidationError:
-                day = None
-            if day is not None and day.day != 1:
-                raise ValidationError(
-                    _(
-                        "A classification changes on the first day of a month; %(date)s is "
-                        "in the middle of %(month)s."
-                    )
-                    % {"date": f"{day:%d/%m/%Y}", "month": month_label(day)}
-                )
-            if day is None:
-                raise ValidationError(_("Give a month as YYYY-MM."))
-            month = day
-        return month
+# A classification applies from a bill month: a date in the middle of one says why it is not.
+CLASSIFICATION_MONTH = {
+    "mid_month": gettext_lazy(
+        "A classification changes on the first day of a month; %(date)s is in the middle of "
+        "%(month)s."
+    )
+}
+MONTH_HELP = gettext_lazy("YYYY-MM, for example 2025-07.")
 
 
 class ReclassifyForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("kind"), choices=ChannelKind.choices)
     is_cash = forms.BooleanField(label=gettext_lazy("cash"), required=False)
-    from_period = MonthField(label=gettext_lazy("From month"))
+    from_period = MonthField(
+        label=gettext_lazy("From month"),
+        help_text=MONTH_HELP,
+        error_messages=CLASSIFICATION_MONTH,
+    )
     to_period = MonthField(
         label=gettext_lazy("To month (restatement only)"),
         required=False,
         help_text=gettext_lazy("Empty: from then on."),
+        error_messages=CLASSIFICATION_MONTH,
     )
     reason = forms.CharField(
         label=gettext_lazy("Reason"),
@@ -206,7 +189,7 @@ class PaymentChannelAdmin(HistoryAdmin):
             last = data["to_period"] if data["restate"] else None
             try:
                 changes = channel_history.preview(*args, last)
-                past = data["restate"] or data["from_period"] < channel_history.this_month()
+                past = data["restate"] or data["from_period"] < this_month()
                 if past and not data["confirmed"]:
                     self._check_allowed(request.user, data)
                     context.update(changes=changes, confirm=True)

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from .. import territory
 from ..choices import AreaLevel
 from ..models import AdminArea, BranchTerritory, BranchVersion, Company, CustomerPlacement
-from ..months import month_label, parse_month
+from ..month_forms import MonthField
+from ..months import month_label
 from .scoping import BranchScopedAdmin
 
 
@@ -61,15 +62,6 @@ def _span(fact):
 def history_table(rows):
     """(span, text) rows as a small list for a read-only admin field."""
     return format_html_join("", "<div>{}: {}</div>", rows) or "—"
-
-
-class MonthField(forms.CharField):
-    def to_python(self, value):
-        value = super().to_python(value)
-        month = parse_month(value) if value else None
-        if value and month is None:
-            raise ValidationError(_("Enter a month as YYYY-MM, e.g. 2025-07."))
-        return month
 
 
 class BranchChangeForm(forms.Form):

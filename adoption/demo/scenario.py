@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..choices import CASH_KINDS, ChannelKind, CustomerType, Role
+from ..months import add_months, month_count
 
 FIRST_YEAR = 2019
 CALIBRATION_MONTH = 33  # October 2021: the month the company's report quotes
@@ -17,11 +18,11 @@ EARLIEST_END = date(2021, 12, 1)
 
 def period(t):
     """Month index (0 = January 2019) -> first day of that month."""
-    return date(FIRST_YEAR + t // 12, t % 12 + 1, 1)
+    return add_months(date(FIRST_YEAR, 1, 1), t)
 
 
 def month_index(day):
-    return (day.year - FIRST_YEAR) * 12 + day.month - 1
+    return month_count(date(FIRST_YEAR, 1, 1), day) - 1
 
 
 def last_complete_month(today):

@@ -1,67 +1,61 @@
 """Dashboard pages: company overview, one branch's communes, channel partners.
 
-The pages read only what their headline figures and tables need (a few months of the rollups,
-through adoption.metrics); the charts, and the plain tables that stand in for them, are drawn
-in the browser from the JSON endpoints named in data- attributes (adoption.charts), through
-links the page signs (adoption.chart_links). What a page reads from the rollups, and its
-table's HTML, are cached per data version (adoption.dashboard_cache): a page seen before costs
-its permission checks and the rendering of what is particular to the user.
+Each page checks the user, reads its rows and figures and its charts' data from
+adoption.summaries through the one cache (adoption.dashboard_cache), and embeds the charts' data
+in the page, so the first paint costs one request. The charts' JSON views (adoption.views.charts)
+answer the interactions that redraw a chart.
 """
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import EmptyPage
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django_tables2 import RequestConfig
 
-from .. import metrics
-from ..chart_links import ChartLinks
-from ..charts import MEASURES, MIX_KEYS, commune_names, district_name, label_month
-from ..dashboard_cache import PageCache, freshness
+from .. import metrics, standings, summaries
+from ..charts import MEASURES, MIX_KEYS
+from ..dashboard_cache import freshness, remember, table_html
 from ..exports import export_response
 from ..filters import DashboardFilterForm
-from ..permissions import dashboard_branches, get_branch_for_user, sees_whole_company
-from ..summaries import (
-    Targets,
-    area_rows,
-    area_summary,
-    furthest_behind_first,
-    outreach_activities,
-    payee_rows,
-    payees,
-    rates_at,
-    rates_by_key,
-    snapshot_months,
-    totals_by_period,
-)
-from ..tables import CommuneTable, DistrictTable, PartnerTable
+from ..permissions import dashboard_branches, sees_whole_company
+from ..tables import CommuneTable, DistrictTable, OutreachActivityTable, PartnerTable
 
 PER_PAGE = 25
 
 
-def _filter(request, ids, cached):
-    def latest():
-        return cached.remember("latest", lambda: metrics.latest_period(ids))
-
-    form = DashboardFilterForm(request.GET, latest=latest)
+def filter_form(request, version, branches):
+    """The filter form of a page or chart, and the Scope it yields; the default range ends at
+    the newest month these branches have data for."""
+    ids = [b.pk for b in branches]
+    form = DashboardFilterForm(
+        request.GET, latest=lambda: remember(version, metrics.latest_period, ids)
+    )
     return form, form.scope()
 
 
-def _choice(request, name, allowed):
+def visible_branch(branches, code):
+    """The branch of this code among the user's dashboard_branches, or 404: the answer of
+    permissions.get_branch_for_user without asking the database again."""
+    for branch in branches:
+        if branch.code == code:
+            return branch
+    raise Http404
+
+
+def choice(request, name, allowed):
     value = request.GET.get(name)
     return value if value in allowed else allowed[0]
 
 
-def _view_suffix(scope):
-    """Exports name the view in their file name: as it is now ends in "-now"."""
-    return "-now" if scope.view == "now" else ""
+def _file_name(stem, scope):
+    """Exports name the month, and the view when it is "as it is now"."""
+    return f"{stem}-{scope.end:%Y-%m}" + ("-now" if scope.view == "now" else "")
 
 
-def _table(request, table_class, rows, filename):
-    """The page's table, sorted and paged as the URL asks; or the response that exports it.
+def _table(request, version, branches, table_class, rows, filename):
+    """The page's table, sorted and paged as the URL asks, as HTML; or the response that
+    exports it.
 
     The page size is ours: django-tables2 would take ?per_page= as it comes (-1 answered 500).
     A page number that is not one shows the first page, one past the end the last.
@@ -76,14 +70,34 @@ def _table(request, table_class, rows, filename):
         table.paginate(page=max(number, 1), per_page=PER_PAGE)
     except EmptyPage:
         table.page = table.paginator.page(table.paginator.num_pages)
-    return table, export_response(request, table, filename)
+    export = export_response(request, table, filename)
+    return (None, export) if export else (table_html(version, request, branches, table), None)
 
 
-def _page(request, template, context, scope, form, cached, fresh, keep=()):
+def _with_links(rows, scope, target):
+    """Table rows with the URL their name links to, carrying the page's filters (drill-down
+    keeps them); target(row) -> (view name, args)."""
+    query = scope.query()
+    return [
+        {**row, "url": f"{reverse(target(row)[0], args=target(row)[1])}?{query}"} for row in rows
+    ]
+
+
+def _chart(viewname, scope, data, *args, switch=None, **options):
+    """A chart as its template draws it: the embedded data, the JSON URL that redraws it and,
+    for a chart with a switch (switch=(option, choices)), the JSON URL of each choice."""
+    path = reverse(viewname, args=args)
+    chart = {"url": f"{path}?{scope.query(**options)}", "data": data}
+    if switch:
+        name, allowed = switch
+        chart["switch"] = {
+            value: f"{path}?{scope.query(**{**options, name: value})}" for value in allowed
+        }
+    return chart
+
+
+def _page(request, template, context, scope, form, fresh, keep=()):
     context.update(
-        # The table is the costliest part to draw: drawn once per data version and query.
-        table_key=cached.key,
-        table_seconds=settings.DASHBOARD_CACHE_SECONDS,
         keep=keep,
         form=form,
         scope=scope,
@@ -99,7 +113,6 @@ def _page(request, template, context, scope, form, cached, fresh, keep=()):
 @login_required
 def overview(request):
     fresh = freshness()
-    version = fresh.version
     branches = dashboard_branches(request.user)
     if not branches:
         return render(request, "adoption/empty.html")
@@ -109,146 +122,109 @@ def overview(request):
         url = reverse("dashboard:branch", args=[branches[0].code])
         query = request.GET.urlencode()
         return redirect(f"{url}?{query}" if query else url)
-    ids = [b.pk for b in branches]
-    cached = PageCache("overview", request, version, ids)
-    form, scope = _filter(request, ids, cached)
-
-    def read():
-        targets = Targets(branches[0].company_id)
-        rows = rates_at(
-            snapshot_months(scope.end),
-            group="branch",
-            branch_ids=ids,
-            customer_types=scope.customer_types,
-            view=scope.view,
-        )
-        on = label_month(scope)
-        areas = [{"id": b.pk, "code": b.code, "name": district_name(b, on)} for b in branches]
-        company = rates_by_key(totals_by_period(rows), None).get(None, {})
-        return {
-            "rows": area_rows(
-                rows, "branch_id", areas, scope.end, lambda pk: targets.for_month(scope.end, pk)
-            ),
-            "headline": area_summary(company, scope.end, targets.for_month(scope.end)),
-        }
-
-    data = cached.remember("data", read)
+    form, scope = filter_form(request, fresh.version, branches)
+    data = remember(fresh.version, summaries.overview, scope, branches)
+    standing = remember(fresh.version, standings.districts, scope, branches)
+    rows = standings.merged(data["rows"], standing["rows"], "sort" in request.GET)
+    rows = _with_links(rows, scope, lambda row: ("dashboard:branch", [row["code"]]))
     table, export = _table(
-        request, DistrictTable, data["rows"], f"districts-{scope.end:%Y-%m}{_view_suffix(scope)}"
+        request, fresh.version, branches, DistrictTable, rows, _file_name("districts", scope)
     )
     if export:
         return export
-    mix = _choice(request, "mix", MIX_KEYS)
-    links = ChartLinks(request, scope, ids, version)
+    mix = choice(request, "mix", MIX_KEYS)
     context = {
-        "adoption_url": links.url("dashboard:chart-adoption"),
-        "mix_url": links.url("dashboard:chart-channel-mix", by=mix),
-        "headline": data["headline"],
+        "adoption_chart": _chart(
+            "dashboard:chart-adoption",
+            scope,
+            remember(fresh.version, summaries.adoption_chart, scope, branches),
+        ),
+        "mix_chart": _chart(
+            "dashboard:chart-channel-mix",
+            scope,
+            remember(fresh.version, summaries.channel_mix_chart, scope, branches, by=mix),
+            by=mix,
+            switch=("by", MIX_KEYS),
+        ),
+        "headline": standings.with_difference(data["headline"]),
+        "flows": standing["flows"],
         "mix": mix,
         "table": table,
     }
-    return _page(
-        request, "adoption/overview.html", context, scope, form, cached, fresh, [("mix", mix)]
-    )
+    return _page(request, "adoption/overview.html", context, scope, form, fresh, [("mix", mix)])
 
 
 @login_required
 def branch(request, code):
     fresh = freshness()
-    version = fresh.version
-    branches = dashboard_branches(request.user)  # refuses users without a role before any lookup
-    branch = get_branch_for_user(request.user, code)
-    ids = [b.pk for b in branches]
-    cached = PageCache("branch", request, version, ids)
-    form, scope = _filter(request, [branch.pk], cached)
-
-    def read():
-        target = Targets(branch.company_id).for_month(scope.end, branch.pk)
-        rows = rates_at(
-            snapshot_months(scope.end),
-            group="commune",
-            branch_ids=[branch.pk],
-            customer_types=scope.customer_types,
-            view=scope.view,
-        )
-        names = commune_names(rows)
-        areas = [{"id": pk, "name": name} for pk, name in sorted(names.items(), key=lambda i: i[1])]
-        branch_total = rates_by_key(totals_by_period(rows), None).get(None, {})
-        return {
-            "rows": furthest_behind_first(
-                area_rows(rows, "commune_id", areas, scope.end, lambda pk: target)
-            ),
-            "headline": area_summary(branch_total, scope.end, target),
-            "activities": outreach_activities(branch, scope.start, scope.end),
-        }
-
-    data = cached.remember("data", read)
+    # Refuses users without a role before any lookup.
+    branch = visible_branch(dashboard_branches(request.user), code)
+    form, scope = filter_form(request, fresh.version, [branch])
+    data = remember(fresh.version, summaries.branch, scope, branch)
+    standing = remember(fresh.version, standings.communes, scope, branch)
+    rows = standings.merged(data["rows"], standing["rows"], "sort" in request.GET)
+    rows = _with_links(rows, scope, lambda row: ("dashboard:commune", [code, row["id"]]))
     table, export = _table(
         request,
+        fresh.version,
+        [branch],
         CommuneTable,
-        data["rows"],
-        f"communes-{branch.code}-{scope.end:%Y-%m}{_view_suffix(scope)}",
+        rows,
+        _file_name(f"communes-{branch.code}", scope),
     )
     if export:
         return export
-    links = ChartLinks(request, scope, ids, version)
     context = {
-        "branch_url": links.url("dashboard:chart-branch", branch.code),
-        "mix_url": links.url("dashboard:chart-channel-mix", by="kind", branch=branch.code),
+        "branch_chart": _chart(
+            "dashboard:chart-branch",
+            scope,
+            remember(fresh.version, summaries.branch_chart, scope, branch),
+            branch.code,
+        ),
+        "mix_chart": _chart(
+            "dashboard:chart-channel-mix",
+            scope,
+            remember(fresh.version, summaries.channel_mix_chart, scope, [branch], by="kind"),
+            by="kind",
+            branch=branch.code,
+        ),
         "branch": branch,
-        "district": district_name(branch, label_month(scope)),
-        "headline": data["headline"],
-        "activities": data["activities"],
+        "district": data["name"],
+        "headline": standings.with_difference(data["headline"]),
+        "flows": standing["flows"],
+        "activities": OutreachActivityTable(data["activities"]),
         "table": table,
     }
-    return _page(request, "adoption/branch.html", context, scope, form, cached, fresh)
+    return _page(request, "adoption/branch.html", context, scope, form, fresh)
 
 
 @login_required
 def channels(request):
     fresh = freshness()
-    version = fresh.version
     branches = dashboard_branches(request.user)
     if not branches:
         return render(request, "adoption/empty.html")
-    ids = [b.pk for b in branches]
-    cached = PageCache("channels", request, version, ids)
-    form, scope = _filter(request, ids, cached)
-
-    def read():
-        rows = metrics.channel_mix(
-            start=scope.start,
-            end=scope.end,
-            by="channel",
-            branch_ids=ids,
-            customer_types=scope.customer_types,
-            channel_kinds=scope.channel_kinds,
-            view=scope.view,
-        )
-        return payee_rows(rows, payees(timezone.localdate()), scope.end)
-
-    rows = cached.remember("rows", read)
+    form, scope = filter_form(request, fresh.version, branches)
+    rows = remember(fresh.version, summaries.partners, scope, branches)
     table, export = _table(
-        request, PartnerTable, rows, f"partners-{scope.end:%Y-%m}{_view_suffix(scope)}"
+        request, fresh.version, branches, PartnerTable, rows, _file_name("partners", scope)
     )
     if export:
         return export
-    measure = _choice(request, "measure", MEASURES)
-    links = ChartLinks(request, scope, ids, version)
+    measure = choice(request, "measure", MEASURES)
     context = {
-        "partner_url": links.url("dashboard:chart-partners", measure=measure),
+        "partner_chart": _chart(
+            "dashboard:chart-partners",
+            scope,
+            remember(fresh.version, summaries.partner_chart, scope, branches, measure=measure),
+            measure=measure,
+            switch=("measure", MEASURES),
+        ),
         "measure": measure,
         "table": table,
     }
     return _page(
-        request,
-        "adoption/channels.html",
-        context,
-        scope,
-        form,
-        cached,
-        fresh,
-        [("measure", measure)],
+        request, "adoption/channels.html", context, scope, form, fresh, [("measure", measure)]
     )
 
 

@@ -17,8 +17,9 @@ from django_tables2 import RequestConfig
 
 from .. import regrouping
 from ..exports import EXPORT_FORMATS, export_response
-from ..forms import MonthField, OutreachForm, OutreachPeriodForm
+from ..forms import OutreachForm, OutreachPeriodForm
 from ..models import BARRIER_FIELDS, OutreachActivity
+from ..month_forms import MonthField
 from ..months import add_months, month_start
 from ..outreach_comparison import comparison_rows, summary
 from ..outreach_effect import TOTAL_FIELDS, funnel, monthly_totals
@@ -40,9 +41,8 @@ from ..tables import (
 
 
 def _month_param(value, default):
-    field = MonthField(required=False)
     try:
-        return field.clean(value) or default
+        return MonthField(required=False).clean(value) or default
     except forms.ValidationError:  # a hand-edited URL: fall back to the default month
         return default
 
@@ -169,19 +169,15 @@ def _report_scope(request):
     # report opens on outreach, not on empty months.
     latest = outreach_activities(request.user).aggregate(latest=Max("date"))["latest"]
     last_month = month_start(latest or timezone.localdate())
-    defaults = {"start": add_months(last_month, -11), "end": last_month}
-    data = request.GET.copy()
-    for name, month in defaults.items():
-        if not data.get(name):
-            data[name] = f"{month:%Y-%m}"
-    form = OutreachPeriodForm(data, branches=visible_branches(request.user))
-    form.is_valid()  # what is invalid (a branch the user may not see) is left out
-    choice = form.cleaned_data
-    start = choice.get("start") or defaults["start"]
-    end = choice.get("end") or defaults["end"]
+    form = OutreachPeriodForm(
+        request.GET,
+        branches=visible_branches(request.user),
+        defaults=(add_months(last_month, -11), last_month),
+    )
+    choice = form.chosen()
     view = choice.get("view") or "was"
     activities = outreach_activities(request.user).filter(
-        date__gte=start, date__lt=add_months(end, 1)
+        date__gte=choice["start"], date__lt=add_months(choice["end"], 1)
     )
     if choice.get("branch") and view == "now":
         # Today's branch: the activities at the communes it serves today, whoever made them.

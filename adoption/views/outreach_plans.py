@@ -13,7 +13,7 @@ from django_tables2 import RequestConfig
 from ..exports import EXPORT_FORMATS, export_response
 from ..forms import OutreachPeriodForm, OutreachPlanForm
 from ..household_lookup import lookup
-from ..months import add_months
+from ..months import add_months, this_month
 from ..outreach_next import RECENT_VISIT_DAYS, plans_by_month, where_next
 from ..permissions import (
     customer_for_lookup,
@@ -65,17 +65,14 @@ def plan_list(request):
     plans = outreach_plans(request.user)
     if not request.user.has_perm("adoption.view_outreachplan"):
         raise PermissionDenied
-    this_month = timezone.localdate().replace(day=1)
-    data = request.GET.copy()
-    defaults = {"start": add_months(this_month, -5), "end": add_months(this_month, 6)}
-    for name, month in defaults.items():
-        if not data.get(name):
-            data[name] = f"{month:%Y-%m}"
-    form = OutreachPeriodForm(data, branches=visible_branches(request.user))
-    form.is_valid()  # what is invalid (a branch the user may not see) is left out
-    choice = form.cleaned_data
-    start = choice.get("start") or defaults["start"]
-    end = add_months(choice.get("end") or defaults["end"], 1)
+    now = this_month()
+    form = OutreachPeriodForm(
+        request.GET,
+        branches=visible_branches(request.user),
+        defaults=(add_months(now, -5), add_months(now, 6)),
+    )
+    choice = form.chosen()
+    start, end = choice["start"], add_months(choice["end"], 1)
     plans = plans.filter(date__gte=start, date__lt=end)
     activities = outreach_activities(request.user).filter(date__gte=start, date__lt=end)
     if choice.get("branch"):

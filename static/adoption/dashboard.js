@@ -1,5 +1,7 @@
-/* Dashboard pages: draw each <canvas data-chart-url> with Chart.js 4 from its JSON endpoint.
-   The endpoint answers {labels, datasets}; data-chart-kind picks the chart type and axes. */
+/* Dashboard pages: draw each <canvas data-chart-url> with Chart.js 4 from the {labels, datasets}
+   the page embeds (a JSON data block named by data-chart-data), so opening a page costs one
+   request; a switch above a chart redraws it from its JSON endpoint (data-chart-url).
+   data-chart-kind picks the chart type and axes. */
 (function () {
   "use strict";
 
@@ -110,32 +112,82 @@
     });
   }
 
-  function draw(canvas) {
+  function configFor(canvas, data) {
     var config = (kinds[canvas.dataset.chartKind] || kinds.count)();
     config.options.responsive = true;
     config.options.maintainAspectRatio = false;
     config.options.spanGaps = true;
     config.options.interaction = { mode: "index", intersect: false };
     config.options.plugins.legend = { position: "bottom", labels: { boxWidth: 14 } };
-    fetch(canvas.dataset.chartUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    config.data = { labels: data.labels, datasets: data.datasets };
+    return config;
+  }
+
+  function draw(canvas, data) {
+    var old = window.Chart.getChart(canvas);
+    if (old) { old.destroy(); }
+    fillTable(canvas, data);
+    new window.Chart(canvas, configFor(canvas, data));
+    canvas.dataset.state = "drawn";
+  }
+
+  function failed(canvas) {
+    canvas.dataset.state = "failed";
+    var status = canvas.closest("figure").querySelector(".chart-status");
+    if (status) { status.hidden = false; }
+  }
+
+  function embedded(canvas) {
+    var block = document.getElementById(canvas.dataset.chartData || "");
+    try {
+      return block ? JSON.parse(block.textContent) : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function fetchChart(canvas, url) {
+    canvas.dataset.state = "loading";
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
         if (!response.ok) { throw new Error(response.status); }
         return response.json();
       })
       .then(function (data) {
-        config.data = { labels: data.labels, datasets: data.datasets };
-        fillTable(canvas, data);
-        new window.Chart(canvas, config);
-        canvas.dataset.state = "drawn";
+        canvas.dataset.chartUrl = url;
+        draw(canvas, data);
       })
-      .catch(function () {
-        canvas.dataset.state = "failed";
-        var status = canvas.closest("figure").querySelector(".chart-status");
-        if (status) { status.hidden = false; }
-      });
+      .catch(function () { failed(canvas); });
   }
 
-  document.querySelectorAll("canvas[data-chart-url]").forEach(draw);
+  document.querySelectorAll("canvas[data-chart-url]").forEach(function (canvas) {
+    var data = embedded(canvas);
+    if (data) { draw(canvas, data); } else { fetchChart(canvas, canvas.dataset.chartUrl); }
+  });
+
+  // A switch above a chart (grouping, measure) redraws that chart alone from its JSON and
+  // keeps the address, the filter form and the title in step; without script it is a link.
+  document.querySelectorAll(".switch a[data-chart-url]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      var figure = link.closest("figure");
+      var canvas = figure.querySelector("canvas[data-chart-url]");
+      event.preventDefault();
+      fetchChart(canvas, link.dataset.chartUrl).then(function () {
+        if (canvas.dataset.state !== "drawn") { return; }
+        link.parentNode.querySelectorAll("a").forEach(function (other) {
+          if (other === link) { other.setAttribute("aria-current", "true"); } else { other.removeAttribute("aria-current"); }
+        });
+        var kept = document.querySelector("form.filters input[type=hidden][name='" + link.dataset.param + "']");
+        if (kept) { kept.value = link.dataset.value; }
+        if (link.dataset.title) {
+          figure.querySelector("figcaption h2").textContent = link.dataset.title;
+          figure.querySelector("details.chart-table caption").textContent = link.dataset.title;
+          canvas.setAttribute("aria-label", link.dataset.title);
+        }
+        window.history.replaceState(null, "", link.href);
+      });
+    });
+  });
 
   // "Updating" mark: while the worker brings newer changes in, ask the freshness endpoint
   // every few seconds; once nothing waits, reload so the page shows the new figures.

@@ -7,8 +7,6 @@ refresh_adoption --branch BQ          every month of one branch
 refresh_adoption --all --queue        hand the rebuild to the worker and return
 """
 
-from datetime import date
-
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,18 +14,16 @@ from tqdm import tqdm
 
 from adoption.metrics import freshness
 from adoption.models import Branch, RollupDirty
+from adoption.months import parse_month
 
 
 def parse_period(value):
-    try:
-        year, month = value.split("-")
-        if len(year) != 4 or len(month) != 2:
-            raise ValueError
-        return date(int(year), int(month), 1)
-    except ValueError:
+    month = parse_month(value, padded=True)
+    if month is None:
         raise CommandError(
             _("Invalid period %(value)s: use YYYY-MM, e.g. 2024-03.") % {"value": value}
-        ) from None
+        )
+    return month
 
 
 class Command(BaseCommand):
