@@ -21,7 +21,7 @@ from ..filters import Scope
 from ..formatting import decimal
 from ..models import AlertKind
 from ..months import add_months, month_count, month_label
-from ..summaries import Targets
+from ..targets import Targets
 from .figures import covering_target, pace_needed, unit_months
 from .links import report_path
 

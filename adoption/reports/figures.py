@@ -2,7 +2,7 @@
 
 Everything the page, the PDF, the XLSX and the emails show comes from `unit_report`, so the
 four say the same thing. The counts are the dashboard's (monthly_rates, summed with
-summaries.totals_by_period), so a rate here equals the dashboard's for the same unit, month
+area_rows.totals_by_period), so a rate here equals the dashboard's for the same unit, month
 and filters.
 
 Status and pace are computed simply here, until adoption.target_status (the status word) and
@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext_lazy as _
 
 from .. import metrics
-from ..charts import commune_names, district_name, label_month
+from ..area_labels import branch_label
+from ..area_rows import rates_by_key, rounded, totals_by_period
 from ..models import Branch
 from ..months import add_months, month_count
-from ..summaries import Targets, rates_by_key, rounded, totals_by_period
+from ..summaries import commune_names
+from ..targets import Targets
 
 # (key, monthly_rates field, label): customers is the headline base, as on the dashboard.
 BASES = (
@@ -58,7 +60,7 @@ class Unit:
         if self.commune is not None:
             return self.commune.name
         if self.branch is not None:
-            return district_name(self.branch, on)
+            return branch_label(self.branch, on)
         return self.company.name
 
     def key(self):
@@ -94,7 +96,7 @@ class Report:
 
 def covering_target(targets, month, branch_id=None):
     """(deadline month, rate) of the target covering `month`, or (None, None); the same rule
-    as summaries.Targets.for_month (a branch's own target first, then the company's)."""
+    as targets.Targets.for_month (a branch's own target first, then the company's)."""
     for owner in ([branch_id] if branch_id is not None else []) + [None]:
         previous = None
         for period, rate in targets.by_branch.get(owner, ()):
@@ -188,7 +190,7 @@ def _read(unit, scope, start):
     """(the unit's rows per month, [(part id, part name, its rows per month)])."""
     branch_ids = unit.branch_ids()
     group, rows = _rows(unit, start, scope.end, scope.customer_types, scope.view)
-    on = label_month(scope)
+    on = scope.names_on
     if unit.level == "commune":
         return rates_by_key(totals_by_period(rows), None).get(None, {}), []
     total = rates_by_key(totals_by_period(rows), None).get(None, {})
@@ -196,7 +198,7 @@ def _read(unit, scope, start):
     by_part = rates_by_key(rows, key)
     if group == "branch":
         branches = Branch.objects.filter(pk__in=branch_ids).select_related("district")
-        names = {b.pk: district_name(b, on) for b in branches}
+        names = {b.pk: branch_label(b, on) for b in branches}
     else:
         names = commune_names(rows)
     parts = [(pk, names.get(pk, "?"), by_part.get(pk, {})) for pk in names]
@@ -254,7 +256,7 @@ def unit_report(unit, scope):
     return Report(
         unit=unit,
         scope=scope,
-        name=unit.name(label_month(scope)),
+        name=unit.name(scope.names_on),
         months=months,
         headline=_headline(total, scope.end, target, deadline),
         rows=sort_rows(rows),
