@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from ..models import Customer
 from . import territory as territory_admin
 from .history import HistoryAdmin
-from .paging import EstimatedCountPaginator
+from .paging import EstimatedCountPaginator, VisibleBranchFilter
 from .scoping import BranchScopedAdmin
 
 CODE_START = re.compile(r"PA[0-9]{2}[A-Z0-9]{0,9}")
@@ -26,12 +26,13 @@ class CustomerAdmin(BranchScopedAdmin, HistoryAdmin):
         "connected_on",
         "disconnected_on",
     ]
-    list_filter = [("branch", admin.RelatedOnlyFieldListFilter), "customer_type"]
+    # No date_hierarchy: its list of years is a DISTINCT over every customer (150 ms on
+    # 200,000); the date filter offers the recent connections without a query.
+    list_filter = [("branch", VisibleBranchFilter), "customer_type", "connected_on"]
     list_select_related = ["branch", "commune", "village"]
     # The search box is wired by get_search_results; this only makes the admin show it.
     search_fields = ["name"]
     autocomplete_fields = ["commune", "village"]
-    date_hierarchy = "connected_on"
     search_help_text = _("Part of a name, without accents if you like, or the start of a code.")
     # Hundreds of thousands of rows: skip the unfiltered COUNT(*) on every search.
     show_full_result_count = False

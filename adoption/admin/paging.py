@@ -8,9 +8,12 @@ beyond: the links and "N payments" are then approximate, the rows on each page a
 
 import json
 
+from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
+
+from .. import permissions
 
 # Counting this many rows through an index costs a few milliseconds.
 EXACT_UP_TO = 10_000
@@ -41,3 +44,11 @@ def planner_estimate(queryset):
     if isinstance(plan, str):
         plan = json.loads(plan)
     return int(plan[0]["Plan"]["Plan Rows"])
+
+
+class VisibleBranchFilter(admin.RelatedFieldListFilter):
+    """The branches the user may see, from the branch table: RelatedOnlyFieldListFilter
+    would find them with a DISTINCT over every customer (72 ms on 200,000)."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(b.pk, str(b)) for b in permissions.visible_branches(request.user).order_by("name")]
