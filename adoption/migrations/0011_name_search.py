@@ -5,7 +5,6 @@
 the search folds names in Python.
 """
 
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
 FUNCTION = """
@@ -21,6 +20,7 @@ INDEX = (
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         schema_editor.execute(FUNCTION)
         schema_editor.execute(INDEX)
 
@@ -29,12 +29,12 @@ def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("DROP INDEX IF EXISTS customer_name_unaccent_trgm")
         schema_editor.execute("DROP FUNCTION IF EXISTS adoption_unaccent(text)")
+        # pg_trgm stays: other databases' objects may use it, and it costs nothing.
 
 
 class Migration(migrations.Migration):
     dependencies = [("adoption", "0010_merge")]
 
     operations = [
-        TrigramExtension(),
         migrations.RunPython(forwards, backwards, elidable=False),
     ]

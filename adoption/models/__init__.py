@@ -3,7 +3,7 @@ from .channels import ChannelClassification, Partner, PaymentChannel
 from .customers import Customer
 from .organisation import Branch, BranchVersion, Company, Corporation, StaffProfile
 from .outreach import BARRIER_FIELDS, OutreachActivity, OutreachRegistration
-from .payments import ImportBatch, Payment
+from .payments import ImportBatch, Payment, PaymentReference
 from .plans import OutreachPlan
 from .rollups import (
     BranchMonth,
@@ -39,6 +39,7 @@ __all__ = [
     "Partner",
     "Payment",
     "PaymentChannel",
+    "PaymentReference",
     "RollupDirty",
     "RollupState",
     "StaffProfile",
