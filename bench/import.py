@@ -233,10 +233,13 @@ def end_to_end(url, path):
 
 
 def bare_path(url, path):
+    """COPY of the file into a staging table (the bare COPY rate), then, where payments still
+    have their (channel, reference) key (an unpartitioned schema), one INSERT … ON CONFLICT
+    into the real table: the bare database path of that schema."""
     import psycopg2
 
     conn = psycopg2.connect(url)
-    timings = {}
+    timings = {"inserted": None}
     with conn, conn.cursor() as cur:
         cur.execute("SET TimeZone = 'Asia/Ho_Chi_Minh'")
         started = time.perf_counter()
@@ -254,26 +257,20 @@ def bare_path(url, path):
             "SELECT count(*) FROM pg_constraint "
             "WHERE conname = 'payment_reference_unique_per_channel'"
         )
-        if not cur.fetchone()[0]:
-            # Partitioned payments have no (channel, reference) key to conflict on: the bare
-            # path is then the COPY alone.
-            timings["inserted"] = None
-            timings["total"] = time.perf_counter() - started
-            conn.rollback()
-            conn.close()
-            return timings
-        cur.execute(
-            """
-            INSERT INTO adoption_payment (customer_id, period, amount, channel_id, paid_at,
-                                          reference)
-            SELECT c.id, to_date(s.period, 'YYYY-MM'), s.amount, ch.id, s.paid_at, s.reference
-            FROM bare_staging s
-            JOIN adoption_customer c ON c.code = s.customer_code
-            JOIN adoption_paymentchannel ch ON ch.code = s.channel_code
-            ON CONFLICT (channel_id, reference) DO NOTHING
-            """
-        )
-        timings["inserted"] = cur.rowcount
+        if cur.fetchone()[0]:
+            cur.execute(
+                """
+                INSERT INTO adoption_payment (customer_id, period, amount, channel_id, paid_at,
+                                              reference)
+                SELECT c.id, to_date(s.period, 'YYYY-MM'), s.amount, ch.id, s.paid_at,
+                       s.reference
+                FROM bare_staging s
+                JOIN adoption_customer c ON c.code = s.customer_code
+                JOIN adoption_paymentchannel ch ON ch.code = s.channel_code
+                ON CONFLICT (channel_id, reference) DO NOTHING
+                """
+            )
+            timings["inserted"] = cur.rowcount
     timings["total"] = time.perf_counter() - started
     conn.close()
     return timings
