@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone, translation
 
@@ -65,8 +65,10 @@ class Freshness(NamedTuple):
         return self.waiting_since is not None
 
 
-def freshness():
-    """The rollups' Freshness: one read, never a fill (the worker fills; pages only read)."""
+def freshness(using=DEFAULT_DB_ALIAS):
+    """The rollups' Freshness: one read, never a fill (the worker fills; pages only read).
+
+    Read from the primary unless `using` says otherwise (adoption.replica compares it)."""
     state = RollupState._meta.db_table
     sql = f"""
         SELECT (SELECT finished_at FROM {state} WHERE name = %s),
@@ -74,7 +76,7 @@ def freshness():
                (SELECT finished_at FROM {state} WHERE name = %s),
                (SELECT MIN(marked_at) FROM {RollupDirty._meta.db_table})
     """
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(sql, [STATE_NAME, STATE_NAME, REFERENCES])
         filled, as_of, references, waiting = (_as_datetime(v) for v in cursor.fetchone())
     version = "{}/{}".format(*(when and when.isoformat() for when in (filled, references)))

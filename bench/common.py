@@ -152,11 +152,19 @@ def _build(log):
         _build_customers(cur, communes)
         _build_territory(cur, communes)
         t = _step(log, "customers", t)
+        from adoption import partitions
+
+        if partitions.partitioned(cur):
+            partitions.create_ahead(cur, FIRST_PERIOD, MONTHS)
         saved = _drop_payment_indexes(cur)
         _build_payments(cur)
         t = _step(log, "payments", t)
         for statement in saved:
             cur.execute(statement)
+        cur.execute(
+            "INSERT INTO adoption_paymentreference (channel_id, reference, period) "
+            "SELECT channel_id, reference, period FROM adoption_payment"
+        )
         t = _step(log, "payment indexes and constraints", t)
         cur.execute("VACUUM ANALYZE")
         t = _step(log, "vacuum analyze", t)

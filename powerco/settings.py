@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "powerco.middleware.DatabaseUnavailableMiddleware",
+    "adoption.replica.ReplicaReadsMiddleware",
     # Last, as django-axes asks: it reads the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -122,6 +123,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["OPTIONS"]["options"] = (
             f"-c statement_timeout={DB_STATEMENT_TIMEOUT * 1000}"
         )
+# A streaming replica for the dashboard's reads (adoption.replica): pages read it only while
+# it holds the primary's data version; writes, imports and the worker use the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=envint("DB_CONN_MAX_AGE", "0")
+    )
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    # A replica that does not answer costs a page this long, then is left alone for a while.
+    DATABASES["replica"]["OPTIONS"]["connect_timeout"] = min(DB_CONNECT_TIMEOUT, 2)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["adoption.replica.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The worker fills the rollups while the web server reads them: in WAL mode readers never
     # wait for a writer, and a writer waits its turn rather than failing at once.

@@ -17,6 +17,15 @@ case "$target" in
 esac
 command -v pg_restore >/dev/null || { echo "restore.sh: pg_restore not found (apt install postgresql-client)" >&2; exit 2; }
 
-pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction \
-  --dbname="$target" "$file"
+command -v psql >/dev/null || { echo "restore.sh: psql not found (apt install postgresql-client)" >&2; exit 2; }
+
+# pg_restore --clean cannot drop what the partitions of adoption_payment inherit from their
+# parent (their primary keys): the restore script is made first (which also reads the whole
+# dump, so a broken one changes nothing), then run in one transaction after the partitioned
+# table, with its partitions, is dropped.
+script=$(mktemp "${TMPDIR:-/tmp}/powerco-restore.XXXXXX.sql")
+trap 'rm -f "$script"' EXIT
+pg_restore --clean --if-exists --no-owner --no-privileges --file="$script" "$file"
+psql --quiet --no-psqlrc --single-transaction -v ON_ERROR_STOP=1 --dbname="$target" \
+  -c "DROP TABLE IF EXISTS public.adoption_payment CASCADE" -f "$script" >/dev/null
 echo "restored $file"

@@ -82,7 +82,8 @@ def test_restoring_again_replaces_the_rows_instead_of_adding(payments, empty_dat
     dump = tmp_path / "powerco.dump"
     _run("scripts/backup.sh", str(dump), env={"DATABASE_URL": _url(), "PATH": "/usr/bin:/bin"})
     for _ in range(2):
-        assert _run("scripts/restore.sh", str(dump), empty_database).returncode == 0
+        restore = _run("scripts/restore.sh", str(dump), empty_database)
+        assert restore.returncode == 0, restore.stderr[-1500:]
     assert _rows(empty_database) == _rows(_url())
 
 

@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from ..models import Customer
 from . import territory as territory_admin
 from .history import HistoryAdmin
-from .scoping import BranchScopedAdmin, accent_insensitive
+from .paging import EstimatedCountPaginator, VisibleBranchFilter
+from .scoping import BranchScopedAdmin
 
 CODE_START = re.compile(r"PA[0-9]{2}[A-Z0-9]{0,9}")
 
@@ -25,14 +26,17 @@ class CustomerAdmin(BranchScopedAdmin, HistoryAdmin):
         "connected_on",
         "disconnected_on",
     ]
-    list_filter = [("branch", admin.RelatedOnlyFieldListFilter), "customer_type"]
+    # No date_hierarchy: its list of years is a DISTINCT over every customer (150 ms on
+    # 200,000); the date filter offers the recent connections without a query.
+    list_filter = [("branch", VisibleBranchFilter), "customer_type", "connected_on"]
     list_select_related = ["branch", "commune", "village"]
-    search_fields = ["code", *accent_insensitive("name")]
+    # The search box is wired by get_search_results; this only makes the admin show it.
+    search_fields = ["name"]
     autocomplete_fields = ["commune", "village"]
-    date_hierarchy = "connected_on"
     search_help_text = _("Part of a name, without accents if you like, or the start of a code.")
     # Hundreds of thousands of rows: skip the unfiltered COUNT(*) on every search.
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     actions = [territory_admin.move_customers]
 
     def get_readonly_fields(self, request, obj=None):
@@ -49,4 +53,8 @@ class CustomerAdmin(BranchScopedAdmin, HistoryAdmin):
         term = search_term.strip().upper()
         if CODE_START.fullmatch(term):
             return queryset.filter(code__startswith=term), False
-        return super().get_search_results(request, queryset, search_term)
+        # Anything else is part of a name: every word must appear, accents ignored, each
+        # word answered by the trigram index (adoption.search.UnaccentContains).
+        for word in search_term.split():
+            queryset = queryset.filter(name__unaccent_contains=word)
+        return queryset, False

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Payment
 from ..models.customers import CUSTOMER_CODE_PATTERN
+from .paging import EstimatedCountPaginator
 from .scoping import BranchScopedAdmin
 
 
@@ -43,6 +44,7 @@ class PaymentAdmin(BranchScopedAdmin):
     autocomplete_fields = ["customer"]
     readonly_fields = ["import_batch", "entered_by"]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
     def get_search_results(self, request, queryset, search_term):
         # Exact matches on indexed columns instead of the admin's OR of icontains.

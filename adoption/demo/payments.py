@@ -13,7 +13,7 @@ from itertools import accumulate, islice
 
 from django.db import connection
 
-from ..models import Payment
+from ..models import Payment, PaymentReference
 from .scenario import (
     CHANNELS,
     CITY,
@@ -162,10 +162,22 @@ def _checked_after_load(cursor, table):
 
 
 def write_payments(profiles, chooser, rng, batch_id, fast=True):
-    """Write every profile's payments; returns the number of rows.
+    """Write every profile's payments and their references; returns the number of rows.
 
     fast=False takes the generic executemany path on PostgreSQL too (the benchmark's baseline).
     """
+    written = _write_payment_rows(profiles, chooser, rng, batch_id, fast)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {PaymentReference._meta.db_table} (channel_id, reference, period) "
+            f"SELECT channel_id, reference, period FROM {Payment._meta.db_table} "
+            "WHERE import_batch_id = %s",
+            [batch_id],
+        )
+    return written
+
+
+def _write_payment_rows(profiles, chooser, rng, batch_id, fast):
     table = Payment._meta.db_table
     columns = ", ".join(COLUMNS)
     with connection.cursor() as cursor:

@@ -1,11 +1,15 @@
 """Payments: check each row against customers and channels, then write them in bulk.
 
-PostgreSQL: each chunk of checked rows is COPYed into a temporary staging table, then one
-INSERT … SELECT … ON CONFLICT (channel_id, reference) DO NOTHING moves it in. That runs in a
-second thread (see pipeline.py), so the database inserts a chunk while Python checks the next:
-the import then takes about as long as the inserts alone. SQLite: batched
-bulk_create(ignore_conflicts=True). Either way a payment already present (same channel and
-reference) is skipped, so importing a file twice adds nothing the second time.
+Each chunk of checked rows goes into a temporary staging table (PostgreSQL: COPY, in a second
+thread, see pipeline.py, so the database inserts a chunk while Python checks the next; SQLite:
+executemany). The same SQL then moves it in on both: an anti-join drops the rows whose
+(channel, reference) PaymentReference already holds, and the rest go into the payments and
+the references. So a payment already present is skipped, and importing a file twice adds
+nothing the second time.
+
+PostgreSQL, partitioned payments (adoption.partitions): a month with no rows yet is loaded
+into a bare table and attached as its partition at the end (indexes built once, keys checked
+in one pass); a month with rows goes through the partitioned table.
 """
 
 import csv
@@ -16,9 +20,10 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import partitions
 from ..choices import ImportKind
 from ..metrics import dirty
-from ..models import Customer, Payment, PaymentChannel
+from ..models import Customer, Payment, PaymentChannel, PaymentReference
 from ..permissions import visible_branches
 from .duplicates import Duplicates
 from .pipeline import BackgroundWriter
@@ -39,6 +44,8 @@ from .values import (
 COLUMNS = ("customer_code", "period", "amount", "channel_code", "paid_at", "reference")
 REFERENCE_MAX = Payment._meta.get_field("reference").max_length
 STAGING = "import_payment_staging"
+PAYMENTS = Payment._meta.db_table
+REFERENCES = PaymentReference._meta.db_table
 MAX_REMEMBERED_PERIODS = 1000
 
 
@@ -294,19 +301,26 @@ class PaymentImport:
     def start(self, batch, *, dry_run=False):
         self.batch = batch
         self.dry_run = dry_run
+        self.bare = {}  # month -> bare table this import loads (PostgreSQL, a month with no rows)
+        self.staged_months = set()  # months whose rows go through the partitioned table
+        self.written = 0
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {STAGING} (customer_id bigint, period date, "
+                "amount bigint, channel_id bigint, paid_at timestamptz, reference varchar(64))"
+                + (" ON COMMIT DROP" if self.use_copy else "")
+            )
+            self.partitioned = partitions.partitioned(cursor)
+            if self.partitioned:
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [PAYMENTS])
+                self.id_sequence = cursor.fetchone()[0]
         if self.use_copy:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"CREATE TEMPORARY TABLE {STAGING} (customer_id bigint, period date, "
-                    "amount bigint, channel_id bigint, paid_at timestamptz, "
-                    "reference varchar(64)) ON COMMIT DROP"
-                )
             self.writer = BackgroundWriter(connections[DEFAULT_DB_ALIAS], self._copy_chunk)
 
     def write(self, records):
         # A repeat within the chunk is left out here, so the first row of a reference is the
-        # one written (ON CONFLICT would keep either); repeats across chunks meet the unique
-        # constraint and are skipped. The importer reports them all at the end (duplicates).
+        # one written; repeats across chunks, and references already imported, are skipped by
+        # the anti-join on PaymentReference. The importer reports them all at the end.
         chunk_keys = set()
         records = [
             r
@@ -322,47 +336,83 @@ class PaymentImport:
             buffer.seek(0)
             self.writer.submit(buffer)
             return
-        batch_id = self.batch.pk
-        Payment.objects.bulk_create(
-            (
-                Payment(
-                    customer_id=customer,
-                    period=period,
-                    amount=amount,
-                    channel_id=channel,
-                    paid_at=datetime.fromisoformat(paid_at),
-                    reference=reference,
-                    import_batch_id=batch_id,
-                )
-                for customer, period, amount, channel, paid_at, reference, _branch in records
-            ),
-            batch_size=500,
-            ignore_conflicts=True,
-        )
+        ops = connection.ops
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {STAGING} ({STAGED_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)",
+                [
+                    (
+                        customer,
+                        ops.adapt_datefield_value(period),
+                        amount,
+                        channel,
+                        ops.adapt_datetimefield_value(datetime.fromisoformat(paid_at)),
+                        reference,
+                    )
+                    for customer, period, amount, channel, paid_at, reference, _b in records
+                ],
+            )
+            self.written += self._move_in(cursor)
 
     def _copy_chunk(self, cursor, buffer):
         """In the writer thread: stage one chunk, move it in; return how many rows were new."""
         cursor.copy_expert(
             f"COPY {STAGING} ({STAGED_COLUMNS}) FROM STDIN WITH (FORMAT csv)", buffer
         )
-        # A dry run inserts too (its transaction is rolled back): the rows of earlier chunks
-        # are then present, so a reference repeated across chunks is counted once.
+        if self.partitioned:
+            self._choose_targets(cursor)
+        return self._move_in(cursor)
+
+    def _choose_targets(self, cursor):
+        """A month seen for the first time is loaded into a bare table if it has no rows."""
+        cursor.execute(f"SELECT DISTINCT period FROM {STAGING}")
+        for (month,) in cursor.fetchall():
+            if month in self.bare or month in self.staged_months:
+                continue
+            table = partitions.bare_for_import(cursor, month)
+            if table is None:
+                self.staged_months.add(month)
+            else:
+                self.bare[month] = table
+
+    def _move_in(self, cursor):
+        """Staged rows whose (channel, reference) is new go into the payments and the
+        references: one set-based anti-join, one insert per target, in key order. A dry run
+        inserts too (its transaction is rolled back), so later chunks see earlier ones."""
         cursor.execute(
-            f"INSERT INTO {Payment._meta.db_table} ({STAGED_COLUMNS}, import_batch_id) "
-            f"SELECT {STAGED_COLUMNS}, %s FROM {STAGING} "
-            "ON CONFLICT (channel_id, reference) DO NOTHING",
-            [self.batch.pk],
+            f"DELETE FROM {STAGING} WHERE EXISTS (SELECT 1 FROM {REFERENCES} r "
+            f"WHERE r.channel_id = {STAGING}.channel_id AND r.reference = {STAGING}.reference)"
         )
-        written = cursor.rowcount
-        cursor.execute(f"TRUNCATE {STAGING}")
+        written = 0
+        months = sorted(self.bare)
+        for month in months:
+            cursor.execute(
+                f"INSERT INTO {self.bare[month]} (id, {STAGED_COLUMNS}, import_batch_id) "
+                f"SELECT nextval(%s), {STAGED_COLUMNS}, %s FROM {STAGING} WHERE period = %s",
+                [self.id_sequence, self.batch.pk, month],
+            )
+            written += cursor.rowcount
+        others = f"WHERE period NOT IN ({', '.join(['%s'] * len(months))})" if months else ""
+        cursor.execute(
+            f"INSERT INTO {PAYMENTS} ({STAGED_COLUMNS}, import_batch_id) "
+            f"SELECT {STAGED_COLUMNS}, %s FROM {STAGING} {others}",
+            [self.batch.pk, *months],
+        )
+        written += cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {REFERENCES} (channel_id, reference, period) "
+            f"SELECT channel_id, reference, period FROM {STAGING} ORDER BY channel_id, reference"
+        )
+        cursor.execute(f"DELETE FROM {STAGING}" if not self.use_copy else f"TRUNCATE {STAGING}")
         return written
 
     def finish(self):
-        """Wait for the last rows; return how many were new (would be, for a dry run)."""
-        if not self.use_copy:
-            return Payment.objects.filter(import_batch=self.batch).count()
-        written = self.writer.stop()
+        """Wait for the last rows, attach the months loaded bare; return how many rows were
+        new (would be, for a dry run)."""
+        written = self.writer.stop() if self.use_copy else self.written
         with connection.cursor() as cursor:
+            for month in sorted(self.bare):
+                partitions.attach(cursor, month)
             # ON COMMIT DROP is not enough when the import runs inside an outer transaction.
             cursor.execute(f"DROP TABLE {STAGING}")
         return written

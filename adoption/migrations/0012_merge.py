@@ -7,5 +7,6 @@ class Migration(migrations.Migration):
     dependencies = [
         ("adoption", "0011_manager_views"),
         ("adoption", "0011_reports"),
+        ("adoption", "0011_payment_indexes"),
     ]
     operations = []

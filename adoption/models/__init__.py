@@ -4,7 +4,7 @@ from .customers import Customer
 from .notifications import AlertKind, AlertMute, Cadence, Delivery, DeliveryStatus, Subscription
 from .organisation import Branch, BranchVersion, Company, Corporation, StaffProfile
 from .outreach import BARRIER_FIELDS, OutreachActivity, OutreachRegistration
-from .payments import ImportBatch, Payment
+from .payments import ImportBatch, Payment, PaymentReference
 from .plans import OutreachPlan
 from .rollups import (
     BranchMonth,
@@ -46,6 +46,7 @@ __all__ = [
     "Partner",
     "Payment",
     "PaymentChannel",
+    "PaymentReference",
     "RollupDirty",
     "RollupState",
     "StaffProfile",

@@ -5,8 +5,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import ImportKind, ImportStatus
@@ -66,10 +68,60 @@ class ImportBatch(models.Model):
         return f"{self.get_kind_display()} {self.file_name}"
 
 
+DUPLICATE_REFERENCE = _("This channel already has a payment with this reference.")
+
+
+class PaymentReference(models.Model):
+    """Every (channel, reference) of a payment, once: the global rule that a partner's
+    reference identifies one payment, kept here because a partitioned table can only enforce
+    keys that include its partition key (adoption.partitions). Narrow on purpose: its primary
+    key is the one index an import probes for every row. `period` says where the payment is.
+
+    Written with the payment: by Payment.save() and PaymentQuerySet.bulk_create() for the
+    ORM, by the import's SQL (adoption.importers.payments) for files."""
+
+    pk = models.CompositePrimaryKey("channel", "reference")
+    # No database foreign key: the payment holds the real one, and a narrow table whose
+    # every insert also checked a key would cost what it saves.
+    channel = models.ForeignKey(
+        PaymentChannel, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+        related_name="+",
+    )  # fmt: skip
+    reference = models.CharField(max_length=64)
+    period = models.DateField()
+
+    class Meta:
+        verbose_name = _("payment reference")
+        verbose_name_plural = _("payment references")
+
+    def __str__(self):
+        return f"{self.channel_id} {self.reference}"
+
+
+class PaymentQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """Payments and their references together; a known reference is refused as by
+        save(). Skipping known references is the importer's job (set-based, in SQL)."""
+        if kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts"):
+            raise TypeError("Payments skip known references through the importer only.")
+        objs = list(objs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            PaymentReference.objects.using(self.db).bulk_create(
+                PaymentReference(channel_id=p.channel_id, reference=p.reference, period=p.period)
+                for p in objs
+            )
+            return super().bulk_create(objs, *args, **kwargs)
+
+
 class Payment(models.Model):
     # PROTECT everywhere: money records are never deleted as a side effect.
+    # No index of its own: payment_customer_period starts with the customer.
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="payments"
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="payments",
+        db_index=False,
     )
     period = models.DateField(_("bill period"), help_text=_("First day of the billed month."))
     amount = models.BigIntegerField(_("amount (VND)"))
@@ -89,6 +141,7 @@ class Payment(models.Model):
         blank=True,
         related_name="payments",
     )
+    # Indexed only where set (payment_entered_by): imported payments, nearly all, have none.
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("entered by"),
@@ -96,7 +149,10 @@ class Payment(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
+
+    objects = PaymentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("payment")
@@ -104,14 +160,8 @@ class Payment(models.Model):
         # No default ordering: on millions of rows an ORDER BY paid_at (unindexed) would sort
         # the whole table for every unsorted query. Lists choose their own order.
         constraints = [
-            # A partner's reference identifies a payment, so re-imports cannot double count.
-            models.UniqueConstraint(
-                fields=["channel", "reference"],
-                name="payment_reference_unique_per_channel",
-                violation_error_message=_(
-                    "This channel already has a payment with this reference."
-                ),
-            ),
+            # A partner's reference identifies a payment, so re-imports cannot double count:
+            # kept by PaymentReference, which a partitioned table needs.
             models.CheckConstraint(
                 condition=Q(amount__gt=0),
                 name="payment_amount_positive",
@@ -138,13 +188,52 @@ class Payment(models.Model):
             # Used by the rollup fill, which works one period at a time.
             models.Index(fields=["period", "customer"], name="payment_period_customer"),
             models.Index(fields=["customer", "period"], name="payment_customer_period"),
+            # A user's deletion clears their payments' entered_by: only those are indexed.
+            models.Index(
+                fields=["entered_by"],
+                name="payment_entered_by",
+                condition=Q(entered_by__isnull=False),
+            ),
         ]
 
     def __str__(self):
         return f"{self.customer_id} {self.period:%m/%Y} {self.amount}"
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using")):
+            stored = self._stored_reference()
+            if stored is not None:
+                PaymentReference.objects.filter(channel_id=stored[0], reference=stored[1]).delete()
+            super().save(*args, **kwargs)
+            PaymentReference.objects.create(
+                channel_id=self.channel_id, reference=self.reference, period=self.period
+            )
+
+    def _stored_reference(self):
+        if self._state.adding:
+            return None
+        return Payment.objects.filter(pk=self.pk).values_list("channel_id", "reference").first()
+
+    def validate_constraints(self, exclude=None):
+        super().validate_constraints(exclude)
+        if exclude and {"channel", "reference"} & set(exclude):
+            return
+        key = (self.channel_id, self.reference)
+        if self._stored_reference() == key:
+            return  # its own
+        if PaymentReference.objects.filter(channel_id=key[0], reference=key[1]).exists():
+            raise ValidationError(DUPLICATE_REFERENCE)
 
     def clean(self):
         # Checked here first: outside these bounds a moment may not even convert to UTC (as
         # the constraint check on SQLite would), and full_clean then skips that check.
         if self.paid_at is not None and not EARLIEST_PAID_AT <= self.paid_at < PAID_AT_BEFORE:
             raise ValidationError({"paid_at": _("A payment is dated from 2000 to 2099.")})
+
+
+@receiver(post_delete, sender=Payment)
+def _forget_reference(sender, instance, using, **kwargs):
+    # A payment deleted by hand (imported ones cannot be): its reference may be used again.
+    PaymentReference.objects.using(using).filter(
+        channel_id=instance.channel_id, reference=instance.reference
+    ).delete()
