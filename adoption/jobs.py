@@ -28,10 +28,9 @@ def fill_after_commit():
     transaction.on_commit(_enqueue_fill)
 
 
-def import_after_commit(batch_id):
-    from .tasks import run_import
-
-    transaction.on_commit(lambda: enqueue(run_import, batch_id))
+def after_commit(task, *args):
+    """Enqueue `task(*args)` once this transaction commits (an import job's next step)."""
+    transaction.on_commit(lambda: enqueue(task, *args))
 
 
 def enqueue(task, *args):

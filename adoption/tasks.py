@@ -44,8 +44,14 @@ def rebuild_rollups(periods=None, branch_ids=None):
 
 
 @db_task()
+def run_preview(batch_id):
+    """Check an uploaded file for its preview (admin upload → preview → confirm)."""
+    import_jobs.preview(batch_id)
+
+
+@db_task()
 def run_import(batch_id):
-    """Import an uploaded file (admin upload → preview → confirm)."""
+    """Import an uploaded file the admin confirmed after its preview."""
     import_jobs.run(batch_id)
 
 

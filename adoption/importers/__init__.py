@@ -324,10 +324,14 @@ def _refresh_rollups(scope, outcome):
         )
 
 
+def report_file(reports_dir, batch, suffix):
+    """Where an import's report ("report.txt") or rejected rows ("rejects.csv") are kept."""
+    return Path(reports_dir) / f"import-{batch.pk}-{batch.kind}-{suffix}"
+
+
 def _report_path(reports_dir, batch, suffix):
-    directory = Path(reports_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory / f"import-{batch.pk}-{batch.kind}-{suffix}"
+    Path(reports_dir).mkdir(parents=True, exist_ok=True)
+    return report_file(reports_dir, batch, suffix)
 
 
 def _finish_batch(batch, outcome):
