@@ -366,7 +366,11 @@ def test_a_fill_killed_half_way_is_redone_from_its_markers_and_counts_nothing_tw
     cursor.execute(f"LOCK TABLE {BranchMonth._meta.db_table} IN ACCESS EXCLUSIVE MODE")
     fill = manage("refresh_adoption", "--verbosity", "0")
     try:
-        waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted"
+        # Only this database's locks: other databases on the server may have waiters too.
+        waiting = (
+            "SELECT count(*) FROM pg_locks WHERE NOT granted AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
         assert wait_for(lambda: cursor.execute(waiting) or cursor.fetchone()[0] > 0)
         fill.send_signal(signal.SIGKILL)
         fill.wait(timeout=10)
