@@ -52,6 +52,10 @@ ACTIVE = (*WAITING, *BUSY)
 CANCELLABLE = (*ACTIVE, ImportStatus.PREVIEWED)
 
 
+class QueueUnreachable(Exception):
+    """The queue's store, through which a busy job is told to stop, cannot be reached."""
+
+
 def _store():
     from huey.contrib.djhuey import HUEY
 
@@ -128,7 +132,13 @@ def cancel(batch):
             return True
         batch.refresh_from_db()
     if batch.status in BUSY:
-        _store().put(_cancel_key(batch.pk), True)
+        try:
+            _store().put(_cancel_key(batch.pk), True)
+        except Exception:
+            logger.exception(
+                "Cancel of import %s not passed on: the queue is unreachable", batch.pk
+            )
+            raise QueueUnreachable from None
         return True
     return False
 

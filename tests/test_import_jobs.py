@@ -5,6 +5,7 @@ The worker's steps are called here as the worker calls them (import_jobs.preview
 `no_worker` queue keeps what the pages enqueue waiting.
 """
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,55 @@ def test_with_no_worker_the_check_and_the_import_wait_and_their_page_says_so(as_
     assert state(client, batch)["total"] == 2
     assert Payment.objects.count() == 0
     assert no_worker.pending_count() == 2  # the check and the import
+
+
+# The queue unreachable (Redis down in production).
+
+
+@pytest.fixture
+def queue_down(no_worker):
+    from huey.storage import MemoryStorage, RedisStorage
+
+    no_worker.storage = RedisStorage(no_worker.name, url="redis://127.0.0.1:1/0")
+    yield no_worker
+    no_worker.storage = MemoryStorage(no_worker.name)
+
+
+def test_with_the_queue_unreachable_an_upload_is_kept_and_waits_for_the_sweep(
+    as_user, queue_down, caplog
+):
+    from huey.storage import MemoryStorage
+
+    client = as_user("channel_admin")
+    with caplog.at_level(logging.WARNING):
+        response = upload(client, "payments", PAYMENTS)
+        page = client.get(job_url(batch := last_job()))
+
+    assert response.status_code == 302
+    assert batch.status == ImportStatus.PREVIEW_QUEUED
+    assert Path(batch.upload_file).is_file()
+    assert "the queue is unreachable" in caplog.text
+    assert page.status_code == 200
+    assert "Waiting for the worker to check the file" in page.content.decode()
+    # The queue is back: the sweep hands the job over.
+    queue_down.storage = MemoryStorage(queue_down.name)
+    _left(batch, ImportStatus.PREVIEW_QUEUED, timezone.timedelta(hours=1))
+    import_jobs.sweep()
+    assert [task.name for task in queue_down.pending()] == ["run_preview"]
+
+
+def test_with_the_queue_unreachable_a_cancel_says_it_was_not_passed_on(as_user, queue_down, caplog):
+    client = as_user("channel_admin")
+    batch = waiting_check(client)
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.PREVIEWING)
+
+    with caplog.at_level(logging.ERROR):
+        response = client.post(job_url(batch, "cancel/"), follow=True)
+
+    assert response.status_code == 200
+    assert "could not be told to stop" in response.content.decode()
+    assert "the queue is unreachable" in caplog.text
+    assert ImportBatch.objects.get(pk=batch.pk).status == ImportStatus.PREVIEWING
 
 
 # Progress.

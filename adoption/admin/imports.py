@@ -270,7 +270,15 @@ class ImportBatchAdmin(admin.ModelAdmin):
         batch = self._job(request, pk)
         if request.method != "POST":
             return redirect("admin:adoption_importbatch_job", pk)
-        if import_jobs.cancel(batch):
+        try:
+            cancelled = import_jobs.cancel(batch)
+        except import_jobs.QueueUnreachable:
+            messages.error(
+                request,
+                _("The worker could not be told to stop (its queue is unreachable): try again."),
+            )
+            return redirect("admin:adoption_importbatch_job", pk)
+        if cancelled:
             messages.info(request, _("Cancelling: nothing from this file will be kept."))
         else:
             messages.error(request, _("This import is over; there is nothing to cancel."))
