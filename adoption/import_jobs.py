@@ -70,8 +70,13 @@ def _cancel_key(batch_id):
     return f"import-cancel:{batch_id}"
 
 
-def queue_preview(kind, path, *, file_name, sha256, user, skip_invalid, language):
-    """Record a job for the stored upload at `path` and have the worker check it first."""
+def queue_preview(
+    kind, path, *, file_name, sha256, user, skip_invalid, language, rows_at_most=None
+):
+    """Record a job for the stored upload at `path` and have the worker check it first.
+
+    language: the uploader's, for the job's messages; rows_at_most: a bound on the file's rows
+    (its line count), the end of the check's progress bar."""
     from .tasks import run_preview
 
     batch = ImportBatch.objects.create(
@@ -82,7 +87,7 @@ def queue_preview(kind, path, *, file_name, sha256, user, skip_invalid, language
         status=ImportStatus.PREVIEW_QUEUED,
         upload_file=str(path),
         skip_invalid=skip_invalid,
-        preview={"language": language},
+        preview={"language": language, "rows_at_most": rows_at_most},
     )
     jobs.after_commit(run_preview, batch.pk)
     return batch
@@ -239,7 +244,7 @@ def _record_preview(batch, outcome):
     else:
         status, message = ImportStatus.FAILED, outcome.refused or outcome.summary()
     found = {
-        "language": _language(batch),
+        **batch.preview,
         "header": outcome.header,
         "rows": outcome.preview,
         "read": outcome.rows_read,

@@ -59,10 +59,14 @@ def state(client, batch):
 def test_with_no_worker_the_check_and_the_import_wait_and_their_page_says_so(as_user, no_worker):
     client = as_user("channel_admin")
     batch = waiting_check(client)
-    assert (state(client, batch)["status"], state(client, batch)["active"]) == (
+    waiting = state(client, batch)
+    assert (waiting["status"], waiting["active"], waiting["step"]) == (
         "preview_queued",
         True,
+        "check",
     )
+    # The check's bar ends at the file's line count (header and two rows).
+    assert (waiting["total"], waiting["progress"]) == (3, 0)
 
     import_jobs.preview(batch.pk)
     assert state(client, batch)["status"] == "previewed"
@@ -71,7 +75,7 @@ def test_with_no_worker_the_check_and_the_import_wait_and_their_page_says_so(as_
     page = client.get(job_url(batch)).content.decode()
     assert "Waiting for the worker" in page
     assert (state(client, batch)["status"], state(client, batch)["done"]) == ("queued", False)
-    assert state(client, batch)["total"] == 2
+    assert (state(client, batch)["total"], state(client, batch)["step"]) == (2, "import")
     assert Payment.objects.count() == 0
     assert no_worker.pending_count() == 2  # the check and the import
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from .. import import_jobs, importers
 from ..choices import ImportKind, ImportStatus
+from ..importers.files import ZIP_MAGIC
 from ..models import ImportBatch
 from ..permissions import may_import
 
@@ -61,24 +62,32 @@ def _uploads_dir():
 
 
 def _keep_upload(uploaded):
-    """Store the upload for its job; return (path, SHA-256).
+    """Store the upload for its job; return (path, SHA-256, rows at most).
 
     Each upload has a file of its own, even the same file twice: one job's end deletes only
-    its own. The files of jobs are deleted by the jobs (and the sweep), never here.
+    its own. The files of jobs are deleted by the jobs (and the sweep), never here. A CSV's
+    line count bounds its rows, so the check's progress bar has an end (None for an XLSX).
     """
     directory = _uploads_dir()
     for partial in directory.glob("*.part"):
         if partial.stat().st_mtime < time.time() - PARTIAL_KEPT_SECONDS:
             partial.unlink(missing_ok=True)
     digest = hashlib.sha256()
+    head, newlines, returns = b"", 0, 0
     with tempfile.NamedTemporaryFile(dir=directory, suffix=".part", delete=False) as out:
         for block in uploaded.chunks():
             digest.update(block)
             out.write(block)
-    sha256 = digest.hexdigest()
-    path = directory / f"{sha256}-{secrets.token_hex(8)}"
+            head = head or block[:4]
+            newlines += block.count(b"\n")
+            returns += block.count(b"\r")
+    path = directory / f"{digest.hexdigest()}-{secrets.token_hex(8)}"
     Path(out.name).replace(path)
-    return path, sha256
+    # Excel for Mac ends lines with a lone CR. The header's line makes up for a last line
+    # without its newline: the rows never exceed the count.
+    lines = newlines or returns
+    rows_at_most = None if head.startswith(ZIP_MAGIC) else lines
+    return path, digest.hexdigest(), rows_at_most
 
 
 @admin.register(ImportBatch)
@@ -210,7 +219,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
                 ),
             )
         uploaded = form.cleaned_data["file"]
-        stored, sha256 = _keep_upload(uploaded)
+        stored, sha256, rows_at_most = _keep_upload(uploaded)
         batch = import_jobs.queue_preview(
             kind,
             stored,
@@ -219,6 +228,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
             user=request.user,
             skip_invalid=form.cleaned_data["skip_invalid"],
             language=request.LANGUAGE_CODE,
+            rows_at_most=rows_at_most,
         )
         return redirect("admin:adoption_importbatch_job", batch.pk)
 
@@ -315,8 +325,9 @@ def _download(path, filename):
 
 def job_state(batch):
     """What the job's page shows and polls: its step, and the counters of the step it is in
-    (they only go forward within a step: the check counts rows read and checked, the import
-    rows read, checked and written, out of the rows the check found)."""
+    (they only go forward within a step: the check counts rows read and checked, out of at
+    most the file's lines; the import rows read, checked and written, out of the rows the
+    check found)."""
     active = batch.status in import_jobs.ACTIVE
     importing = batch.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
     if active:
@@ -328,13 +339,19 @@ def job_state(batch):
     else:
         read = batch.preview.get("read", 0)
         counts = {"read": read, "checked": read, "written": 0}
+    step = "import" if importing or batch.rows_read else "check"
+    if step == "import":
+        total, done = batch.preview.get("read"), counts.get("written", 0)
+    else:
+        total, done = batch.preview.get("rows_at_most"), counts.get("checked", 0)
     return {
         "status": batch.status,
         "status_label": batch.get_status_display(),
         "active": active,
         "done": batch.status not in (*import_jobs.ACTIVE, ImportStatus.PREVIEWED),
-        "step": "import" if importing or batch.rows_read else "check",
-        "total": batch.preview.get("read") if importing else None,
+        "step": step,
+        "total": total,
+        "progress": min(done, total) if total else None,
         "read": counts.get("read", 0),
         "checked": counts.get("checked", 0),
         "written": counts.get("written", 0),

@@ -16,7 +16,7 @@
     var bar = job.querySelector('[data-field="progress"]');
     if (bar && state.total) {
       bar.max = state.total;
-      bar.value = Math.max(bar.value || 0, shown.written);
+      bar.value = Math.max(bar.value || 0, state.progress || 0);
     }
     job.querySelector('[data-field="status_label"]').textContent = state.status_label;
   }
