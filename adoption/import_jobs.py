@@ -39,6 +39,9 @@ logger = logging.getLogger(__name__)
 REQUEUE_SECONDS = 120
 # Progress is written to the queue at most this often (and at every chunk's end).
 PROGRESS_SECONDS = 1.0
+# A step refused because another import holds the import lock is tried again this much later
+# (imports write one at a time; in the worker, the second one waits its turn).
+BUSY_RETRY_SECONDS = 30
 # What a preview keeps for its page: the first rows and the first problems.
 PREVIEW_ROWS = 10
 SHOWN_PROBLEMS = 500
@@ -229,6 +232,11 @@ def _check(batch):
         watch=watcher,
     )
     watcher.publish(outcome)
+    if outcome.busy:
+        from .tasks import run_preview
+
+        _wait_for_turn(batch, ImportStatus.PREVIEW_QUEUED, run_preview)
+        return
     _record_preview(batch, outcome)
 
 
@@ -268,19 +276,22 @@ def run(batch_id):
     batch = _claim(batch_id, ImportStatus.QUEUED, ImportStatus.RUNNING)
     if batch is None:
         return  # cancelled, already run, or taken by another worker
+    over = True  # the job is over (whatever its outcome) unless it waits for its turn
     with translation.override(_language(batch)):
         try:
-            _import(batch)
+            over = _import(batch)
         finally:
-            _delete_upload(batch)
+            if over:
+                _delete_upload(batch)
             _store().delete(_cancel_key(batch_id))
 
 
 def _import(batch):
+    """Import the job's file; False if it must wait for another import to finish."""
     path = Path(batch.upload_file)
     if not path.is_file():
         _fail(batch, _("The uploaded file is gone (deleted before the import ran)."))
-        return
+        return True
     watcher = _Watcher(batch.pk)
     watcher.publish(importers.Outcome(file_name=batch.file_name))
     outcome = importers.run(
@@ -294,6 +305,23 @@ def _import(batch):
         watch=watcher,
     )
     watcher.publish(outcome)
+    if outcome.busy:
+        from .tasks import run_import
+
+        _wait_for_turn(batch, ImportStatus.QUEUED, run_import)
+        return False
+    return True
+
+
+def _wait_for_turn(batch, waiting, task):
+    """Another import held the import lock (nothing was read or written): the step goes back
+    in the queue, and its file stays."""
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=waiting,
+        finished_at=None,
+        message=_("Waiting for another import to finish."),
+    )
+    jobs.enqueue(task, batch.pk, delay=BUSY_RETRY_SECONDS)
 
 
 def _fail(batch, message):

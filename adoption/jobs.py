@@ -33,10 +33,14 @@ def after_commit(task, *args):
     transaction.on_commit(lambda: enqueue(task, *args))
 
 
-def enqueue(task, *args):
-    """Call a task (enqueue it); True if the queue took it."""
+def enqueue(task, *args, delay=None):
+    """Call a task (enqueue it, or schedule it `delay` seconds from now); True if the queue
+    took it."""
     try:
-        task(*args)
+        if delay:
+            task.schedule(args, delay=delay)
+        else:
+            task(*args)
     except Exception:
         logger.exception(
             "Could not enqueue %s: the queue is unreachable. The change is saved; the "

@@ -345,6 +345,44 @@ def test_an_import_whose_file_was_deleted_fails_clearly(as_user, no_worker):
     assert Payment.objects.count() == 0
 
 
+# Another import writing.
+
+
+@pytest.mark.parametrize("step", ["check", "import"])
+def test_a_step_that_finds_another_import_writing_waits_for_its_turn(
+    as_user, no_worker, monkeypatch, step
+):
+    from adoption.importers import concurrency
+
+    client = as_user("channel_admin")
+    batch = waiting_import(client) if step == "import" else waiting_check(client)
+    work, waiting, work_name = (
+        (import_jobs.run, ImportStatus.QUEUED, "run_import")
+        if step == "import"
+        else (import_jobs.preview, ImportStatus.PREVIEW_QUEUED, "run_preview")
+    )
+    real_lock = concurrency.take_import_lock
+
+    def busy(wait=None):
+        raise concurrency.ImportsBusy
+
+    monkeypatch.setattr(concurrency, "take_import_lock", busy)
+    work(batch.pk)
+
+    batch.refresh_from_db()
+    assert batch.status == waiting
+    assert "Waiting for another import to finish." in batch.message
+    assert Path(batch.upload_file).is_file()
+    later = [task for task in no_worker.pending() if task.eta is not None]
+    assert [(task.args, task.name) for task in later] == [((batch.pk,), work_name)]
+    # Its turn comes.
+    monkeypatch.setattr(concurrency, "take_import_lock", real_lock)
+    work(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == (ImportStatus.DONE if step == "import" else ImportStatus.PREVIEWED)
+    assert Payment.objects.count() == (2 if step == "import" else 0)
+
+
 # Two deliveries, two workers.
 
 

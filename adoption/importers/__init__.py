@@ -193,6 +193,7 @@ def _import(kind, path, outcome, batch, user, reports_dir, progress, preview_row
         outcome.cancelled = True
         outcome.refused = _("Cancelled: nothing was imported.")
     except concurrency.ImportsBusy:
+        outcome.busy = True
         outcome.refused = concurrency.busy_message()
     except DatabaseError as error:
         if concurrency.is_lock_conflict(error):
