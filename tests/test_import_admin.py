@@ -210,6 +210,17 @@ def test_confirming_imports_the_previewed_file_and_records_who(as_user, users):
     assert "2 rows read, 2 imported" in page
 
 
+def test_the_admin_who_left_finds_the_job_again_in_the_list_of_imports(as_user, no_worker):
+    client = as_user("channel_admin")
+    upload(client, "payments", PAYMENTS)
+    batch = last_job()
+
+    listing = client.get("/admin/adoption/importbatch/").content.decode()
+
+    assert f'href="{job_url(batch)}"' in listing
+    assert "Waiting for the worker to check the file" in listing
+
+
 def test_a_job_is_confirmed_once(as_user):
     client = as_user("channel_admin")
     checked(client, "payments", PAYMENTS)
