@@ -211,7 +211,15 @@ def preview(batch_id):
             _delete_upload(batch)
             raise
         finally:
-            _store().delete(_cancel_key(batch_id))
+            # The import step counts from zero again: its page must not see the check's counts.
+            _forget(batch_id)
+
+
+def _forget(batch_id):
+    """Drop a step's progress and cancel request from the queue's store."""
+    store = _store()
+    store.delete(_progress_key(batch_id))
+    store.delete(_cancel_key(batch_id))
 
 
 def _check(batch):
@@ -283,7 +291,7 @@ def run(batch_id):
         finally:
             if over:
                 _delete_upload(batch)
-            _store().delete(_cancel_key(batch_id))
+            _forget(batch_id)
 
 
 def _import(batch):
@@ -334,6 +342,16 @@ def _delete_upload(batch):
     if batch.upload_file:
         Path(batch.upload_file).unlink(missing_ok=True)
         ImportBatch.objects.filter(pk=batch.pk).update(upload_file="")
+
+
+def refreshing_itself():
+    """Whether an import (a job or a command) is running, so will refresh its own months.
+
+    One running longer than IMPORT_STALE_SECONDS no longer counts: it may be a dead one the
+    sweep cannot tell yet (on SQLite, a killed command), and the markers must not wait on it.
+    """
+    recent = timezone.now() - timedelta(seconds=settings.IMPORT_STALE_SECONDS)
+    return ImportBatch.objects.filter(status=ImportStatus.RUNNING, started_at__gte=recent).exists()
 
 
 def sweep():

@@ -57,7 +57,14 @@ def run_import(batch_id):
 
 @db_periodic_task(crontab(minute="*"))
 def sweep():
-    """Catch up on what a killed job or a failed enqueue left: dirty markers, import jobs that
-    were never picked up or whose worker is gone."""
-    _transient_only(metrics.ensure_fresh)
+    """Catch up on what a killed job or a failed enqueue left: import jobs that were never
+    picked up or whose worker is gone, and dirty markers.
+
+    Not the markers of an import that is still running: once its rows are committed it
+    refreshes their months itself (after an ANALYZE of the payments that takes a while), and a
+    sweep filling them meanwhile made the import wait for the fill lock and then fill the
+    same months again. Should the import die, its markers stay for the sweep after it.
+    """
     import_jobs.sweep()
+    if not import_jobs.refreshing_itself():
+        _transient_only(metrics.ensure_fresh)

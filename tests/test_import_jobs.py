@@ -167,6 +167,20 @@ def test_progress_only_goes_forward(as_user, no_worker, seen_progress, step):
         assert values == sorted(values) and values[-1] == 2, (name, values)
 
 
+def test_the_import_step_counts_from_zero_not_from_the_check(as_user, no_worker):
+    client = as_user("channel_admin")
+    batch = waiting_import(client)  # checked: 2 rows read and checked
+
+    waiting = state(client, batch)
+
+    assert (waiting["step"], waiting["read"], waiting["checked"], waiting["written"]) == (
+        "import",
+        0,
+        0,
+        0,
+    )
+
+
 def test_the_job_page_shows_the_final_counts_and_outcome(as_user):
     client = as_user("channel_admin")
     checked(client, "payments", PAYMENTS)
@@ -478,3 +492,23 @@ def test_the_sweep_gives_up_a_checked_file_nobody_confirmed(as_user, no_worker):
     assert "Not confirmed within a day" in batch.message
     assert uploads() == [Path(fresh.upload_file).name]
     assert ImportBatch.objects.get(pk=fresh.pk).status == ImportStatus.PREVIEWED
+
+
+def test_the_sweep_leaves_the_months_of_a_running_import_to_the_import(
+    as_user, no_worker, settings, monkeypatch
+):
+    from adoption import tasks
+
+    fills = []
+    monkeypatch.setattr("adoption.metrics.ensure_fresh", lambda: fills.append(1))
+    settings.IMPORT_STALE_SECONDS = 3600
+    batch = waiting_import(as_user("channel_admin"))
+    _left(batch, ImportStatus.RUNNING, timezone.timedelta(minutes=5))
+    monkeypatch.setattr("adoption.importers.concurrency._is_dead", lambda batch: False)
+
+    tasks.sweep.call_local()
+    assert fills == []  # the import refreshes its own months once its rows are in
+
+    _left(batch, ImportStatus.RUNNING, timezone.timedelta(hours=2))  # or it is a dead one
+    tasks.sweep.call_local()
+    assert fills == [1]
