@@ -71,12 +71,12 @@ def _mb(value):
     return f"{value / 2**20:.0f} MB"
 
 
-def _wait(condition, seconds):
+def _wait(condition, seconds, interval=0.05):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
             return True
-        time.sleep(0.05)
+        time.sleep(interval)
     return False
 
 
@@ -279,7 +279,9 @@ def _follow(client, job):
         states.append(client.get(job).json())
         return not states[-1]["active"]
 
-    assert _wait(over, 3600), "the job did not finish"
+    # Once a second (the page polls every two): each poll is a request of this process, and
+    # polling faster took CPU from the worker on two cores.
+    assert _wait(over, 3600, interval=1.0), "the job did not finish"
     forward = all(
         all(a[name] <= b[name] for name in ("read", "checked", "written"))
         for a, b in zip(states, states[1:], strict=False)
