@@ -48,6 +48,11 @@ class ImportKind(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
+    # An admin upload is first checked by the worker (the preview), then waits for the
+    # admin's confirmation, then is imported.
+    PREVIEW_QUEUED = "preview_queued", _("Waiting for the worker to check the file")
+    PREVIEWING = "previewing", _("Checking the file")
+    PREVIEWED = "previewed", _("Checked: waiting for confirmation")
     QUEUED = "queued", _("Waiting for the worker")
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")

@@ -1,11 +1,15 @@
-"""Admin imports as worker jobs: upload → preview → confirm queues a job; the worker imports.
+"""Admin imports as worker jobs: upload → preview → confirm, each step's work in the worker.
 
-The ImportBatch row is the job's record: queued by the confirm page, claimed by one worker
-(queued → running, so a job delivered twice runs once), and finished with the import's
-outcome. The import itself stays one transaction (adoption.importers), so while it runs the
-database holds none of its rows for anyone else to see; its live progress (rows read,
-checked, written) and the admin's cancel request therefore travel through the queue's
-key-value store, which the web and the worker share, not through the database.
+The ImportBatch row is the job's record from the upload on. The upload stores the file and
+queues a preview job (preview_queued → previewing → previewed): the worker checks the whole
+file without writing anything and records what it found (ImportBatch.preview). The admin's
+confirmation then queues the import (queued → running → done / failed / cancelled). Each step
+is claimed by one worker with a conditional update, so a job delivered twice runs once.
+
+The import itself stays one transaction (adoption.importers), so while it runs the database
+holds none of its rows for anyone else to see; the live progress (rows read, checked, written)
+and the admin's cancel request therefore travel through the queue's key-value store, which the
+web and the worker share, not through the database.
 
 A cancel is honoured at the next chunk: the transaction rolls back, nothing of the file
 remains and the same file can be imported again. The uploaded file is deleted once the job is
@@ -19,7 +23,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import importers, jobs
@@ -35,6 +39,24 @@ logger = logging.getLogger(__name__)
 REQUEUE_SECONDS = 120
 # Progress is written to the queue at most this often (and at every chunk's end).
 PROGRESS_SECONDS = 1.0
+# A step refused because another import holds the import lock is tried again this much later
+# (imports write one at a time; in the worker, the second one waits its turn).
+BUSY_RETRY_SECONDS = 30
+# What a preview keeps for its page: the first rows and the first problems.
+PREVIEW_ROWS = 10
+SHOWN_PROBLEMS = 500
+# A checked upload nobody confirmed is given up (and its file deleted) after this long.
+UNCONFIRMED_SECONDS = 24 * 60 * 60
+# The steps during which a job is waiting for or busy in the worker.
+WAITING = (ImportStatus.PREVIEW_QUEUED, ImportStatus.QUEUED)
+BUSY = (ImportStatus.PREVIEWING, ImportStatus.RUNNING)
+ACTIVE = (*WAITING, *BUSY)
+# The steps a job can still be cancelled in.
+CANCELLABLE = (*ACTIVE, ImportStatus.PREVIEWED)
+
+
+class QueueUnreachable(Exception):
+    """The queue's store, through which a busy job is told to stop, cannot be reached."""
 
 
 def _store():
@@ -51,19 +73,44 @@ def _cancel_key(batch_id):
     return f"import-cancel:{batch_id}"
 
 
-def queue(kind, path, *, file_name, sha256, user, skip_invalid):
-    """Record an import job for the stored upload at `path` and hand it to the worker."""
+def queue_preview(
+    kind, path, *, file_name, sha256, user, skip_invalid, language, rows_at_most=None
+):
+    """Record a job for the stored upload at `path` and have the worker check it first.
+
+    language: the uploader's, for the job's messages; rows_at_most: a bound on the file's rows
+    (its line count), the end of the check's progress bar."""
+    from .tasks import run_preview
+
     batch = ImportBatch.objects.create(
         kind=kind,
         file_name=file_name,
         sha256=sha256,
         imported_by=user,
-        status=ImportStatus.QUEUED,
+        status=ImportStatus.PREVIEW_QUEUED,
         upload_file=str(path),
         skip_invalid=skip_invalid,
+        preview={"language": language, "rows_at_most": rows_at_most},
     )
-    jobs.import_after_commit(batch.pk)
+    jobs.after_commit(run_preview, batch.pk)
     return batch
+
+
+def confirm(batch):
+    """The admin confirms a checked upload: queue its import. Returns why not, if it cannot
+    be (not waiting for a confirmation, or its file is gone)."""
+    from .tasks import run_import
+
+    if batch.status == ImportStatus.PREVIEWED and not Path(batch.upload_file).is_file():
+        _fail(batch, _("The uploaded file is gone (deleted before the import ran)."))
+        return _("The uploaded file is gone; upload it again.")
+    confirmed = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEWED).update(
+        status=ImportStatus.QUEUED, started_at=timezone.now()
+    )
+    if not confirmed:
+        return _("This file is not waiting for a confirmation.")
+    jobs.after_commit(run_import, batch.pk)
+    return ""
 
 
 def progress(batch):
@@ -76,9 +123,14 @@ def progress(batch):
 
 
 def cancel(batch):
-    """Ask for a queued or running job to stop; True if it was still waiting or running."""
-    if batch.status == ImportStatus.QUEUED:
-        claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.QUEUED).update(
+    """Stop a job that is not over; True if it was still waiting, checked or running.
+
+    A job not in the worker's hands is cancelled at once; a busy one is asked to stop at its
+    next chunk (its transaction then rolls back).
+    """
+    waiting = (*WAITING, ImportStatus.PREVIEWED)
+    if batch.status in waiting:
+        claimed = ImportBatch.objects.filter(pk=batch.pk, status__in=waiting).update(
             status=ImportStatus.CANCELLED,
             finished_at=timezone.now(),
             message=_("Cancelled before it started: nothing was imported."),
@@ -87,10 +139,20 @@ def cancel(batch):
             _delete_upload(batch)
             return True
         batch.refresh_from_db()
-    if batch.status == ImportStatus.RUNNING:
-        _store().put(_cancel_key(batch.pk), True)
+    if batch.status in BUSY:
+        try:
+            _store().put(_cancel_key(batch.pk), True)
+        except Exception:
+            logger.exception(
+                "Cancel of import %s not passed on: the queue is unreachable", batch.pk
+            )
+            raise QueueUnreachable from None
         return True
     return False
+
+
+def _cancel_requested(batch_id):
+    return bool(_store().get(_cancel_key(batch_id), peek=True))
 
 
 class _Watcher:
@@ -101,8 +163,7 @@ class _Watcher:
         self.last = 0.0
 
     def __call__(self, outcome):
-        store = _store()
-        if store.get(_cancel_key(self.batch_id), peek=True):
+        if _cancel_requested(self.batch_id):
             raise importers.Cancelled
         now = time.time()
         if now - self.last >= PROGRESS_SECONDS:
@@ -121,35 +182,154 @@ class _Watcher:
         )
 
 
-def run(batch_id):
-    """The worker's side: claim the job, import its file, record the outcome."""
-    claimed = ImportBatch.objects.filter(pk=batch_id, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.RUNNING, started_at=timezone.now()
+def _claim(batch_id, waiting, busy):
+    """The job, moved from `waiting` to `busy`; None if another delivery or a cancel took it."""
+    claimed = ImportBatch.objects.filter(pk=batch_id, status=waiting).update(
+        status=busy, started_at=timezone.now()
     )
     if not claimed:
-        return  # cancelled, already run, or taken by another worker
-    batch = ImportBatch.objects.select_related("imported_by").get(pk=batch_id)
+        return None
+    return ImportBatch.objects.select_related("imported_by").get(pk=batch_id)
+
+
+def _language(batch):
+    """The admin's language when they uploaded the file: the job's messages are in it."""
+    return batch.preview.get("language") or settings.LANGUAGE_CODE
+
+
+def preview(batch_id):
+    """The worker's side of the upload: check the whole file, writing nothing, and record the
+    counts, first rows and problems for the admin to confirm."""
+    batch = _claim(batch_id, ImportStatus.PREVIEW_QUEUED, ImportStatus.PREVIEWING)
+    if batch is None:
+        return  # cancelled, already checked, or taken by another worker
+    with translation.override(_language(batch)):
+        try:
+            _check(batch)
+        except BaseException:
+            _fail(batch, _("The check of the file stopped on an error; nothing was imported."))
+            _delete_upload(batch)
+            raise
+        finally:
+            # The import step counts from zero again: its page must not see the check's counts.
+            _forget(batch_id)
+
+
+def _forget(batch_id):
+    """Drop a step's progress and cancel request from the queue's store."""
+    store = _store()
+    store.delete(_progress_key(batch_id))
+    store.delete(_cancel_key(batch_id))
+
+
+def _check(batch):
     path = Path(batch.upload_file)
-    watcher = _Watcher(batch_id)
-    try:
-        if not path.is_file():
-            _fail(batch, _("The uploaded file is gone (deleted before the import ran)."))
-            return
-        watcher.publish(importers.Outcome(file_name=batch.file_name))
-        outcome = importers.run(
-            batch.kind,
-            path,
-            file_name=batch.file_name,
-            user=batch.imported_by,
-            skip_invalid=batch.skip_invalid,
-            reports_dir=settings.IMPORT_REPORTS_DIR,
-            batch=batch,
-            watch=watcher,
-        )
-        watcher.publish(outcome)
-    finally:
+    if not path.is_file():
+        _fail(batch, _("The uploaded file is gone (deleted before it was checked)."))
+        return
+    watcher = _Watcher(batch.pk)
+    watcher.publish(importers.Outcome(file_name=batch.file_name))
+    outcome = importers.run(
+        batch.kind,
+        path,
+        file_name=batch.file_name,
+        user=batch.imported_by,
+        skip_invalid=batch.skip_invalid,
+        record=False,
+        preview_rows=PREVIEW_ROWS,
+        watch=watcher,
+    )
+    watcher.publish(outcome)
+    if outcome.busy:
+        from .tasks import run_preview
+
+        _wait_for_turn(batch, ImportStatus.PREVIEW_QUEUED, run_preview)
+        return
+    _record_preview(batch, outcome)
+
+
+def _record_preview(batch, outcome):
+    """Keep what the check found; the file waits for the confirmation only if it can be
+    imported."""
+    importable = bool(outcome.rows_valid and (outcome.ok or batch.skip_invalid))
+    cancelled = outcome.cancelled or _cancel_requested(batch.pk)
+    if cancelled:
+        status, message = ImportStatus.CANCELLED, _("Cancelled: nothing was imported.")
+    elif importable:
+        status, message = ImportStatus.PREVIEWED, ""
+    else:
+        status, message = ImportStatus.FAILED, outcome.refused or outcome.summary()
+    found = {
+        **batch.preview,
+        "header": outcome.header,
+        "rows": outcome.preview,
+        "read": outcome.rows_read,
+        "to_import": outcome.rows_imported,
+        "skipped": outcome.rows_skipped,
+        "rejected": outcome.rows_rejected,
+        "refused": outcome.refused,
+        "problems": [str(problem) for problem in outcome.problems[:SHOWN_PROBLEMS]],
+        "problem_count": outcome.problem_count,
+    }
+    finished = None if status == ImportStatus.PREVIEWED else timezone.now()
+    ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEWING).update(
+        status=status, preview=found, message=message, finished_at=finished
+    )
+    if status != ImportStatus.PREVIEWED:
         _delete_upload(batch)
-        _store().delete(_cancel_key(batch_id))
+
+
+def run(batch_id):
+    """The worker's side of the confirmation: import the file, record the outcome."""
+    batch = _claim(batch_id, ImportStatus.QUEUED, ImportStatus.RUNNING)
+    if batch is None:
+        return  # cancelled, already run, or taken by another worker
+    over = True  # the job is over (whatever its outcome) unless it waits for its turn
+    with translation.override(_language(batch)):
+        try:
+            over = _import(batch)
+        finally:
+            if over:
+                _delete_upload(batch)
+            _forget(batch_id)
+
+
+def _import(batch):
+    """Import the job's file; False if it must wait for another import to finish."""
+    path = Path(batch.upload_file)
+    if not path.is_file():
+        _fail(batch, _("The uploaded file is gone (deleted before the import ran)."))
+        return True
+    watcher = _Watcher(batch.pk)
+    watcher.publish(importers.Outcome(file_name=batch.file_name))
+    outcome = importers.run(
+        batch.kind,
+        path,
+        file_name=batch.file_name,
+        user=batch.imported_by,
+        skip_invalid=batch.skip_invalid,
+        reports_dir=settings.IMPORT_REPORTS_DIR,
+        batch=batch,
+        watch=watcher,
+    )
+    watcher.publish(outcome)
+    if outcome.busy:
+        from .tasks import run_import
+
+        _wait_for_turn(batch, ImportStatus.QUEUED, run_import)
+        return False
+    return True
+
+
+def _wait_for_turn(batch, waiting, task):
+    """Another import held the import lock (nothing was read or written): the step goes back
+    in the queue, and its file stays."""
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=waiting,
+        finished_at=None,
+        message=_("Waiting for another import to finish."),
+    )
+    jobs.enqueue(task, batch.pk, delay=BUSY_RETRY_SECONDS)
 
 
 def _fail(batch, message):
@@ -164,6 +344,16 @@ def _delete_upload(batch):
         ImportBatch.objects.filter(pk=batch.pk).update(upload_file="")
 
 
+def refreshing_itself():
+    """Whether an import (a job or a command) is running, so will refresh its own months.
+
+    One running longer than IMPORT_STALE_SECONDS no longer counts: it may be a dead one the
+    sweep cannot tell yet (on SQLite, a killed command), and the markers must not wait on it.
+    """
+    recent = timezone.now() - timedelta(seconds=settings.IMPORT_STALE_SECONDS)
+    return ImportBatch.objects.filter(status=ImportStatus.RUNNING, started_at__gte=recent).exists()
+
+
 def sweep():
     """The one sweep of imports, run by the worker every minute and by `manage.py
     sweep_imports`; returns the ids of the imports it marked failed.
@@ -172,15 +362,16 @@ def sweep():
       gone on PostgreSQL, or on SQLite it is older than concurrency.STALE_AFTER
       (concurrency.sweep_stale).
     - A job whose worker has given no progress for IMPORT_STALE_SECONDS (a hung worker; on
-      SQLite the first sign): command-line imports send no progress, so only jobs (those with
-      a stored upload) are judged by it.
-    - A job still queued after REQUEUE_SECONDS is enqueued again (its enqueue may have failed).
+      SQLite the first sign), while checking or importing: command-line imports send no
+      progress, so only jobs (those with a stored upload) are judged by it.
+    - A job still waiting after REQUEUE_SECONDS is enqueued again (its enqueue may have failed).
+    - A checked upload nobody confirmed for UNCONFIRMED_SECONDS is given up, its file deleted.
     """
     swept = concurrency.sweep_stale()
     now = timezone.now()
     stale = now - timedelta(seconds=settings.IMPORT_STALE_SECONDS)
-    running = ImportBatch.objects.filter(status=ImportStatus.RUNNING, started_at__lt=stale)
-    for batch in running.exclude(upload_file=""):
+    busy = ImportBatch.objects.filter(status__in=BUSY, started_at__lt=stale)
+    for batch in busy.exclude(upload_file=""):
         seen = progress(batch).get("updated")
         if seen is None or seen < stale.timestamp():
             logger.warning("Import %s: its worker is gone; marked failed", batch.pk)
@@ -188,10 +379,32 @@ def sweep():
             swept.append(batch.pk)
     for batch in ImportBatch.objects.filter(pk__in=swept).exclude(upload_file=""):
         _delete_upload(batch)
-    from .tasks import run_import
+    _give_up_unconfirmed(now)
+    _enqueue_again(now)
+    return swept
+
+
+def _give_up_unconfirmed(now):
+    given_up = now - timedelta(seconds=UNCONFIRMED_SECONDS)
+    unconfirmed = ImportBatch.objects.filter(status=ImportStatus.PREVIEWED, started_at__lt=given_up)
+    for batch in unconfirmed:
+        updated = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEWED).update(
+            status=ImportStatus.CANCELLED,
+            finished_at=now,
+            message=_("Not confirmed within a day: nothing was imported."),
+        )
+        if updated:
+            _delete_upload(batch)
+
+
+def _enqueue_again(now):
+    from .tasks import run_import, run_preview
 
     waited = now - timedelta(seconds=REQUEUE_SECONDS)
-    waiting = ImportBatch.objects.filter(status=ImportStatus.QUEUED, started_at__lt=waited)
-    for batch_id in waiting.values_list("pk", flat=True):
-        jobs.enqueue(run_import, batch_id)
-    return swept
+    for status, task in (
+        (ImportStatus.PREVIEW_QUEUED, run_preview),
+        (ImportStatus.QUEUED, run_import),
+    ):
+        waiting = ImportBatch.objects.filter(status=status, started_at__lt=waited)
+        for batch_id in waiting.values_list("pk", flat=True):
+            jobs.enqueue(task, batch_id)

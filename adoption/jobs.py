@@ -28,16 +28,19 @@ def fill_after_commit():
     transaction.on_commit(_enqueue_fill)
 
 
-def import_after_commit(batch_id):
-    from .tasks import run_import
+def after_commit(task, *args):
+    """Enqueue `task(*args)` once this transaction commits (an import job's next step)."""
+    transaction.on_commit(lambda: enqueue(task, *args))
 
-    transaction.on_commit(lambda: enqueue(run_import, batch_id))
 
-
-def enqueue(task, *args):
-    """Call a task (enqueue it); True if the queue took it."""
+def enqueue(task, *args, delay=None):
+    """Call a task (enqueue it, or schedule it `delay` seconds from now); True if the queue
+    took it."""
     try:
-        task(*args)
+        if delay:
+            task.schedule(args, delay=delay)
+        else:
+            task(*args)
     except Exception:
         logger.exception(
             "Could not enqueue %s: the queue is unreachable. The change is saved; the "

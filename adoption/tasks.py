@@ -45,17 +45,30 @@ def rebuild_rollups(periods=None, branch_ids=None):
 
 
 @db_task()
+def run_preview(batch_id):
+    """Check an uploaded file for its preview (admin upload → preview → confirm)."""
+    import_jobs.preview(batch_id)
+
+
+@db_task()
 def run_import(batch_id):
-    """Import an uploaded file (admin upload → preview → confirm)."""
+    """Import an uploaded file the admin confirmed after its preview."""
     import_jobs.run(batch_id)
 
 
 @db_periodic_task(crontab(minute="*"))
 def sweep():
-    """Catch up on what a killed job or a failed enqueue left: dirty markers, import jobs that
-    were never picked up or whose worker is gone."""
-    _transient_only(freshness.ensure_fresh)
+    """Catch up on what a killed job or a failed enqueue left: import jobs that were never
+    picked up or whose worker is gone, and dirty markers.
+
+    Not the markers of an import that is still running: once its rows are committed it
+    refreshes their months itself (after an ANALYZE of the payments that takes a while), and a
+    sweep filling them meanwhile made the import wait for the fill lock and then fill the
+    same months again. Should the import die, its markers stay for the sweep after it.
+    """
     import_jobs.sweep()
+    if not import_jobs.refreshing_itself():
+        _transient_only(freshness.ensure_fresh)
 
 
 # The report and alert emails' periodic jobs live beside the reports; importing them here is

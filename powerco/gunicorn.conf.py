@@ -6,7 +6,8 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-# Imports from the admin upload page parse whole files inside a request.
+# An admin upload of a large file is stored inside its request (the check and the import run
+# in the worker); a slow client's upload may take a while.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30
 # Recycle workers now and then so a slow leak cannot grow without bound.

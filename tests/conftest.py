@@ -29,8 +29,9 @@ from adoption.models import (
 from adoption.models.validity import BEGINNING
 from adoption.roles import apply_role_permissions
 
-# The 2025 reform and payments on both sides of it, for the tests of dated facts.
-pytest_plugins = ["tests.territory_fixture", "tests.smtp_fixture"]
+# The 2025 reform and payments on both sides of it, for the tests of dated facts; the admin
+# import pages' kit.
+pytest_plugins = ["tests.territory_fixture", "tests.import_admin_fixture", "tests.smtp_fixture"]
 
 # pytest-playwright runs an event loop in the test thread; Django's ORM refuses to run there
 # unless told that the (synchronous) test code is safe.

@@ -389,3 +389,78 @@ def test_a_fill_killed_half_way_is_redone_from_its_markers_and_counts_nothing_tw
     assert not RollupDirty.objects.exists()
     assert not freshness.fill_interrupted()
     assert rollup_rows() == expected
+
+
+IMPORTED = (
+    "customer_code,period,amount,channel_code,paid_at,reference\n"
+    "PA20BQ0000001,2025-01,150000,VTP,2025-01-20 09:30,TWO-1\n"
+    "PA20QB0000001,2025-02,120000,QUAY,2025-02-03 08:00,TWO-2\n"
+)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_worker_processes_fill_each_edit_once_and_run_each_import_once(
+    customers, payments, tmp_path, settings, no_deltas
+):
+    """Two `manage.py run_huey` started on one queue, every job delivered twice."""
+    from huey.contrib.djhuey import HUEY
+    from huey.storage import SqliteStorage
+
+    from adoption import import_jobs
+    from adoption.choices import ImportKind, ImportStatus
+    from adoption.models import ImportBatch
+
+    queue_file = tmp_path / "queue.sqlite3"
+    settings.IMPORT_UPLOADS_DIR = tmp_path / "uploads"
+    settings.IMPORT_UPLOADS_DIR.mkdir()
+    upload = settings.IMPORT_UPLOADS_DIR / "payments.csv"
+    upload.write_text(IMPORTED, encoding="utf-8")
+    freshness.refresh()
+    HUEY.immediate = False
+    HUEY.storage = SqliteStorage(HUEY.name, filename=str(queue_file))
+    env = {
+        "HUEY_SQLITE_PATH": str(queue_file),
+        "IMPORT_UPLOADS_DIR": str(settings.IMPORT_UPLOADS_DIR),
+        "IMPORT_REPORTS_DIR": str(tmp_path / "reports"),
+    }
+    workers = [manage("run_huey", "--workers", "1", env=env) for _ in range(2)]
+
+    def status(batch):
+        return ImportBatch.objects.get(pk=batch.pk).status
+
+    try:
+        batch = import_jobs.queue_preview(
+            ImportKind.PAYMENTS,
+            upload,
+            file_name=upload.name,
+            sha256="0" * 64,
+            user=None,
+            skip_invalid=False,
+            language="en",
+        )
+        tasks.run_preview(batch.pk)  # a second delivery
+        assert wait_for(lambda: status(batch) == ImportStatus.PREVIEWED, 60)
+        assert import_jobs.confirm(ImportBatch.objects.get(pk=batch.pk)) == ""
+        tasks.run_import(batch.pk)
+        payments[0].delete()
+        customer = customers["qb1"]
+        customer.customer_type = "business"
+        customer.save()
+        tasks.fill_rollups()
+        assert wait_for(
+            lambda: (
+                status(batch) == ImportStatus.DONE
+                and HUEY.pending_count() == 0
+                and not RollupDirty.objects.exists()
+            ),
+            120,
+        )
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGINT)
+        for worker in workers:
+            worker.communicate(timeout=60)
+        HUEY.immediate = True
+    assert Payment.objects.filter(import_batch=batch).count() == 2
+    assert rollup_rows() == full_rebuild_rows()

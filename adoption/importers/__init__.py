@@ -198,6 +198,7 @@ def _import(kind, path, outcome, batch, user, reports_dir, progress, preview_row
         outcome.cancelled = True
         outcome.refused = _("Cancelled: nothing was imported.")
     except concurrency.ImportsBusy:
+        outcome.busy = True
         outcome.refused = concurrency.busy_message()
     except DatabaseError as error:
         if concurrency.is_lock_conflict(error):
@@ -335,10 +336,14 @@ def _refresh_rollups(scope, outcome):
         )
 
 
+def report_file(reports_dir, batch, suffix):
+    """Where an import's report ("report.txt") or rejected rows ("rejects.csv") are kept."""
+    return Path(reports_dir) / f"import-{batch.pk}-{batch.kind}-{suffix}"
+
+
 def _report_path(reports_dir, batch, suffix):
-    directory = Path(reports_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory / f"import-{batch.pk}-{batch.kind}-{suffix}"
+    Path(reports_dir).mkdir(parents=True, exist_ok=True)
+    return report_file(reports_dir, batch, suffix)
 
 
 def _finish_batch(batch, outcome):

@@ -51,6 +51,8 @@ class Outcome:
     problems: list = field(default_factory=list)
     refused: str = ""
     cancelled: bool = False
+    # Refused only because another import held the import lock: worth running again later.
+    busy: bool = False
     warnings: list = field(default_factory=list)
     report_path: str = ""
     rejects_path: str = ""

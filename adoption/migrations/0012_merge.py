@@ -8,5 +8,6 @@ class Migration(migrations.Migration):
         ("adoption", "0011_manager_views"),
         ("adoption", "0011_reports"),
         ("adoption", "0011_payment_indexes"),
+        ("adoption", "0011_import_preview"),
     ]
     operations = []

@@ -58,6 +58,9 @@ class ImportBatch(models.Model):
     # IMPORT_UPLOADS_DIR until the job has read it, then is deleted.
     upload_file = models.CharField(_("uploaded file"), max_length=500, blank=True)
     skip_invalid = models.BooleanField(_("skip invalid rows"), default=False)
+    # What the worker's check of an admin upload found (counts, first rows, problems), shown
+    # until the admin confirms; and the language the admin reads the job's messages in.
+    preview = models.JSONField(_("preview"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("import")
