@@ -58,6 +58,16 @@ def last_points(chart):
     return {dataset["label"]: dataset["data"][-1] for dataset in chart["datasets"]}
 
 
+def assert_rates_match(header, rows, points):
+    """Each table row's rate (one decimal) is its series' last point, rounded the same way."""
+    rate = header.index("Adoption rate (%)")
+    for name, row in rows.items():
+        expected = points.get(name)
+        assert (float(row[rate]) if row[rate] else None) == (
+            None if expected is None else round(expected, 1)
+        )
+
+
 @pytest.mark.parametrize(
     "url", ["/", "/?mix=partner", "/branches/BQ/", "/channels/", "/channels/?measure=amount"]
 )
@@ -77,13 +87,9 @@ def test_the_embedded_data_is_the_charts_json(client, data, url, params):
 def test_the_adoption_chart_ends_on_the_district_tables_rates(client, data, params):
     _, chart = embedded(client, "/", params)["adoption-chart"]
     header, rows = exported(client, "/", params)
-    rate = header.index("Adoption rate (%)")
     points = last_points(chart)
-    for name, row in rows.items():
-        expected = points[name]
-        assert (float(row[rate]) if row[rate] else None) == (
-            None if expected is None else round(expected, 1)
-        )
+    assert_rates_match(header, rows, points)
+    assert set(rows) <= set(points)
     # The target line only where a target applies to the range.
     assert set(points) - set(rows) - {"Target"} == {"Whole company"}
 
@@ -92,14 +98,8 @@ def test_the_adoption_chart_ends_on_the_district_tables_rates(client, data, para
 def test_the_branch_chart_ends_on_the_commune_tables_rates(client, data, params):
     _, chart = embedded(client, "/branches/BQ/", params)["branch-chart"]
     header, rows = exported(client, "/branches/BQ/", params)
-    rate = header.index("Adoption rate (%)")
-    points = last_points(chart)
     assert rows
-    for name, row in rows.items():
-        expected = points.get(name)
-        assert (float(row[rate]) if row[rate] else None) == (
-            None if expected is None else round(expected, 1)
-        )
+    assert_rates_match(header, rows, last_points(chart))
 
 
 @pytest.mark.parametrize("measure", ["payments", "amount"])
