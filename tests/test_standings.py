@@ -58,3 +58,23 @@ def test_an_empty_range_says_no_figures_instead_of_drawing_axes(client_for, user
     html = unescape(response.content.decode())
     assert "không có số liệu" in html.lower()
     assert 'id="adoption-chart-data"' not in html
+
+
+def test_the_monthly_report_gives_each_district_the_dashboards_status_and_gap(
+    client_for, users, data, company
+):
+    """One rule for the status word: the report (and so its emails) says what the overview
+    says for the same districts and month."""
+    from adoption.filters import Scope
+    from adoption.months import parse_month
+    from adoption.reports.figures import Unit, unit_report
+
+    _html, table = rows(client_for(users["manager"]), "/", RANGE)
+    shown = {r[0]: (r[1], r[-1]) for r in table}
+    scope = Scope(start=parse_month(RANGE["start"]), end=parse_month(RANGE["end"]))
+    report = unit_report(Unit(company=company), scope)
+    words = {"met": "đạt", "behind": "chậm", "miss": "không đạt"}
+    reported = {
+        r["name"]: (words[r["status"]], f"{r['gap']:+.1f}".replace(".", ",")) for r in report.rows
+    }
+    assert reported == shown

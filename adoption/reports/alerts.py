@@ -18,11 +18,12 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from ..filters import Scope
+from ..forecast import pace
 from ..formatting import decimal
 from ..models import AlertKind
-from ..months import add_months, month_count, month_label
+from ..months import add_months, month_label
 from ..targets import Targets
-from .figures import covering_target, pace_needed, unit_months
+from .figures import covering_target, unit_months
 from .links import report_path
 
 # Months read back to find where a run below pace began.
@@ -82,7 +83,8 @@ def _below(by_month, targets, branch_id, month):
     deadline, target = covering_target(targets, add_months(month, -1), branch_id)
     if None in (rate, previous, target) or rate >= target:
         return None
-    needed = pace_needed(previous, target, month_count(add_months(month, -1), deadline) - 1)
+    rates = {period: row["adoption_rate"] for period, row in by_month.items()}
+    needed = pace(rates, add_months(month, -1), target, deadline).needed
     gain = rate - previous
     if needed is None or gain >= needed:
         return None

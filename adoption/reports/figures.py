@@ -5,20 +5,19 @@ four say the same thing. The counts are the dashboard's (monthly_rates, summed w
 area_rows.totals_by_period), so a rate here equals the dashboard's for the same unit, month
 and filters.
 
-Status and pace are computed simply here, until adoption.target_status (the status word) and
-adoption.forecast (the pace) exist; `status_of` and `pace_needed` are the two places to
-switch to them.
+Status, gap, pace and forecast are the dashboard's (adoption.outlook, on the customer base).
 """
 
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from .. import metrics
+from .. import metrics, target_status
 from ..area_labels import branch_label
 from ..area_rows import rates_by_key, rounded, totals_by_period
 from ..models import Branch
 from ..months import add_months, month_count
+from ..outlook import history_start, outlook
 from ..summaries import commune_names
 from ..targets import Targets
 
@@ -35,8 +34,7 @@ RECENT_MONTHS = 3
 # Units named in "furthest behind".
 BEHIND_COUNT = 3
 
-STATUS_LABELS = {"met": _("met"), "behind": _("behind pace"), "miss": _("will miss")}
-STATUS_ORDER = {"miss": 0, "behind": 1, "met": 2, None: 3}
+STATUS_LABELS = target_status.LABELS
 
 
 @dataclass(frozen=True)
@@ -84,7 +82,8 @@ class Report:
 
     @property
     def furthest_behind(self):
-        behind = [r for r in self.rows if r["status"] in ("miss", "behind")]
+        worse = (target_status.WILL_MISS, target_status.BEHIND)
+        behind = [r for r in self.rows if r["status"] in worse]
         return behind[:BEHIND_COUNT]
 
     def fingerprint(self):
@@ -95,59 +94,32 @@ class Report:
 
 
 def covering_target(targets, month, branch_id=None):
-    """(deadline month, rate) of the target covering `month`, or (None, None); the same rule
-    as targets.Targets.for_month (a branch's own target first, then the company's)."""
-    for owner in ([branch_id] if branch_id is not None else []) + [None]:
-        previous = None
-        for period, rate in targets.by_branch.get(owner, ()):
-            if period >= month:
-                if previous is None and period.year != month.year:
-                    break
-                return period, rate
-            previous = period
-    return None, None
-
-
-def pace_needed(rate, target, months_left):
-    """Points a month still to gain to reach the target by its deadline (0 once reached)."""
-    if rate is None or target is None:
-        return None
-    if rate >= target:
-        return 0.0
-    return None if months_left <= 0 else (target - rate) / months_left
-
-
-def status_of(rate, target, months_left, recent_gain):
-    """met / behind (pace) / miss: met when reached or when the recent pace reaches it in
-    time; miss when the deadline has come, or nothing is gained any more; behind otherwise."""
-    if rate is None or target is None:
-        return None
-    if rate >= target:
-        return "met"
-    if months_left <= 0 or recent_gain is None or recent_gain <= 0:
-        return "miss"
-    return "met" if rate + recent_gain * months_left >= target else "behind"
+    """(deadline month, rate) of the target covering `month`, or (None, None)."""
+    return targets.covering(month, branch_id) or (None, None)
 
 
 def base_figures(by_month, end, target, deadline):
-    """{base key: figures} of one unit at month `end`; by_month: {period: monthly_rates row}."""
+    """{base key: figures} of one unit at month `end`; by_month: {period: monthly_rates row}.
+    Targets are set on the customer base: pace, forecast and status are that base's, from the
+    dashboard's own outlook (adoption.outlook), so a report never says "met" where the
+    dashboard says "behind"; the bills and VND bases are shown beside it, not judged."""
     now = by_month.get(end) or {}
-    months_left = month_count(end, deadline) - 1 if deadline else 0
+    covering = (deadline, target) if deadline is not None else None
+    judged = outlook(list(by_month.values()), end, covering)
     result = {}
     for key, rate_field, _label in BASES:
         rate = now.get(rate_field)
-        before = (by_month.get(add_months(end, -RECENT_MONTHS)) or {}).get(rate_field)
         last_month = (by_month.get(add_months(end, -1)) or {}).get(rate_field)
-        recent = (rate - before) / RECENT_MONTHS if None not in (rate, before) else None
+        customers = key == "customers"
         result[key] = {
             "rate": rounded(rate),
-            "target": target,
+            "target": target if customers else None,
             # Positive when ahead of the target ("Chênh lệch so với chỉ tiêu").
-            "gap": rounded(rate - target) if None not in (rate, target) else None,
+            "gap": judged.gap if customers else None,
             "change_1m": rounded(rate - last_month) if None not in (rate, last_month) else None,
-            "recent_gain": rounded(recent, 2),
-            "pace_needed": rounded(pace_needed(rate, target, months_left), 2),
-            "status": status_of(rate, target, months_left, recent),
+            "recent_gain": judged.pace.last_3m if customers else None,
+            "pace_needed": judged.pace.needed if customers else None,
+            "status": judged.status if customers else None,
         }
     return result
 
@@ -226,14 +198,7 @@ def _row(pk, name, by_month, scope, targets, branch_id):
 
 def sort_rows(rows):
     """Status first (will miss, behind, met, none), then the gap, furthest behind first."""
-    return sorted(
-        rows,
-        key=lambda r: (
-            STATUS_ORDER[r["status"]],
-            r["gap"] if r["gap"] is not None else 1000,
-            r["name"],
-        ),
-    )
+    return target_status.by_status(rows)
 
 
 def unit_report(unit, scope):
@@ -242,7 +207,10 @@ def unit_report(unit, scope):
     months = [add_months(start, i) for i in range(month_count(start, scope.end))]
     targets = Targets(unit.company.pk)
     own_branch = unit.branch.pk if unit.branch else None
-    total, parts = _read(unit, scope, add_months(start, -RECENT_MONTHS))
+    # The forecast reads the outlook's own span of history, whatever the chart shows.
+    total, parts = _read(
+        unit, scope, min(add_months(start, -RECENT_MONTHS), history_start(scope.end))
+    )
     deadline, target = covering_target(targets, scope.end, own_branch)
     rows = []
     if unit.level != "commune":
