@@ -65,6 +65,7 @@ from .models import (
     RollupDirty,
     RollupState,
 )
+from .models.payments import COUNTED_SQL
 from .models.validity import in_force
 
 COUNT_FIELDS = (
@@ -230,7 +231,7 @@ def months(first, last):
 
 def covered_periods():
     """The months the rollups cover: first to last bill period that has any payment."""
-    bounds = Payment.objects.aggregate(first=Min("period"), last=Max("period"))
+    bounds = Payment.objects.counted().aggregate(first=Min("period"), last=Max("period"))
     if bounds["first"] is None:
         return []
     return months(bounds["first"], bounds["last"])
@@ -482,7 +483,8 @@ def _mark_cells(cells):
 
 def _tables():
     return {
-        "payment": Payment._meta.db_table,
+        # Reversed payments drop out of every count: the fill reads the counted ones only.
+        "payment": f"(SELECT * FROM {Payment._meta.db_table} q WHERE {COUNTED_SQL.format(p='q')})",
         "channel": PaymentChannel._meta.db_table,
         "customer": Customer._meta.db_table,
         "placement": CustomerPlacement._meta.db_table,

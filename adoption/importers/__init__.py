@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .. import metrics
+from .. import metrics, validation
 from ..choices import ImportKind, ImportStatus
 from ..models import Customer, ImportBatch, Payment
 from . import concurrency
@@ -29,14 +29,23 @@ from .customers import CustomerImport
 from .files import FileRefused, open_table
 from .payments import PaymentImport
 from .reports import Outcome, Problem, RejectsWriter
+from .reversals import ReversalImport
 from .values import text
 
 logger = logging.getLogger(__name__)
 
-IMPORTS = {ImportKind.PAYMENTS: PaymentImport, ImportKind.CUSTOMERS: CustomerImport}
+IMPORTS = {
+    ImportKind.PAYMENTS: PaymentImport,
+    ImportKind.REVERSALS: ReversalImport,
+    ImportKind.CUSTOMERS: CustomerImport,
+}
 CHUNK_ROWS = 10_000
 # The table each kind of import loads, analysed after a big load.
-ANALYZED = {ImportKind.PAYMENTS: Payment, ImportKind.CUSTOMERS: Customer}
+ANALYZED = {
+    ImportKind.PAYMENTS: Payment,
+    ImportKind.REVERSALS: Payment,
+    ImportKind.CUSTOMERS: Customer,
+}
 
 __all__ = ["IMPORTS", "Cancelled", "FileRefused", "Outcome", "Problem", "checksum", "run"]
 
@@ -115,6 +124,8 @@ def run(
         scope = importer.refresh_scope()
         importer = None  # its lookup tables are big: free them before the refresh runs
         _refresh_rollups(scope, outcome)
+        if kind != ImportKind.CUSTOMERS:
+            _validate(scope, outcome)
     if outcome.rejects_path and not (outcome.rows_rejected and outcome.ok):
         Path(outcome.rejects_path).unlink(missing_ok=True)
         outcome.rejects_path = ""
@@ -321,6 +332,17 @@ def _refresh_rollups(scope, outcome):
                 "The rows are imported, but the dashboard figures could not be refreshed; "
                 "they will catch up at the next refresh."
             )
+        )
+
+
+def _validate(scope, outcome):
+    """The validation rules on the months the import wrote to, and the months' status."""
+    try:
+        validation.after_import(scope)
+    except Exception:
+        logger.exception("Validation after the import of %s failed", outcome.file_name)
+        outcome.warnings.append(
+            _("The rows are imported, but the validation rules could not run; run them again.")
         )
 
 

@@ -16,7 +16,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import metrics
+from .. import closing, metrics
 from ..choices import ImportKind
 from ..models import Customer, Payment, PaymentChannel
 from ..permissions import visible_branches
@@ -71,6 +71,7 @@ class PaymentImport:
         self.good_channels = {code: c.pk for code, c in self.channels.items() if c.active}
         self.duplicates = Duplicates()  # (channel, reference) of the good rows, on disk
         self.affected = set()  # (period, branch id) of the rows written
+        self.locked = closing.locked_cells()  # months approved and locked: refused
         self.use_copy = connection.vendor == "postgresql"
         self.batch = None
         self.writer = None
@@ -142,6 +143,8 @@ class PaymentImport:
                 record, problems = self._check_row(number, cells)
             else:
                 problems = ()
+            if record is not None and self.locked and (record[1], record[6]) in self.locked:
+                record, problems = None, [("period", closing.locked_message(record[1]))]
             if record is not None:
                 affected.add((record[1], record[6]))
                 seen(f"{record[3]}\x00{record[5]}", number)

@@ -1,5 +1,14 @@
 from .areas import AdminArea, AreaSuccession
 from .channels import ChannelClassification, Partner, PaymentChannel
+from .closing import (
+    BranchSignOff,
+    ControlTotal,
+    Finding,
+    MonthClose,
+    MonthEvent,
+    ReportedFigures,
+    Reversal,
+)
 from .customers import Customer
 from .organisation import Branch, BranchVersion, Company, Corporation, StaffProfile
 from .outreach import BARRIER_FIELDS, OutreachActivity, OutreachRegistration
@@ -17,6 +26,13 @@ from .targets import Target
 from .territory import BranchTerritory, CustomerPlacement
 
 __all__ = [
+    "Reversal",
+    "ReportedFigures",
+    "MonthEvent",
+    "MonthClose",
+    "Finding",
+    "ControlTotal",
+    "BranchSignOff",
     "AdminArea",
     "AreaSuccession",
     "BARRIER_FIELDS",

@@ -66,6 +66,16 @@ class ImportBatch(models.Model):
         return f"{self.get_kind_display()} {self.file_name}"
 
 
+class PaymentQuerySet(models.QuerySet):
+    def counted(self):
+        """The payments the figures count: not reversed."""
+        return self.filter(reversed_at__isnull=True)
+
+
+# The same, for the fill's SQL (adoption.metrics) with the payment table aliased p.
+COUNTED_SQL = "{p}.reversed_at IS NULL"
+
+
 class Payment(models.Model):
     # PROTECT everywhere: money records are never deleted as a side effect.
     customer = models.ForeignKey(
@@ -97,6 +107,11 @@ class Payment(models.Model):
         blank=True,
         related_name="+",
     )
+    # Set by a reversal (adoption.reversals), never cleared: the payment stays, out of every
+    # count. Its Reversal row says who, when and why.
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+
+    objects = PaymentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("payment")
