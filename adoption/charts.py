@@ -18,7 +18,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from . import chart_links, dashboard_cache, metrics
+from . import chart_links, closing, dashboard_cache, metrics
 from .area_labels import area_labels, branch_label
 from .choices import ChannelKind
 from .filters import DashboardFilterForm
@@ -212,7 +212,7 @@ class DashboardChartView(LoginRequiredMixin, BaseLineChartView):
         key = dashboard_cache.key(type(self).__qualname__, request, version, ids)
         content = dashboard_cache.get(key)
         if content is None:
-            form = DashboardFilterForm(request.GET, latest=lambda: metrics.latest_period(ids))
+            form = DashboardFilterForm(request.GET, latest=lambda: closing.default_month(ids))
             if not form.is_valid():
                 return JsonResponse({"errors": form.errors}, status=400)
             self.scope = form.scope()
@@ -234,7 +234,9 @@ class DashboardChartView(LoginRequiredMixin, BaseLineChartView):
 
     def get_context_data(self, **kwargs):
         # Not super(): TemplateView's context would add the view object and the URL kwargs.
-        return self.chart.as_dict()
+        # Open months are drawn provisional (dashed, labelled) by the page's script.
+        chart = self.chart.as_dict()
+        return {**chart, **closing.chart_marks(chart["labels"], [b.pk for b in self.branches])}
 
     def get_labels(self):
         return self.chart.labels

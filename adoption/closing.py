@@ -44,25 +44,24 @@ ORDER = [
 REPORTED_FIELDS = ("active_customers", "noncash_customers", "payments", "amount")
 
 
-def _companies(branch_ids):
-    return set(Branch.objects.filter(pk__in=branch_ids).values_list("company_id", flat=True))
+def _open(branch_ids):
+    """The open months of the companies of these branches, as a subquery (no query yet)."""
+    companies = Branch.objects.filter(pk__in=branch_ids).values("company_id")
+    return MonthClose.objects.filter(company_id__in=companies, status=MonthStatus.OPEN).values(
+        "period"
+    )
 
 
 def open_periods(branch_ids):
     """The months still open (provisional) for the companies of these branches."""
-    return set(
-        MonthClose.objects.filter(
-            company_id__in=_companies(branch_ids), status=MonthStatus.OPEN
-        ).values_list("period", flat=True)
-    )
+    return {row["period"] for row in _open(branch_ids)}
 
 
 def default_month(branch_ids):
     """The month the dashboards open on: the latest month with figures that is not open."""
-    rows = BranchMonth.objects.filter(branch_id__in=branch_ids)
-    provisional = open_periods(branch_ids)
-    if provisional:
-        rows = rows.exclude(period__in=provisional)
+    rows = BranchMonth.objects.filter(branch_id__in=branch_ids).exclude(
+        period__in=_open(branch_ids)
+    )
     return rows.aggregate(latest=Max("period"))["latest"]
 
 
@@ -182,6 +181,7 @@ def _event(month, action, user, reason="", branch=None):
         user=user,
         reason=reason,
     )
+    status_changed()
 
 
 def _refuse_unless(month, *allowed):
@@ -225,6 +225,7 @@ def _note_month(company_id, period):
         if month is None:
             status = MonthStatus.COMPLETE if ready else MonthStatus.OPEN
             month = MonthClose.objects.create(company=company, period=period, status=status)
+            status_changed()
             if ready:
                 _event(month, MonthAction.COMPLETED, None)
         elif ready:
@@ -376,6 +377,15 @@ def check_unlocked(period, branch_id):
         raise ValidationError(locked_message(period))
 
 
+def locked_error(branch_id, *days):
+    """The refusal of an edit touching these days of the branch (None: none is locked)."""
+    cells = locked_cells()
+    for day in days:
+        if day is not None and (day.replace(day=1), branch_id) in cells:
+            return locked_message(day.replace(day=1))
+    return None
+
+
 # As reported, and restated.
 
 
@@ -432,3 +442,31 @@ def export_label(company, period):
             timezone.localtime(month.approved_at).strftime("%d/%m/%Y")
         )
     return _("As approved on %s") % timezone.localtime(month.approved_at).strftime("%d/%m/%Y")
+
+
+# What the dashboards draw of open months.
+
+
+def marks(end, branch_ids):
+    """For a page showing month `end`: the open months after it (named beside the figures)
+    and whether `end` itself is open (its figures and changes are then provisional)."""
+    provisional = open_periods(branch_ids)
+    return {
+        "provisional_months": [month_label(p) for p in sorted(provisional) if p > end],
+        "end_provisional": end in provisional,
+    }
+
+
+def chart_marks(labels, branch_ids):
+    """{"provisional": the chart's month labels that are open, and the word the chart adds to
+    them}; nothing when the chart shows no open month."""
+    provisional = {month_label(p) for p in open_periods(branch_ids)}
+    shown = [label for label in labels if label in provisional]
+    return {"provisional": shown, "provisional_label": _("provisional")} if shown else {}
+
+
+def status_changed():
+    """A month's status is part of what the cached pages and charts show: a new version."""
+    from .dashboard_cache import references_changed
+
+    references_changed()

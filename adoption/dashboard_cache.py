@@ -147,6 +147,7 @@ class PageCache:
 
     def __init__(self, name, request, version, branch_ids):
         self.key = key(name, request, version, branch_ids, every_parameter=True)
+        self.branch_ids = branch_ids
 
     def remember(self, part, compute):
         """compute()'s value (plain data), computed once per key."""

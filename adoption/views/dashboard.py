@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tables2 import RequestConfig
 
-from .. import metrics
+from .. import closing, metrics
 from ..chart_links import ChartLinks
 from ..charts import MEASURES, MIX_KEYS, commune_names, district_name, label_month
 from ..dashboard_cache import PageCache, freshness
@@ -44,7 +44,7 @@ PER_PAGE = 25
 
 def _filter(request, ids, cached):
     def latest():
-        return cached.remember("latest", lambda: metrics.latest_period(ids))
+        return cached.remember("latest", lambda: closing.default_month(ids))
 
     form = DashboardFilterForm(request.GET, latest=latest)
     return form, form.scope()
@@ -81,6 +81,8 @@ def _table(request, table_class, rows, filename):
 
 def _page(request, template, context, scope, form, cached, fresh, keep=()):
     context.update(
+        # Months still open are provisional: named, never the default (adoption.closing).
+        **closing.marks(scope.end, cached.branch_ids),
         # The table is the costliest part to draw: drawn once per data version and query.
         table_key=cached.key,
         table_seconds=settings.DASHBOARD_CACHE_SECONDS,

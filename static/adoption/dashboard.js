@@ -110,6 +110,22 @@
     });
   }
 
+  /* Open months ("tạm tính", still arriving) are drawn dashed and labelled, never as a
+     collapse: the segments leading to them and their bars' borders. */
+  function markProvisional(data) {
+    var open = new Set(data.provisional || []);
+    if (!open.size) { return; }
+    var suffix = " (" + data.provisional_label + ")";
+    var labels = data.labels.slice();
+    data.datasets.forEach(function (dataset) {
+      dataset.segment = {
+        borderDash: function (ctx) { return open.has(labels[ctx.p1DataIndex]) ? [6, 4] : undefined; }
+      };
+      dataset.borderDash = undefined;
+    });
+    data.labels = labels.map(function (label) { return open.has(label) ? label + suffix : label; });
+  }
+
   function draw(canvas) {
     var config = (kinds[canvas.dataset.chartKind] || kinds.count)();
     config.options.responsive = true;
@@ -123,6 +139,7 @@
         return response.json();
       })
       .then(function (data) {
+        markProvisional(data);
         config.data = { labels: data.labels, datasets: data.datasets };
         fillTable(canvas, data);
         new window.Chart(canvas, config);
