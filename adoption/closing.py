@@ -30,7 +30,7 @@ from .models import (
     ReportedFigures,
 )
 from .months import add_months, month_label
-from .permissions import staff_branch
+from .permissions import sees_whole_company, staff_branch
 from .validation import blocking_findings
 
 # What each step needs the month to be in (and what it leaves it in).
@@ -236,7 +236,10 @@ def _note_month(company_id, period):
 
 def complete(company, period, user, reason=""):
     """Mark the month complete. With sources missing only a superuser may, with a reason
-    (the month is then "closed by an admin"); unexplained differences always refuse."""
+    (the month is then "closed by an admin"); unexplained differences always refuse. Managers,
+    channel admins and superusers may; user None is the import's own check."""
+    if user is not None and not (user.is_superuser or sees_whole_company(user)):
+        raise PermissionDenied
     with transaction.atomic():
         month = _locked_month(company, period) or month_of(company, period)
         _refuse_unless(month, MonthStatus.OPEN)

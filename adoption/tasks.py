@@ -55,3 +55,11 @@ def sweep():
     were never picked up or whose worker is gone."""
     _transient_only(metrics.ensure_fresh)
     import_jobs.sweep()
+
+
+@db_task(**RETRIES)
+def validate_months(periods):
+    """The validation rules on demand (the month page's "run the rules again")."""
+    from . import validation
+
+    validation.run(periods)

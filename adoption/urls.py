@@ -1,13 +1,16 @@
 from django.urls import include, path
 
 from . import charts
-from .views import dashboard, outreach, outreach_offline, outreach_plans
+from .views import closing, dashboard, outreach, outreach_offline, outreach_plans
 
 dashboard_urls = [
     path("", dashboard.overview, name="overview"),
     path("branches/<str:code>/", dashboard.branch, name="branch"),
     path("channels/", dashboard.channels, name="channels"),
     path("freshness/", dashboard.freshness_view, name="freshness"),
+    path("months/", closing.month_list, name="months"),
+    path("months/<str:month>/", closing.month_detail, name="month"),
+    path("months/<str:month>/<str:step>/", closing.month_step, name="month-step"),
     path("charts/adoption/", charts.AdoptionChartView.as_view(), name="chart-adoption"),
     path("charts/channel-mix/", charts.ChannelMixChartView.as_view(), name="chart-channel-mix"),
     path("charts/branches/<str:code>/", charts.BranchChartView.as_view(), name="chart-branch"),
