@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from adoption import closing, metrics, reversals, validation
 from adoption.choices import MonthAction, MonthStatus, ReversalKind, RuleCode, TotalsSource
@@ -357,3 +358,23 @@ def test_an_amount_far_outside_the_customers_history_is_flagged(customers, chann
 def test_an_open_month_has_no_row_until_an_import_opens_it(company):
     assert not MonthClose.objects.exists()
     assert status(company, DEC) == MonthStatus.COMPLETE
+
+
+def test_exports_say_as_approved_or_restated(december, company, branches, users, channels):
+    client = Client()
+    client.force_login(users["manager"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    def exported():
+        response = client.get("/", {"end": "2024-12", "_export": "csv"})
+        lines = response.content.decode("utf-8-sig").splitlines()
+        return lines[0].split(",")[-1], {line.split(",")[-1] for line in lines[1:]}
+
+    header, _notes = exported()
+    assert header != "Figures"  # a month never approved: nothing to say
+    approve_all(company, branches, users)
+    day = closing.month_of(company, DEC).approved_at.astimezone(VIETNAM).strftime("%d/%m/%Y")
+    assert exported() == ("Figures", {f"As approved on {day}"})
+    reversals.reverse(channels["viettelpay"], "VTP-D1", 150_000, ReversalKind.REFUND, None)
+    metrics.ensure_fresh()
+    assert exported() == ("Figures", {f"Restated since its approval on {day}"})

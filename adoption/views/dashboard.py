@@ -60,7 +60,7 @@ def _view_suffix(scope):
     return "-now" if scope.view == "now" else ""
 
 
-def _table(request, table_class, rows, filename):
+def _table(request, table_class, rows, filename, note=None):
     """The page's table, sorted and paged as the URL asks; or the response that exports it.
 
     The page size is ours: django-tables2 would take ?per_page= as it comes (-1 answered 500).
@@ -76,7 +76,7 @@ def _table(request, table_class, rows, filename):
         table.paginate(page=max(number, 1), per_page=PER_PAGE)
     except EmptyPage:
         table.page = table.paginator.page(table.paginator.num_pages)
-    return table, export_response(request, table, filename)
+    return table, export_response(request, table, filename, note)
 
 
 def _page(request, template, context, scope, form, cached, fresh, keep=()):
@@ -136,7 +136,11 @@ def overview(request):
 
     data = cached.remember("data", read)
     table, export = _table(
-        request, DistrictTable, data["rows"], f"districts-{scope.end:%Y-%m}{_view_suffix(scope)}"
+        request,
+        DistrictTable,
+        data["rows"],
+        f"districts-{scope.end:%Y-%m}{_view_suffix(scope)}",
+        note=lambda: closing.export_label(branches[0].company, scope.end),
     )
     if export:
         return export
@@ -190,6 +194,7 @@ def branch(request, code):
         CommuneTable,
         data["rows"],
         f"communes-{branch.code}-{scope.end:%Y-%m}{_view_suffix(scope)}",
+        note=lambda: closing.export_label(branch.company, scope.end),
     )
     if export:
         return export
