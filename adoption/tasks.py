@@ -58,6 +58,14 @@ def sweep():
 
 
 @db_task(**RETRIES)
+def check_import(scope):
+    """After an import: the validation rules on its months, then the months' status."""
+    from . import validation
+
+    validation.after_import(scope)
+
+
+@db_task(**RETRIES)
 def validate_months(periods):
     """The validation rules on demand (the month page's "run the rules again")."""
     from . import validation

@@ -378,3 +378,49 @@ def test_exports_say_as_approved_or_restated(december, company, branches, users,
     reversals.reverse(channels["viettelpay"], "VTP-D1", 150_000, ReversalKind.REFUND, None)
     metrics.ensure_fresh()
     assert exported() == ("Figures", {f"Restated since its approval on {day}"})
+
+
+def test_a_payments_files_footer_is_kept_as_the_partners_control_total(
+    december, write, company, channels
+):
+    path = write(
+        HEADER,
+        "PA20BQ0000001,2025-01,150000,VTP,2025-01-20 09:30,VTP-J1",
+        "#TOTAL,2025-01,300.000,VTP,,2",
+    )
+    call_command("import_payments", str(path), verbosity=0)
+    assert Payment.objects.filter(period=JAN).count() == 1  # the footer is no payment
+    total = ControlTotal.objects.get()
+    assert (total.channel, total.rows, total.amount, total.source) == (
+        channels["viettelpay"],
+        2,
+        300_000,
+        TotalsSource.FOOTER,
+    )
+    [row] = closing.reconciliation(company, JAN)
+    assert (row["rows"], row["amount"], row["differs"]) == (1, 150_000, True)
+
+
+def test_a_bad_footer_refuses_the_file(december, write, capsys):
+    path = write(
+        HEADER,
+        "PA20BQ0000001,2025-01,150000,VTP,2025-01-20 09:30,VTP-J1",
+        "#TOTAL,2025-01,300.000,VTP,,two",
+    )
+    with pytest.raises(CommandError):
+        call_command("import_payments", str(path), verbosity=0)
+    assert "Row 3, reference: “two” is not a number of rows." in capsys.readouterr().out
+    assert not ControlTotal.objects.exists() and not Payment.objects.filter(period=JAN).exists()
+
+
+def test_a_totals_file_goes_in_whole_or_not_at_all(december, write_lines, company, capsys):
+    header = "channel_code,period,rows,amount,explanation"
+    bad = write_lines(header, "VTP,2024-12,1,150000,", "NOPE,2024-12,1,5", name="t.csv")
+    with pytest.raises(CommandError):
+        call_command("import_control_totals", str(bad))
+    assert "Row 3, channel_code: Unknown channel “NOPE”." in capsys.readouterr().out
+    assert not ControlTotal.objects.exists()
+    good = write_lines(header, "VTP,2024-12,1,150000,", "AGR,12/2024,3,188000,", name="t.csv")
+    call_command("import_control_totals", str(good))
+    differs = {r["total"].channel.code: r["differs"] for r in closing.reconciliation(company, DEC)}
+    assert differs == {"VTP": False, "AGR": True}  # Agribank sent 2 rows for 188.000 ₫

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .. import metrics, validation
+from .. import jobs, metrics
 from ..choices import ImportKind, ImportStatus
 from ..models import Customer, ImportBatch, Payment
 from . import concurrency
@@ -336,11 +336,11 @@ def _refresh_rollups(scope, outcome):
 
 
 def _validate(scope, outcome):
-    """The validation rules on the months the import wrote to, and the months' status."""
-    try:
-        validation.after_import(scope)
-    except Exception:
-        logger.exception("Validation after the import of %s failed", outcome.file_name)
+    """The validation rules on the months the import wrote to, and the months' status: a job
+    for the worker (they read whole months; the import does not wait for them)."""
+    from ..tasks import check_import
+
+    if not jobs.enqueue(check_import, sorted(scope)):
         outcome.warnings.append(
             _("The rows are imported, but the validation rules could not run; run them again.")
         )

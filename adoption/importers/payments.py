@@ -17,9 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import closing, metrics
-from ..choices import ImportKind
+from ..choices import ImportKind, TotalsSource
 from ..models import Customer, Payment, PaymentChannel
 from ..permissions import visible_branches
+from . import totals
 from .duplicates import Duplicates
 from .pipeline import BackgroundWriter
 from .values import (
@@ -72,6 +73,7 @@ class PaymentImport:
         self.duplicates = Duplicates()  # (channel, reference) of the good rows, on disk
         self.affected = set()  # (period, branch id) of the rows written
         self.locked = closing.locked_cells()  # months approved and locked: refused
+        self.footers = {}  # (channel id, period) -> the file's own totals (#TOTAL rows)
         self.use_copy = connection.vendor == "postgresql"
         self.batch = None
         self.writer = None
@@ -140,7 +142,10 @@ class PaymentImport:
         for number, cells in chunk:
             record = fast(number, cells)
             if record is None:
-                record, problems = self._check_row(number, cells)
+                footer = self._footer(cells)
+                if footer == []:
+                    continue  # the partner's own totals, kept aside (importers.totals)
+                record, problems = footer or self._check_row(number, cells)
             else:
                 problems = ()
             if record is not None and self.locked and (record[1], record[6]) in self.locked:
@@ -149,6 +154,31 @@ class PaymentImport:
                 affected.add((record[1], record[6]))
                 seen(f"{record[3]}\x00{record[5]}", number)
             yield number, cells, record, problems
+
+    def _footer(self, cells):
+        """None for a payment row; for the file's #TOTAL row, [] once read into self.footers
+        (rows and VND per channel and period), or (None, its problems)."""
+        customer_at, period_at, amount_at, channel_at, _paid_at, reference_at = self.at
+        if text(cells[customer_at]).upper() != totals.FOOTER_CODE:
+            return None
+        problems, values = [], {}
+        for column, at, parse in (
+            ("period", period_at, parse_period),
+            ("amount", amount_at, parse_amount),
+            ("reference", reference_at, totals.parse_rows),
+        ):
+            try:
+                values[column] = parse(cells[at])
+            except BadValue as error:
+                problems.append((column, str(error)))
+        channel = self.channels.get(text(cells[channel_at]).upper())
+        if channel is None:
+            problems.append(("channel_code", _("Unknown channel “%s”.") % text(cells[channel_at])))
+        if problems:
+            return None, problems
+        key = (channel.pk, values["period"])
+        self.footers[key] = (values["reference"], values["amount"], "")
+        return []
 
     def duplicate_problem(self, cells, first):
         """The problem of a row that repeats row `first`'s channel and reference."""
@@ -362,6 +392,8 @@ class PaymentImport:
 
     def finish(self):
         """Wait for the last rows; return how many were new (would be, for a dry run)."""
+        if self.footers:
+            totals.save(self.footers, TotalsSource.FOOTER, self.batch.imported_by)
         if not self.use_copy:
             return Payment.objects.filter(import_batch=self.batch).count()
         written = self.writer.stop()
