@@ -32,6 +32,7 @@ BLOCKING = (RuleCode.OUTSIDE_CONNECTION, RuleCode.REFERENCE_REUSED, RuleCode.NON
 
 
 def _setting(name, default):
+    # Read when the rule runs, so a test (or a changed setting) applies at once.
     return getattr(settings, name, default)
 
 
