@@ -392,15 +392,19 @@ class PaymentImport:
 
     def finish(self):
         """Wait for the last rows; return how many were new (would be, for a dry run)."""
-        if self.footers:
-            totals.save(self.footers, TotalsSource.FOOTER, self.batch.imported_by)
         if not self.use_copy:
+            self._save_footers()
             return Payment.objects.filter(import_batch=self.batch).count()
         written = self.writer.stop()
         with connection.cursor() as cursor:
             # ON COMMIT DROP is not enough when the import runs inside an outer transaction.
             cursor.execute(f"DROP TABLE {STAGING}")
+        self._save_footers()  # once the writer thread has let go of the connection
         return written
+
+    def _save_footers(self):
+        if self.footers:
+            totals.save(self.footers, TotalsSource.FOOTER, self.batch.imported_by)
 
     def stop(self):
         """Whatever happened, leave no writer thread behind, nor the duplicates' spool."""
