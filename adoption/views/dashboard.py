@@ -82,7 +82,8 @@ def _table(request, table_class, rows, filename, note=None):
 def _page(request, template, context, scope, form, cached, fresh, keep=()):
     context.update(
         # Months still open are provisional: named, never the default (adoption.closing).
-        **closing.marks(scope.end, cached.branch_ids),
+        # A status change is a new data version, so this is read once per version too.
+        **cached.remember("provisional", lambda: closing.marks(scope.end, cached.branch_ids)),
         # The table is the costliest part to draw: drawn once per data version and query.
         table_key=cached.key,
         table_seconds=settings.DASHBOARD_CACHE_SECONDS,
