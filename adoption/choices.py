@@ -45,6 +45,7 @@ NONCASH_KINDS = frozenset(
 class ImportKind(models.TextChoices):
     CUSTOMERS = "customers", _("Customers")
     PAYMENTS = "payments", _("Payments")
+    REVERSALS = "reversals", _("Reversals")
 
 
 class ImportStatus(models.TextChoices):
@@ -67,3 +68,45 @@ class Role(models.TextChoices):
     MANAGERS = "Managers", _("Managers")
     BRANCH_STAFF = "Branch staff", _("Branch staff")
     CHANNEL_ADMINS = "Channel admins", _("Channel admins")
+
+
+class ReversalKind(models.TextChoices):
+    REFUND = "refund", _("Refund")
+    FAILED_DEBIT = "failed_debit", _("Failed debit")
+
+
+class MonthStatus(models.TextChoices):
+    """A company's month, in the order it moves (adoption.closing)."""
+
+    OPEN = "open", _("Open (provisional)")
+    COMPLETE = "complete", _("Complete")
+    BRANCH_APPROVED = "branch_approved", _("Approved by the branches")
+    COMPANY_APPROVED = "company_approved", _("Approved by the company")
+    LOCKED = "locked", _("Locked")
+
+
+class MonthAction(models.TextChoices):
+    COMPLETED = "completed", _("Marked complete")
+    CLOSED_BY_ADMIN = "closed_by_admin", _("Closed by an admin with sources missing")
+    REOPENED = "reopened", _("Reopened")
+    BRANCH_APPROVED = "branch_approved", _("Approved by the branch")
+    COMPANY_APPROVED = "company_approved", _("Approved by the company")
+    LOCKED = "locked", _("Locked")
+    UNLOCKED = "unlocked", _("Unlocked")
+    REVERSAL = "reversal", _("Payment reversed")
+
+
+class TotalsSource(models.TextChoices):
+    FOOTER = "footer", _("The file's footer")
+    TOTALS_FILE = "totals_file", _("A totals file")
+    TYPED = "typed", _("Typed in")
+
+
+class RuleCode(models.TextChoices):
+    """The validation rules (adoption.validation)."""
+
+    OUTSIDE_CONNECTION = "outside_connection", _("Payment outside the connection period")
+    REFERENCE_REUSED = "reference_reused", _("Same partner reference in two periods")
+    NONCASH_ABOVE_TOTAL = "noncash_above_total", _("More non-cash customers than customers")
+    RATE_JUMP = "rate_jump", _("Rate moved more than the allowed points in a month")
+    AMOUNT_OUTLIER = "amount_outlier", _("Amount far outside the customer's history")

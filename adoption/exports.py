@@ -118,16 +118,22 @@ def _xlsx(dataset, description, title):
     return out.getvalue()
 
 
-def export_response(request, table, name, *, scope=None, sheet=None):
+def export_response(request, table, name, *, scope=None, sheet=None, note=None):
     """The table as a file download when the query string asks for one (?_export=csv|xlsx).
 
     scope: the dashboard Scope the table shows, named in the file name and its header row;
-    sheet: the XLSX sheet's name (translated), by default the file name.
+    sheet: the XLSX sheet's name (translated), by default the file name;
+    note: a callable saying what the figures are (adoption.closing.export_label: "as approved on
+    dd/mm/yyyy", "restated since…", provisional; empty: nothing to say), in a last column of
+    every row, read on export only.
     """
     export_format = request.GET.get("_export")
     if export_format not in EXPORT_FORMATS:
         return None
     dataset = SafeTableExport(export_format, table).dataset
+    said = note() if note else ""
+    if said:
+        dataset.append_col([str(said)] * dataset.height, header=str(_("Figures")))
     description = scope_description(scope) if scope else ""
     filename = f"{name}{scope_suffix(scope) if scope else ''}.{export_format}"
     if export_format == "csv":

@@ -85,7 +85,8 @@ def funnel(activities, today=None, view="was"):
     registrations = OutreachRegistration.objects.filter(activity_id__in=list(activities))
     last_noncash = defaultdict(dict)  # customer -> {bill period: last non-cash payment time}
     for row in (
-        Payment.objects.filter(
+        Payment.objects.counted()
+        .filter(
             channel_history.noncash_in_force(),
             customer_id__in=registrations.values("customer_id"),
         )

@@ -46,9 +46,8 @@ def _household_counts_by_village(branch, period):
         active_customers.values("village_id").annotate(n=Count("id")).values_list("village_id", "n")
     )
     noncash = dict(
-        Payment.objects.filter(
-            channel_history.noncash_in_force(), period=period, customer__in=active_customers
-        )
+        Payment.objects.counted()
+        .filter(channel_history.noncash_in_force(), period=period, customer__in=active_customers)
         .values("customer__village_id")
         .annotate(n=Count("customer_id", distinct=True))
         .values_list("customer__village_id", "n")

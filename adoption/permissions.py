@@ -221,7 +221,8 @@ def dashboard_branches(user):
 
 
 def may_import(user, kind):
-    """Payments come from partners' files (channel admins); customers only from billing (admins)."""
-    if kind == ImportKind.PAYMENTS:
+    """Payments and their reversals come from partners' files (channel admins); customers only
+    from billing (admins)."""
+    if kind in (ImportKind.PAYMENTS, ImportKind.REVERSALS):
         return is_channel_admin(user)
     return user.is_superuser

@@ -83,7 +83,7 @@ def _classified(rows):
 
 
 def payments_of(customer_id, exclude_pk=None):
-    qs = Payment.objects.filter(customer_id=customer_id)
+    qs = Payment.objects.counted().filter(customer_id=customer_id)
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
     return _classified(qs.values_list("period", "channel_id", "amount"))
@@ -159,7 +159,7 @@ def _check_consistent(old_payments, new_payments):
     new_count = Counter(p.period for p in new_payments)
     for edge in {first, last}:
         if new_count[edge] < old_count[edge]:
-            others = Payment.objects.filter(period=edge).count() - old_count[edge]
+            others = Payment.objects.counted().filter(period=edge).count() - old_count[edge]
             if others + new_count[edge] == 0:
                 raise _Refused
 

@@ -59,7 +59,9 @@ def _payment_delta(instance, old):
     added = rollup_deltas.paid(instance)
     if added is None:
         return False
-    after = [*rollup_deltas.payments_of(customer_id, exclude_pk=instance.pk), added]
+    # A reversed payment counts nowhere (adoption.reversals).
+    counted = [] if instance.reversed_at else [added]
+    after = [*rollup_deltas.payments_of(customer_id, exclude_pk=instance.pk), *counted]
     return rollup_deltas.apply(customer_id, state, state, before, after)
 
 

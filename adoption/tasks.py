@@ -71,6 +71,22 @@ def sweep():
         _transient_only(freshness.ensure_fresh)
 
 
+@db_task(**RETRIES)
+def check_import(scope):
+    """After an import: the validation rules on its months, then the months' status."""
+    from . import validation
+
+    validation.after_import(scope)
+
+
+@db_task(**RETRIES)
+def validate_months(periods):
+    """The validation rules on demand (the month page's "run the rules again")."""
+    from . import validation
+
+    validation.run(periods)
+
+
 # The report and alert emails' periodic jobs live beside the reports; importing them here is
 # what registers them with the worker (Huey loads each app's tasks module).
 from .reports import tasks as report_tasks  # noqa: E402, F401

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from .views import (
     charts,
+    closing,
     communes,
     dashboard,
     outreach,
@@ -45,6 +46,9 @@ dashboard_urls = [
     ),
     path("reports/unsubscribe/<str:token>/", subscriptions.unsubscribe, name="unsubscribe"),
     path("reports/mute/<str:token>/", subscriptions.mute_alert, name="mute-alert"),
+    path("months/", closing.month_list, name="months"),
+    path("months/<str:month>/", closing.month_detail, name="month"),
+    path("months/<str:month>/<str:step>/", closing.month_step, name="month-step"),
     path("charts/adoption/", charts.adoption, name="chart-adoption"),
     path("charts/channel-mix/", charts.channel_mix, name="chart-channel-mix"),
     path("charts/branches/<str:code>/", charts.branch, name="chart-branch"),

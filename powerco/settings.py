@@ -154,6 +154,13 @@ CACHES = {
 # many seconds at the latest.
 DASHBOARD_CACHE_SECONDS = envint("DASHBOARD_CACHE_SECONDS", "600")
 
+# Validation rules of a month (adoption.validation, docs/closing.md): a unit's adoption rate
+# moving more than this many points in a month is flagged (communes from this many customers),
+# and a payment this many times above or below the customer's usual amount.
+CLOSING_RATE_JUMP_POINTS = envint("CLOSING_RATE_JUMP_POINTS", "10")
+CLOSING_RATE_JUMP_MIN_CUSTOMERS = envint("CLOSING_RATE_JUMP_MIN_CUSTOMERS", "50")
+CLOSING_OUTLIER_FACTOR = envint("CLOSING_OUTLIER_FACTOR", "10")
+
 # The before/after outreach comparison leaves out of its summary the commune-months whose
 # commune has fewer household customers than this (a few dozen households make a rate jump by
 # chance) or fewer comparison communes than this (one neighbour is no baseline). A comparison

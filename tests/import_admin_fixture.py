@@ -79,7 +79,9 @@ def import_setup(settings, tmp_path, monkeypatch):
     settings.IMPORT_UPLOADS_DIR = tmp_path / "uploads"
     # The cast's passwords are never typed here: a fast hasher keeps the fixtures quick.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    monkeypatch.setattr("adoption.freshness.refresh", lambda periods=None, branch_ids=None: None)
+    monkeypatch.setattr(
+        "adoption.metrics.freshness.refresh", lambda periods=None, branch_ids=None: None
+    )
 
 
 @pytest.fixture

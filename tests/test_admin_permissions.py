@@ -9,20 +9,25 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from adoption.choices import ImportKind
+from adoption.choices import ImportKind, MonthAction, ReversalKind, RuleCode, TotalsSource
 from adoption.models import (
     AlertMute,
     AreaSuccession,
     BranchTerritory,
     BranchVersion,
+    ControlTotal,
     Corporation,
     CustomerPlacement,
     Delivery,
+    Finding,
     ImportBatch,
+    MonthClose,
+    MonthEvent,
     OutreachActivity,
     OutreachPlan,
     OutreachRegistration,
     Payment,
+    Reversal,
     Subscription,
     Target,
 )
@@ -52,7 +57,16 @@ MODELS = [
     "subscription",
     "alertmute",
     "delivery",
+    "reversal",
+    "finding",
+    "controltotal",
+    "monthclose",
+    "monthevent",
 ]
+# Records of closing a month, written by its services only (adoption.closing, .reversals,
+# .validation): superusers read them; control totals they also type in.
+CLOSING_RECORDS = ["reversal", "finding", "monthclose", "monthevent"]
+CLOSING = [*CLOSING_RECORDS, "controltotal"]
 # Dated facts: shown to superusers and managers, changed only through the branch, company and
 # customer actions.
 FACTS = ["branchversion", "branchterritory", "customerplacement"]
@@ -67,7 +81,7 @@ EMAILS = ["subscription", "alertmute", "delivery"]
 ALLOWED = {
     # View everything, change nothing but targets (adoption/roles.py).
     "manager": {
-        **{model: VIEW for model in MODELS if model not in ("user", *EMAILS)},
+        **{model: VIEW for model in MODELS if model not in ("user", *EMAILS, *CLOSING)},
         "target": ALL,
     },
     "staff_bq": {
@@ -95,6 +109,7 @@ ALLOWED = {
         "importbatch": VIEW,
         "delivery": VIEW,
         **dict.fromkeys(FACTS, VIEW),
+        **dict.fromkeys(CLOSING_RECORDS, VIEW),
     },
 }
 
@@ -145,6 +160,32 @@ def world(areas, company, branches, channels, customers, users):
         "paymentchannel": channels["viettelpay"],
         "payment": pay(customers["bq1"], "VTP-0001", import_batch=batch),
         "payment_by_hand": pay(customers["qb1"], "VTP-0002", entered_by=users["admin"]),
+        "reversal": Reversal.objects.create(
+            channel=channels["viettelpay"],
+            reference="VTP-0001",
+            period=date(2024, 3, 1),
+            amount=310_000,
+            kind=ReversalKind.REFUND,
+            reversed_at=datetime(2024, 4, 1, tzinfo=HCM),
+        ),
+        "finding": Finding.objects.create(
+            period=date(2024, 3, 1),
+            rule=RuleCode.REFERENCE_REUSED,
+            branch=branches["bq"],
+            reference="VTP-0001",
+            detail="Reused",
+        ),
+        "controltotal": ControlTotal.objects.create(
+            channel=channels["viettelpay"],
+            period=date(2024, 3, 1),
+            rows=1,
+            amount=310_000,
+            source=TotalsSource.TYPED,
+        ),
+        "monthclose": MonthClose.objects.create(company=company, period=date(2024, 3, 1)),
+        "monthevent": MonthEvent.objects.create(
+            company=company, period=date(2024, 3, 1), action=MonthAction.COMPLETED
+        ),
         "importbatch": batch,
         "outreachactivity": outreach_bq,
         "outreachregistration": OutreachRegistration.objects.create(

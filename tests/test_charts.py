@@ -230,7 +230,8 @@ def test_each_json_view_runs_a_handful_of_queries(
     client = client_for(users["manager"])
     path, _, query = url.partition("?")
     params = dict(p.split("=") for p in query.split("&")) if query else {}
-    with django_assert_max_num_queries(12):
+    # One of them reads the months still open, which the chart draws as provisional.
+    with django_assert_max_num_queries(13):
         assert client.get(path, {**RANGE, **params}).status_code == 200
 
 

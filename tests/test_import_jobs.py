@@ -500,7 +500,7 @@ def test_the_sweep_leaves_the_months_of_a_running_import_to_the_import(
     from adoption import tasks
 
     fills = []
-    monkeypatch.setattr("adoption.freshness.ensure_fresh", lambda: fills.append(1))
+    monkeypatch.setattr("adoption.metrics.freshness.ensure_fresh", lambda: fills.append(1))
     settings.IMPORT_STALE_SECONDS = 3600
     batch = waiting_import(as_user("channel_admin"))
     _left(batch, ImportStatus.RUNNING, timezone.timedelta(minutes=5))

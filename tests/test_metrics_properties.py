@@ -1,9 +1,10 @@
-"""Property: whatever customers, payments, edits, deletes, channel reclassifications and
-territory changes happen (through signals, bulk loads with explicit markers, reclassify/restate,
+"""Property: whatever customers, payments, edits, deletes, reversals, channel reclassifications
+and territory changes happen (through signals, bulk loads with explicit markers, reclassify/restate,
 the territory services, and refreshes in between), every count and rate read from the rollups,
 as it was and as it is now, equals the one computed straight from the raw rows by the plain
 Python below (each payment classified by the channel classification in force for its bill
-period, each customer counted in the commune and branch of that period)."""
+period, each customer counted in the commune and branch of that period, a reversed payment
+nowhere)."""
 
 import os
 from collections import Counter, defaultdict
@@ -16,8 +17,8 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adoption import channel_history, metrics, territory
-from adoption.choices import ChannelKind
+from adoption import channel_history, metrics, reversals, territory
+from adoption.choices import ChannelKind, ReversalKind
 from adoption.metrics import dirty, freshness
 from adoption.models import (
     BranchTerritory,
@@ -91,6 +92,8 @@ operations = st.one_of(
         st.none() | st.integers(0, 3),
     ),
     st.tuples(st.just("delete_customer"), st.integers(0, 5)),
+    # A refund or failed debit: refused (nothing changes) when the payment is already reversed.
+    st.tuples(st.just("reverse_payment"), st.integers(0, 30)),
     # Territory over time: a customer moves, a commune changes branch, from a month on.
     st.tuples(
         st.just("move_customer"),
@@ -196,6 +199,13 @@ class World:
                 branch_id = Customer.objects.get(pk=payment.customer.pk).branch_id
                 related = dirty.branches_sharing_customers()[branch_id]
                 dirty.mark_dirty([payment.period], related)
+        elif kind == "reverse_payment" and (payment := self.nth_payment(args[0])):
+            try:
+                reversals.reverse(
+                    payment.channel, payment.reference, payment.amount, ReversalKind.REFUND, None
+                )
+            except ValidationError:
+                assert payment.reversed_at is not None
         elif kind == "reclassify":
             self.reclassify(*args)
         elif kind == "move_customer":
@@ -246,7 +256,11 @@ def counts_from_raw_rows():
     """Per (period, branch, commune, customer type): the definitions of docs/metrics.md,
     customer by customer."""
     customers = list(Customer.objects.values())
-    payments = list(Payment.objects.values("customer_id", "period", "amount", "channel_id"))
+    payments = list(
+        Payment.objects.filter(reversed_at=None).values(
+            "customer_id", "period", "amount", "channel_id"
+        )
+    )
     if not payments:
         return {}
     for p in payments:
@@ -367,7 +381,9 @@ def read_rows(group, key, customer_types=None, view="was"):
 
 def channel_mix_from_raw_rows(by="channel"):
     mix = defaultdict(lambda: [0, 0, Counter()])
-    for p in Payment.objects.values("period", "channel_id", "amount", "customer_id"):
+    for p in Payment.objects.filter(reversed_at=None).values(
+        "period", "channel_id", "amount", "customer_id"
+    ):
         key = (
             p["channel_id"] if by == "channel" else classification(p["channel_id"], p["period"])[0]
         )

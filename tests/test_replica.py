@@ -19,6 +19,7 @@ import dj_database_url
 import psycopg2
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.test import Client, override_settings
@@ -230,7 +231,9 @@ def on_pair(pair, django_db_blocker):
 
 
 def _overview(*, replica_up=True):
-    """The overview as the superuser: (response, SQL on the primary, SQL on the replica)."""
+    """The overview as the superuser: (response, SQL on the primary, SQL on the replica), read
+    afresh: a cached answer would read neither database."""
+    cache.clear()
     client = Client()
     client.force_login(User.objects.get(username="admin"))
     with CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as primary:

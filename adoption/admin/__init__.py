@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from . import (  # noqa: F401
     areas,
     channels,
+    closing,
     customers,
     imports,
     notifications,

@@ -35,6 +35,7 @@ from ..permissions import may_import
 PARTIAL_KEPT_SECONDS = 24 * 60 * 60
 COLUMNS_HELP = {
     ImportKind.PAYMENTS: "customer_code, period, amount, channel_code, paid_at, reference",
+    ImportKind.REVERSALS: "channel_code, reference, amount, kind, reversed_at, reason",
     ImportKind.CUSTOMERS: (
         "customer_code, name, branch_code, area_code, customer_type, connected_on, disconnected_on"
     ),

@@ -27,11 +27,13 @@ class PaymentAdmin(BranchScopedAdmin):
         "paid_at",
         "import_batch",
         "entered_by",
+        "reversed_at",
     ]
     list_filter = [
         "channel__is_cash",
         "channel",
         ("import_batch", admin.EmptyFieldListFilter),
+        ("reversed_at", admin.EmptyFieldListFilter),
         "period",
     ]
     list_select_related = ["customer", "channel", "import_batch", "entered_by"]

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .. import partitions, planner_statistics
+from .. import jobs, partitions, planner_statistics
 from ..choices import ImportKind, ImportStatus
 from ..metrics import dirty, freshness
 from ..models import Customer, CustomerPlacement, ImportBatch, Payment
@@ -30,16 +30,22 @@ from .customers import CustomerImport
 from .files import FileRefused, open_table
 from .payments import PaymentImport
 from .reports import Outcome, Problem, RejectsWriter
+from .reversals import ReversalImport
 from .values import text
 
 logger = logging.getLogger(__name__)
 
-IMPORTS = {ImportKind.PAYMENTS: PaymentImport, ImportKind.CUSTOMERS: CustomerImport}
+IMPORTS = {
+    ImportKind.PAYMENTS: PaymentImport,
+    ImportKind.REVERSALS: ReversalImport,
+    ImportKind.CUSTOMERS: CustomerImport,
+}
 CHUNK_ROWS = 10_000
 # The tables each kind of import loads, analysed after a big load: a customer import also
 # places each new customer (CustomerPlacement), a table every fill joins.
 ANALYZED = {
     ImportKind.PAYMENTS: (Payment,),
+    ImportKind.REVERSALS: (Payment,),
     ImportKind.CUSTOMERS: (Customer, CustomerPlacement),
 }
 
@@ -120,6 +126,8 @@ def run(
             _analyze(kind, {period for period, _branch in scope})
         importer = None  # its lookup tables are big: free them before the refresh runs
         _refresh_rollups(scope, outcome)
+        if kind != ImportKind.CUSTOMERS:
+            _validate(scope, outcome)
     if outcome.rejects_path and not (outcome.rows_rejected and outcome.ok):
         Path(outcome.rejects_path).unlink(missing_ok=True)
         outcome.rejects_path = ""
@@ -339,6 +347,17 @@ def _refresh_rollups(scope, outcome):
 def report_file(reports_dir, batch, suffix):
     """Where an import's report ("report.txt") or rejected rows ("rejects.csv") are kept."""
     return Path(reports_dir) / f"import-{batch.pk}-{batch.kind}-{suffix}"
+
+
+def _validate(scope, outcome):
+    """The validation rules on the months the import wrote to, and the months' status: a job
+    for the worker (they read whole months; the import does not wait for them)."""
+    from ..tasks import check_import
+
+    if not jobs.enqueue(check_import, sorted(scope)):
+        outcome.warnings.append(
+            _("The rows are imported, but the validation rules could not run; run them again.")
+        )
 
 
 def _report_path(reports_dir, batch, suffix):

@@ -20,11 +20,12 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import partitions
-from ..choices import ImportKind
+from .. import closing, partitions
+from ..choices import ImportKind, TotalsSource
 from ..metrics import dirty
 from ..models import Customer, Payment, PaymentChannel, PaymentReference
 from ..permissions import visible_branches
+from . import totals
 from .duplicates import Duplicates
 from .pipeline import BackgroundWriter
 from .values import (
@@ -78,6 +79,8 @@ class PaymentImport:
         self.good_channels = {code: c.pk for code, c in self.channels.items() if c.active}
         self.duplicates = Duplicates()  # (channel, reference) of the good rows, on disk
         self.affected = set()  # (period, branch id) of the rows written
+        self.locked = closing.locked_cells()  # months approved and locked: refused
+        self.footers = {}  # (channel id, period) -> the file's own totals (#TOTAL rows)
         self.use_copy = connection.vendor == "postgresql"
         self.batch = None
         self.writer = None
@@ -146,13 +149,43 @@ class PaymentImport:
         for number, cells in chunk:
             record = fast(number, cells)
             if record is None:
-                record, problems = self._check_row(number, cells)
+                footer = self._footer(cells)
+                if footer == []:
+                    continue  # the partner's own totals, kept aside (importers.totals)
+                record, problems = footer or self._check_row(number, cells)
             else:
                 problems = ()
+            if record is not None and self.locked and (record[1], record[6]) in self.locked:
+                record, problems = None, [("period", closing.locked_message(record[1]))]
             if record is not None:
                 affected.add((record[1], record[6]))
                 seen(f"{record[3]}\x00{record[5]}", number)
             yield number, cells, record, problems
+
+    def _footer(self, cells):
+        """None for a payment row; for the file's #TOTAL row, [] once read into self.footers
+        (rows and VND per channel and period), or (None, its problems)."""
+        customer_at, period_at, amount_at, channel_at, _paid_at, reference_at = self.at
+        if text(cells[customer_at]).upper() != totals.FOOTER_CODE:
+            return None
+        problems, values = [], {}
+        for column, at, parse in (
+            ("period", period_at, parse_period),
+            ("amount", amount_at, parse_amount),
+            ("reference", reference_at, totals.parse_rows),
+        ):
+            try:
+                values[column] = parse(cells[at])
+            except BadValue as error:
+                problems.append((column, str(error)))
+        channel = self.channels.get(text(cells[channel_at]).upper())
+        if channel is None:
+            problems.append(("channel_code", _("Unknown channel “%s”.") % text(cells[channel_at])))
+        if problems:
+            return None, problems
+        key = (channel.pk, values["period"])
+        self.footers[key] = (values["reference"], values["amount"], "")
+        return []
 
     def duplicate_problem(self, cells, first):
         """The problem of a row that repeats row `first`'s channel and reference."""
@@ -415,7 +448,12 @@ class PaymentImport:
                 partitions.attach(cursor, month)
             # ON COMMIT DROP is not enough when the import runs inside an outer transaction.
             cursor.execute(f"DROP TABLE {STAGING}")
+        self._save_footers()  # once the writer thread has let go of the connection
         return written
+
+    def _save_footers(self):
+        if self.footers:
+            totals.save(self.footers, TotalsSource.FOOTER, self.batch.imported_by)
 
     def stop(self):
         """Whatever happened, leave no writer thread behind, nor the duplicates' spool."""

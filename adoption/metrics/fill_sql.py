@@ -4,12 +4,12 @@ Placeholders in braces are table names and the fragments adoption.metrics.fill w
 (the classification join, branch filters); %s are the statement's parameters.
 """
 
+from ..models.payments import COUNTED_SQL
 from .definitions import COUNT_FIELDS
 
 # The payments that count, for every statement that reads payments ({p}: the payment's
-# alias). The one place that says so: a payment that stops counting (a reversal marker, say
-# "{p}.reversed_at IS NULL") is left out of every count by changing this line.
-PAID = "1 = 1"
+# alias): not reversed (adoption.reversals). The ORM's side is Payment.objects.counted().
+PAID = COUNTED_SQL
 
 # A payment p's channel classification c in force for its bill period.
 IN_FORCE = (

@@ -20,7 +20,7 @@ STATE_NAME = "rollups"
 
 def covered_periods():
     """The months the rollups cover: first to last bill period that has any payment."""
-    bounds = Payment.objects.aggregate(first=Min("period"), last=Max("period"))
+    bounds = Payment.objects.counted().aggregate(first=Min("period"), last=Max("period"))
     if bounds["first"] is None:
         return []
     return month_range(bounds["first"], bounds["last"])

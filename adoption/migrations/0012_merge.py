@@ -9,5 +9,6 @@ class Migration(migrations.Migration):
         ("adoption", "0011_reports"),
         ("adoption", "0011_payment_indexes"),
         ("adoption", "0011_import_preview"),
+        ("adoption", "0011_closing"),
     ]
     operations = []

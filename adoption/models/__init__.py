@@ -1,5 +1,14 @@
 from .areas import AdminArea, AreaSuccession
 from .channels import ChannelClassification, Partner, PaymentChannel
+from .closing import (
+    BranchSignOff,
+    ControlTotal,
+    Finding,
+    MonthClose,
+    MonthEvent,
+    ReportedFigures,
+    Reversal,
+)
 from .customers import Customer
 from .notifications import AlertKind, AlertMute, Cadence, Delivery, DeliveryStatus, Subscription
 from .organisation import Branch, BranchVersion, Company, Corporation, StaffProfile
@@ -18,6 +27,13 @@ from .targets import Target
 from .territory import BranchTerritory, CustomerPlacement
 
 __all__ = [
+    "Reversal",
+    "ReportedFigures",
+    "MonthEvent",
+    "MonthClose",
+    "Finding",
+    "ControlTotal",
+    "BranchSignOff",
     "AdminArea",
     "AlertKind",
     "AlertMute",

@@ -149,6 +149,10 @@ class OutreachActivity(models.Model):
                     type(self).objects.filter(pk=self.pk).values_list("date", flat=True).first()
                 )
             error = None if self.date == recorded else date_error(self.date, timezone.localdate())
+            # A locked month's outreach was approved with its figures: it stays as it was.
+            from ..closing import locked_error
+
+            error = error or (self.branch_id and locked_error(self.branch_id, self.date, recorded))
             if error:
                 errors["date"] = error
         if errors:

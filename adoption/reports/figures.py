@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from .. import metrics, target_status
+from .. import closing, metrics, target_status
 from ..area_labels import branch_label
 from ..area_rows import rates_by_key, rounded, totals_by_period
 from ..models import Branch
@@ -234,5 +234,6 @@ def unit_report(unit, scope):
 
 
 def latest_month(branch_ids):
-    """The month a report defaults to: the one the dashboard's default range ends with."""
-    return metrics.latest_period(branch_ids)
+    """The month a report defaults to: the one the dashboard's default range ends with (the
+    latest month that is not still open)."""
+    return closing.default_month(branch_ids)

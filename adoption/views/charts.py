@@ -17,7 +17,7 @@ from .. import summaries
 from ..charts import MEASURES, MIX_KEYS
 from ..dashboard_cache import data_version, remember
 from ..permissions import dashboard_branches, sees_whole_company
-from .dashboard import filter_form, visible_branch
+from .dashboard import filter_form, provisional, visible_branch
 
 EMPTY = {"labels": [], "datasets": []}
 
@@ -66,7 +66,7 @@ def chart_view(permit=None):
                 chart = view(request, partial(remember, version), scope, branches, *args, **kwargs)
             except InvalidOption as error:
                 return _json({"errors": {str(error): [_("Not a valid choice.")]}}, status=400)
-            return _json(chart)
+            return _json(provisional(version, chart, branches))
 
         return checked
 

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_tables2 import RequestConfig
 
-from .. import metrics, standings, summaries
+from .. import closing, standings, summaries
 from ..charts import MEASURES, MIX_KEYS
 from ..dashboard_cache import freshness, remember, table_html
 from ..exports import export_response
@@ -26,10 +26,10 @@ PER_PAGE = 25
 
 def filter_form(request, version, branches):
     """The filter form of a page or chart, and the Scope it yields; the default range ends at
-    the newest month these branches have data for."""
+    the newest month these branches have data for that is not still open (adoption.closing)."""
     ids = [b.pk for b in branches]
     form = DashboardFilterForm(
-        request.GET, latest=lambda: remember(version, metrics.latest_period, ids)
+        request.GET, latest=lambda: remember(version, closing.default_month, ids)
     )
     return form, form.scope()
 
@@ -53,7 +53,7 @@ def _file_name(stem, scope):
     return f"{stem}-{scope.end:%Y-%m}" + ("-now" if scope.view == "now" else "")
 
 
-def _table(request, version, branches, table_class, rows, filename):
+def _table(request, version, branches, table_class, rows, filename, note=None):
     """The page's table, sorted and paged as the URL asks, as HTML; or the response that
     exports it.
 
@@ -70,7 +70,7 @@ def _table(request, version, branches, table_class, rows, filename):
         table.paginate(page=max(number, 1), per_page=PER_PAGE)
     except EmptyPage:
         table.page = table.paginator.page(table.paginator.num_pages)
-    export = export_response(request, table, filename)
+    export = export_response(request, table, filename, note=note)
     return (None, export) if export else (table_html(version, request, branches, table), None)
 
 
@@ -96,8 +96,18 @@ def _chart(viewname, scope, data, *args, switch=None, **options):
     return chart
 
 
-def _page(request, template, context, scope, form, fresh, keep=()):
+def provisional(version, chart, branches):
+    """A chart's data with the open months it shows marked: the script draws them dashed and
+    labelled "tạm tính" (adoption.closing)."""
+    ids = [b.pk for b in branches]
+    return {**chart, **remember(version, closing.chart_marks, chart["labels"], ids)}
+
+
+def _page(request, template, context, scope, form, fresh, branches, keep=()):
+    ids = [b.pk for b in branches]
     context.update(
+        # Months still open are provisional: named, never the default (adoption.closing).
+        **remember(fresh.version, closing.marks, scope.end, ids),
         keep=keep,
         form=form,
         scope=scope,
@@ -128,7 +138,13 @@ def overview(request):
     rows = standings.merged(data["rows"], standing["rows"], "sort" in request.GET)
     rows = _with_links(rows, scope, lambda row: ("dashboard:branch", [row["code"]]))
     table, export = _table(
-        request, fresh.version, branches, DistrictTable, rows, _file_name("districts", scope)
+        request,
+        fresh.version,
+        branches,
+        DistrictTable,
+        rows,
+        _file_name("districts", scope),
+        note=lambda: closing.export_label(branches[0].company, scope.end),
     )
     if export:
         return export
@@ -137,12 +153,20 @@ def overview(request):
         "adoption_chart": _chart(
             "dashboard:chart-adoption",
             scope,
-            remember(fresh.version, summaries.adoption_chart, scope, branches),
+            provisional(
+                fresh.version,
+                remember(fresh.version, summaries.adoption_chart, scope, branches),
+                branches,
+            ),
         ),
         "mix_chart": _chart(
             "dashboard:chart-channel-mix",
             scope,
-            remember(fresh.version, summaries.channel_mix_chart, scope, branches, by=mix),
+            provisional(
+                fresh.version,
+                remember(fresh.version, summaries.channel_mix_chart, scope, branches, by=mix),
+                branches,
+            ),
             by=mix,
             switch=("by", MIX_KEYS),
         ),
@@ -151,7 +175,9 @@ def overview(request):
         "mix": mix,
         "table": table,
     }
-    return _page(request, "adoption/overview.html", context, scope, form, fresh, [("mix", mix)])
+    return _page(
+        request, "adoption/overview.html", context, scope, form, fresh, branches, [("mix", mix)]
+    )
 
 
 @login_required
@@ -171,6 +197,7 @@ def branch(request, code):
         CommuneTable,
         rows,
         _file_name(f"communes-{branch.code}", scope),
+        note=lambda: closing.export_label(branch.company, scope.end),
     )
     if export:
         return export
@@ -178,13 +205,21 @@ def branch(request, code):
         "branch_chart": _chart(
             "dashboard:chart-branch",
             scope,
-            remember(fresh.version, summaries.branch_chart, scope, branch),
+            provisional(
+                fresh.version,
+                remember(fresh.version, summaries.branch_chart, scope, branch),
+                [branch],
+            ),
             branch.code,
         ),
         "mix_chart": _chart(
             "dashboard:chart-channel-mix",
             scope,
-            remember(fresh.version, summaries.channel_mix_chart, scope, [branch], by="kind"),
+            provisional(
+                fresh.version,
+                remember(fresh.version, summaries.channel_mix_chart, scope, [branch], by="kind"),
+                [branch],
+            ),
             by="kind",
             branch=branch.code,
         ),
@@ -195,7 +230,7 @@ def branch(request, code):
         "activities": OutreachActivityTable(data["activities"]),
         "table": table,
     }
-    return _page(request, "adoption/branch.html", context, scope, form, fresh)
+    return _page(request, "adoption/branch.html", context, scope, form, fresh, [branch])
 
 
 @login_required
@@ -216,7 +251,11 @@ def channels(request):
         "partner_chart": _chart(
             "dashboard:chart-partners",
             scope,
-            remember(fresh.version, summaries.partner_chart, scope, branches, measure=measure),
+            provisional(
+                fresh.version,
+                remember(fresh.version, summaries.partner_chart, scope, branches, measure=measure),
+                branches,
+            ),
             measure=measure,
             switch=("measure", MEASURES),
         ),
@@ -224,7 +263,14 @@ def channels(request):
         "table": table,
     }
     return _page(
-        request, "adoption/channels.html", context, scope, form, fresh, [("measure", measure)]
+        request,
+        "adoption/channels.html",
+        context,
+        scope,
+        form,
+        fresh,
+        branches,
+        [("measure", measure)],
     )
 
 

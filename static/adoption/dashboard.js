@@ -112,6 +112,22 @@
     });
   }
 
+  /* Open months ("tạm tính", still arriving) are drawn dashed and labelled, never as a
+     collapse: the segments leading to them and their bars' borders. */
+  function markProvisional(data) {
+    var open = new Set(data.provisional || []);
+    if (!open.size) { return; }
+    var suffix = " (" + data.provisional_label + ")";
+    var labels = data.labels.slice();
+    data.datasets.forEach(function (dataset) {
+      dataset.segment = {
+        borderDash: function (ctx) { return open.has(labels[ctx.p1DataIndex]) ? [6, 4] : undefined; }
+      };
+      dataset.borderDash = undefined;
+    });
+    data.labels = labels.map(function (label) { return open.has(label) ? label + suffix : label; });
+  }
+
   function configFor(canvas, data) {
     var config = (kinds[canvas.dataset.chartKind] || kinds.count)();
     config.options.responsive = true;
@@ -126,6 +142,7 @@
   function draw(canvas, data) {
     var old = window.Chart.getChart(canvas);
     if (old) { old.destroy(); }
+    markProvisional(data);
     fillTable(canvas, data);
     new window.Chart(canvas, configFor(canvas, data));
     canvas.dataset.state = "drawn";
