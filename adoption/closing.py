@@ -450,21 +450,21 @@ def export_label(company, period):
 # What the dashboards draw of open months.
 
 
-def marks(end, branch_ids):
-    """For a page showing month `end`: the open months after it (named beside the figures)
-    and whether `end` itself is open (its figures and changes are then provisional)."""
-    provisional = open_periods(branch_ids)
+def marks(end, provisional):
+    """For a page showing month `end`, given the open months (open_periods): the open months
+    after it (named beside the figures) and whether `end` itself is open (its figures and
+    changes are then provisional)."""
     return {
         "provisional_months": [month_label(p) for p in sorted(provisional) if p > end],
         "end_provisional": end in provisional,
     }
 
 
-def chart_marks(labels, branch_ids):
+def chart_marks(labels, provisional):
     """{"provisional": the chart's month labels that are open, and the word the chart adds to
     them}; nothing when the chart shows no open month."""
-    provisional = {month_label(p) for p in open_periods(branch_ids)}
-    shown = [label for label in labels if label in provisional]
+    open_labels = {month_label(p) for p in provisional}
+    shown = [label for label in labels if label in open_labels]
     return {"provisional": shown, "provisional_label": _("provisional")} if shown else {}
 
 

@@ -99,15 +99,19 @@ def _chart(viewname, scope, data, *args, switch=None, **options):
 def provisional(version, chart, branches):
     """A chart's data with the open months it shows marked: the script draws them dashed and
     labelled "tạm tính" (adoption.closing)."""
-    ids = [b.pk for b in branches]
-    return {**chart, **remember(version, closing.chart_marks, chart["labels"], ids)}
+    return {**chart, **closing.chart_marks(chart["labels"], open_months(version, branches))}
+
+
+def open_months(version, branches):
+    """The months still open for these branches' companies, read once per data version (a
+    month's status change is a new version)."""
+    return remember(version, closing.open_periods, [b.pk for b in branches])
 
 
 def _page(request, template, context, scope, form, fresh, branches, keep=()):
-    ids = [b.pk for b in branches]
     context.update(
         # Months still open are provisional: named, never the default (adoption.closing).
-        **remember(fresh.version, closing.marks, scope.end, ids),
+        **closing.marks(scope.end, open_months(fresh.version, branches)),
         keep=keep,
         form=form,
         scope=scope,
