@@ -49,10 +49,10 @@ dashboard_urls = [
     path("months/", closing.month_list, name="months"),
     path("months/<str:month>/", closing.month_detail, name="month"),
     path("months/<str:month>/<str:step>/", closing.month_step, name="month-step"),
-    path("charts/adoption/", charts.adoption, name="chart-adoption"),
-    path("charts/channel-mix/", charts.channel_mix, name="chart-channel-mix"),
-    path("charts/branches/<str:code>/", charts.branch, name="chart-branch"),
-    path("charts/partners/", charts.partners, name="chart-partners"),
+    path("charts/adoption/", charts.AdoptionChart.as_view(), name="chart-adoption"),
+    path("charts/channel-mix/", charts.ChannelMixChart.as_view(), name="chart-channel-mix"),
+    path("charts/branches/<str:code>/", charts.BranchChart.as_view(), name="chart-branch"),
+    path("charts/partners/", charts.PartnerChart.as_view(), name="chart-partners"),
 ]
 
 outreach_urls = [

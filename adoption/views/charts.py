@@ -2,14 +2,16 @@
 (grouping, measure) and for other clients. A page embeds the same data, from the same summary
 (adoption.summaries), for its first paint.
 
-Every request is checked in full, as a page is: the session, the user's role and branches, the
-filters; only then is the answer read from the cache (adoption.dashboard_cache).
+The views are django-chartjs line-chart views (its JSON response); what they send is the
+summary's chart as it stands, so the page and its JSON cannot disagree. Every request is checked
+in full, as a page is: the session, the user's role and branches, the filters; only then is the
+answer read from the cache (adoption.dashboard_cache).
 """
 
-from functools import partial, wraps
+from functools import partial
 
+from chartjs.views.lines import BaseLineChartView
 from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 
@@ -33,66 +35,65 @@ def _option(request, name, allowed):
     return value
 
 
-def _json(payload, status=200):
-    response = JsonResponse(payload, status=status)
-    # One user's figures: never kept by a shared cache, nor on a shared computer's disk.
-    patch_cache_control(response, private=True, no_store=True)
-    patch_vary_headers(response, ["Cookie"])
-    return response
+class ChartView(BaseLineChartView):
+    """One chart's JSON. Subclasses say whether a user may have it at all (permit) and which
+    summary answers it: chart(answer, scope, branches, **url kwargs), where answer(summary,
+    *args) is the cached summary of this data version."""
+
+    http_method_names = ["get", "head", "options"]
+
+    def permit(self, user):
+        return True
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            raise PermissionDenied  # JSON callers get 403, not a login page
+        version = data_version()
+        branches = dashboard_branches(request.user)
+        if not self.permit(request.user):
+            raise PermissionDenied
+        if not branches:
+            return self.answer(EMPTY)
+        form, scope = filter_form(request, version, branches)
+        if not form.is_valid():
+            return self.answer({"errors": form.errors}, status=400)
+        try:
+            chart = self.chart(partial(remember, version), scope, branches, **kwargs)
+        except InvalidOption as error:
+            return self.answer({"errors": {str(error): [_("Not a valid choice.")]}}, status=400)
+        return self.answer(provisional(version, chart, branches))
+
+    def answer(self, payload, status=200):
+        response = self.get_json_response(self.convert_context_to_json(payload), status=status)
+        # One user's figures: never kept by a shared cache, nor on a shared computer's disk.
+        patch_cache_control(response, private=True, no_store=True)
+        patch_vary_headers(response, ["Cookie"])
+        return response
 
 
-def chart_view(permit=None):
-    """A chart's JSON view: view(request, answer, scope, branches, **url kwargs) returns the chart
-    data, where answer(summary, *args) is the cached summary of this data version.
+class AdoptionChart(ChartView):
+    def permit(self, user):
+        return sees_whole_company(user)
 
-    permit(user): whether the user may have this chart at all (checked before anything else).
-    """
-
-    def decorate(view):
-        @wraps(view)
-        def checked(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                raise PermissionDenied  # JSON callers get 403, not a login page
-            version = data_version()
-            branches = dashboard_branches(request.user)
-            if permit is not None and not permit(request.user):
-                raise PermissionDenied
-            if not branches:
-                return _json(EMPTY)
-            form, scope = filter_form(request, version, branches)
-            if not form.is_valid():
-                return _json({"errors": form.errors}, status=400)
-            try:
-                chart = view(request, partial(remember, version), scope, branches, *args, **kwargs)
-            except InvalidOption as error:
-                return _json({"errors": {str(error): [_("Not a valid choice.")]}}, status=400)
-            return _json(provisional(version, chart, branches))
-
-        return checked
-
-    return decorate
+    def chart(self, answer, scope, branches):
+        return answer(summaries.adoption_chart, scope, branches)
 
 
-@chart_view(permit=sees_whole_company)
-def adoption(request, answer, scope, branches):
-    return answer(summaries.adoption_chart, scope, branches)
+class ChannelMixChart(ChartView):
+    def chart(self, answer, scope, branches):
+        by = _option(self.request, "by", MIX_KEYS)
+        code = self.request.GET.get("branch")
+        if code:
+            branches = [visible_branch(branches, code)]
+        return answer(summaries.channel_mix_chart, scope, branches, by=by)
 
 
-@chart_view()
-def channel_mix(request, answer, scope, branches):
-    by = _option(request, "by", MIX_KEYS)
-    code = request.GET.get("branch")
-    if code:
-        branches = [visible_branch(branches, code)]
-    return answer(summaries.channel_mix_chart, scope, branches, by=by)
+class BranchChart(ChartView):
+    def chart(self, answer, scope, branches, code):
+        return answer(summaries.branch_chart, scope, visible_branch(branches, code))
 
 
-@chart_view()
-def branch(request, answer, scope, branches, code):
-    return answer(summaries.branch_chart, scope, visible_branch(branches, code))
-
-
-@chart_view()
-def partners(request, answer, scope, branches):
-    measure = _option(request, "measure", MEASURES)
-    return answer(summaries.partner_chart, scope, branches, measure=measure)
+class PartnerChart(ChartView):
+    def chart(self, answer, scope, branches):
+        measure = _option(self.request, "measure", MEASURES)
+        return answer(summaries.partner_chart, scope, branches, measure=measure)
