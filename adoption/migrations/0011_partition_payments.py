@@ -94,7 +94,13 @@ def unpartition(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("adoption", "0010_merge"), ("adoption", "0011_name_search")]
+    # After the reversals' column (0011_closing): on SQLite the constraint change below rebuilds
+    # the payment table from the migration state, which must already hold that column.
+    dependencies = [
+        ("adoption", "0010_merge"),
+        ("adoption", "0011_name_search"),
+        ("adoption", "0011_closing"),
+    ]
 
     operations = [
         migrations.CreateModel(
