@@ -11,6 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 QUERY = "?start=2024-12&end=2025-01&customer_type=household"
 NBSP = "\u00a0"
+CHOSEN = "nav.switch a[data-base][aria-current]"  # the base shown
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ def test_the_overview_switch_changes_chart_and_table_together(
     page.click("nav.switch a[data-base=bills]")
     page.wait_for_url("**base=bills*")
     assert "customer_type=household" in page.url and "start=2024-12" in page.url
-    expect(page.locator("nav.switch a[data-base][aria-current]")).to_have_attribute("data-base", "bills")
+    expect(page.locator(CHOSEN)).to_have_attribute("data-base", "bills")
     expect(rate_cell(page, "Bắc Quang")).to_have_text(percent(75))
     expect(rate_cell(page, "Quang Bình")).to_have_text(percent(40))
     assert round(last_point(page, "adoption-chart", "Huyện Bắc Quang"), 1) == 75.0
@@ -88,4 +89,4 @@ def test_the_branch_switch_changes_chart_and_table_and_the_drill_keeps_it(
     page.click("#area-table a:text('Thị trấn Việt Quang')")
     page.wait_for_url(f"**/branches/BQ/communes/{areas['viet_quang'].pk}/?*")
     assert "base=vnd" in page.url and "customer_type=household" in page.url
-    expect(page.locator("nav.switch a[data-base][aria-current]")).to_have_attribute("data-base", "vnd")
+    expect(page.locator(CHOSEN)).to_have_attribute("data-base", "vnd")
