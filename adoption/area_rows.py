@@ -45,33 +45,41 @@ def totals_by_period(rows):
     return [metrics.with_rates(totals[period]) for period in sorted(totals)]
 
 
-def area_summary(months, end, target=None):
+def area_summary(months, end, target=None, rate_field="adoption_rate"):
     """Headline figures of one area (company, branch or commune) at month `end`.
 
-    months: {period: monthly_rates row} for that area, reaching back at least 12 months.
+    months: {period: monthly_rates row} for that area, reaching back at least 12 months;
+    rate_field: the rate shown and its changes (the base, adoption.outlook.BASES). The gap is
+    always on the customer base: targets are customer targets.
     """
     now = months.get(end) or {}
-    rate = now.get("adoption_rate")
+    rate = now.get(rate_field)
+    customer_rate = now.get("adoption_rate")
     summary = {
         "customers": now.get("active_customers", 0),
         "noncash_customers": now.get("noncash_customers", 0),
         "rate": rounded(rate),
         "target": target,
         # Positive: percentage points still to gain; negative: ahead of target.
-        "gap": rounded(target - rate) if target is not None and rate is not None else None,
+        "gap": rounded(target - customer_rate)
+        if target is not None and customer_rate is not None
+        else None,
     }
     for span in CHANGE_SPANS:
-        before = (months.get(add_months(end, -span)) or {}).get("adoption_rate")
+        before = (months.get(add_months(end, -span)) or {}).get(rate_field)
         change = rate - before if rate is not None and before is not None else None
         summary[f"change_{span}m"] = rounded(change)
     return summary
 
 
-def area_rows(rows, key, areas, end, target_for):
+def area_rows(rows, key, areas, end, target_for, rate_field="adoption_rate"):
     """One summary per area, in the order of `areas` (dicts with at least an "id")."""
     by_key = rates_by_key(rows, key)
     return [
-        {**area, **area_summary(by_key.get(area["id"], {}), end, target_for(area["id"]))}
+        {
+            **area,
+            **area_summary(by_key.get(area["id"], {}), end, target_for(area["id"]), rate_field),
+        }
         for area in areas
     ]
 

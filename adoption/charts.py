@@ -78,31 +78,51 @@ class Chart:
         return {"labels": self.labels, "datasets": datasets}
 
 
-def adoption_chart(branches, months, branch_rows, company_rows, targets, on):
+def _target(months, target_for, rate_field):
+    """The target line, on the customer base only: a customer target drawn beside the bills
+    or VND share would be read as theirs."""
+    if rate_field != "adoption_rate":
+        return []
+    return [Series(_("Target"), [target_for(m) for m in months], TARGET_STYLE)]
+
+
+def adoption_chart(
+    branches, months, branch_rows, company_rows, targets, on, rate_field="adoption_rate"
+):
     """Adoption rate per district, the company line bold, the target dashed. Branches are
-    named as they were on `on`."""
-    by_branch = rate_series(branch_rows, "branch_id", months)
-    company = rate_series(company_rows, None, months).get(None, [None] * len(months))
+    named as they were on `on`; rate_field is the base drawn (adoption.outlook.BASES)."""
+    by_branch = rate_series(branch_rows, "branch_id", months, rate_field)
+    company = rate_series(company_rows, None, months, rate_field).get(None, [None] * len(months))
     series = [
         Series(branch_label(b, on), by_branch.get(b.pk, [None] * len(months))) for b in branches
     ]
     series.append(Series(_("Whole company"), company, TOTAL_STYLE))
-    series.append(Series(_("Target"), [targets.for_month(m) for m in months], TARGET_STYLE))
+    series += _target(months, targets.for_month, rate_field)
     return Chart([month_label(m) for m in months], series)
 
 
-def branch_chart(branch, months, commune_rows, branch_rows, targets, names, outreach_counts, on):
+def branch_chart(
+    branch,
+    months,
+    commune_rows,
+    branch_rows,
+    targets,
+    names,
+    outreach_counts,
+    on,
+    rate_field="adoption_rate",
+):
     """Adoption rate per commune of one branch, the branch bold, target dashed, outreach bars."""
-    by_commune = rate_series(commune_rows, "commune_id", months)
+    by_commune = rate_series(commune_rows, "commune_id", months, rate_field)
     series = [
         Series(names[pk], data)
         for pk, data in sorted(by_commune.items(), key=lambda item: names[item[0]])
     ]
-    whole = rate_series(branch_rows, "branch_id", months).get(branch.pk, [None] * len(months))
-    series.append(Series(branch_label(branch, on), whole, TOTAL_STYLE))
-    series.append(
-        Series(_("Target"), [targets.for_month(m, branch.pk) for m in months], TARGET_STYLE)
+    whole = rate_series(branch_rows, "branch_id", months, rate_field).get(
+        branch.pk, [None] * len(months)
     )
+    series.append(Series(branch_label(branch, on), whole, TOTAL_STYLE))
+    series += _target(months, lambda m: targets.for_month(m, branch.pk), rate_field)
     series.append(
         Series(
             _("Outreach activities"),
@@ -158,10 +178,10 @@ def outreach_per_month(activities):
     return counts
 
 
-def rate_series(rows, key, months):
-    """{key: [adoption rate or None for each month]}: every series has every month."""
+def rate_series(rows, key, months, rate_field="adoption_rate"):
+    """{key: [rate on this base or None for each month]}: every series has every month."""
     by_key = rates_by_key(rows, key)
     return {
-        k: [rounded((periods.get(m) or {}).get("adoption_rate"), 2) for m in months]
+        k: [rounded((periods.get(m) or {}).get(rate_field), 2) for m in months]
         for k, periods in by_key.items()
     }

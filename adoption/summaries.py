@@ -20,6 +20,7 @@ from .area_rows import (
 )
 from .models import AdminArea, OutreachActivity
 from .months import add_months, month_range
+from .outlook import BASES, DEFAULT_BASE
 from .payees import payee_rows, payees
 from .targets import Targets
 
@@ -55,8 +56,13 @@ def outreach_activities(branch, start, end):
 # The pages.
 
 
-def overview(scope, branches):
-    """The company overview: one row per district and the company's headline figures."""
+def _rate_field(base):
+    return BASES[base][0]
+
+
+def overview(scope, branches, base=DEFAULT_BASE):
+    """The company overview: one row per district and the company's headline figures, their
+    rates on `base` (adoption.outlook.BASES); gaps stay on the customer base."""
     targets = Targets(branches[0].company_id)
     rows = metrics.monthly_rates(
         periods=snapshot_months(scope.end),
@@ -69,14 +75,22 @@ def overview(scope, branches):
     company = rates_by_key(totals_by_period(rows), None).get(None, {})
     return {
         "rows": area_rows(
-            rows, "branch_id", areas, scope.end, lambda pk: targets.for_month(scope.end, pk)
+            rows,
+            "branch_id",
+            areas,
+            scope.end,
+            lambda pk: targets.for_month(scope.end, pk),
+            _rate_field(base),
         ),
-        "headline": area_summary(company, scope.end, targets.for_month(scope.end)),
+        "headline": area_summary(
+            company, scope.end, targets.for_month(scope.end), _rate_field(base)
+        ),
     }
 
 
-def branch(scope, branch):
-    """One branch's page: its communes furthest behind first, its figures, its outreach."""
+def branch(scope, branch, base=DEFAULT_BASE):
+    """One branch's page: its communes furthest behind first, its figures (rates on `base`),
+    its outreach."""
     target = Targets(branch.company_id).for_month(scope.end, branch.pk)
     rows = metrics.monthly_rates(
         periods=snapshot_months(scope.end),
@@ -90,9 +104,9 @@ def branch(scope, branch):
     return {
         "name": branch_label(branch, scope.names_on),
         "rows": furthest_behind_first(
-            area_rows(rows, "commune_id", areas, scope.end, lambda pk: target)
+            area_rows(rows, "commune_id", areas, scope.end, lambda pk: target, _rate_field(base))
         ),
-        "headline": area_summary(branch_total, scope.end, target),
+        "headline": area_summary(branch_total, scope.end, target, _rate_field(base)),
         "activities": outreach_activities(branch, scope.start, scope.end),
     }
 
@@ -115,8 +129,8 @@ def partners(scope, branches):
 # The charts.
 
 
-def adoption_chart(scope, branches):
-    """Adoption rate per district and month, the company line and the target."""
+def adoption_chart(scope, branches, base=DEFAULT_BASE):
+    """Rate on `base` per district and month, the company line and (customers) the target."""
     rows = metrics.monthly_rates(
         start=scope.start,
         end=scope.end,
@@ -131,11 +145,12 @@ def adoption_chart(scope, branches):
         totals_by_period(rows),
         Targets(branches[0].company_id),
         scope.names_on,
+        _rate_field(base),
     ).as_dict()
 
 
-def branch_chart(scope, branch):
-    """Adoption rate per commune of one branch, the branch line, target and outreach bars."""
+def branch_chart(scope, branch, base=DEFAULT_BASE):
+    """Rate on `base` per commune of one branch, the branch line, target and outreach bars."""
     reads = {"start": scope.start, "end": scope.end, "branch_ids": [branch.pk], **_reads(scope)}
     commune_rows = metrics.monthly_rates(group="commune", **reads)
     activities = outreach_activities(branch, scope.start, scope.end)
@@ -148,6 +163,7 @@ def branch_chart(scope, branch):
         commune_names(commune_rows),
         charts.outreach_per_month(activities),
         scope.names_on,
+        _rate_field(base),
     ).as_dict()
 
 

@@ -74,6 +74,19 @@ class AreaTable(tables.Table):
         attrs = {"class": "table", "id": "area-table"}
 
 
+# The rate column's heading on each base (adoption.outlook.BASES).
+RATE_HEADINGS = {
+    "customers": _("Adoption rate (%)"),
+    "bills": _("Share of bills paid without cash (%)"),
+    "vnd": _("Share of VND paid without cash (%)"),
+}
+
+
+def rate_column(base):
+    """The rate column of an AreaTable showing `base`, as an extra column that replaces it."""
+    return ("rate", FormattedColumn(verbose_name=RATE_HEADINGS[base], fmt=formatting.percent))
+
+
 class DistrictTable(AreaTable):
     # The branch page, with the overview's filters (the view adds them to "url").
     name = tables.Column(verbose_name=_("District"), linkify=lambda record: record.get("url"))

@@ -368,7 +368,8 @@ def test_exports_say_as_approved_or_restated(december, company, branches, users,
 
     def exported():
         response = client.get("/", {"end": "2024-12", "_export": "csv"})
-        lines = response.content.decode("utf-8-sig").splitlines()
+        # The first line says the period (adoption.exports), then the header and the rows.
+        lines = response.content.decode("utf-8-sig").splitlines()[1:]
         return lines[0].split(",")[-1], {line.split(",")[-1] for line in lines[1:]}
 
     header, _notes = exported()

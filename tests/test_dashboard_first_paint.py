@@ -48,10 +48,12 @@ def embedded(client, url, params):
 
 
 def exported(client, url, params):
-    """The page's table as its CSV export: {first cell: row}, plain numbers."""
+    """The page's table as its CSV export: {first cell: row}, plain numbers. The first row
+    says the period the file holds, the second is the header."""
     response = client.get(url, {**params, "_export": "csv"})
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
-    return rows[0], {row[0]: row for row in rows[1:]}
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert f"{params['start'][5:]}/{params['start'][:4]}" in rows[0][0]
+    return rows[1], {row[0]: row for row in rows[2:]}
 
 
 def last_points(chart):

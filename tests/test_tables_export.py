@@ -27,7 +27,10 @@ def csv_rows(response):
     assert "attachment" in response["Content-Disposition"]
     # A byte order mark first, so Excel reads UTF-8 (adoption.exports).
     assert response.content.startswith("\ufeff".encode())
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    # First the period the file holds (adoption.exports.scope_description), then the table.
+    assert len(rows[0]) == 1 and "01/2024" in rows[0][0] and "01/2025" in rows[0][0]
+    return rows[1:]
 
 
 def test_the_district_csv_holds_the_fixture_numbers(client_for, users, data):
@@ -81,7 +84,8 @@ def test_a_negative_number_stays_a_number_in_csv_and_xlsx(client_for, users, dat
     assert qb[0] == "Huyện Quang Bình" and qb[4] == "20.0" and qb[8] == "-20.0"
     response = client.get("/", {**RANGE, "_export": "xlsx"})
     sheet = load_workbook(io.BytesIO(response.content)).active
-    qb = [cell.value for cell in next(sheet.iter_rows(min_row=2, max_row=2))]
+    assert "01/2024" in sheet["A1"].value  # the period first, then the header row
+    qb = [cell.value for cell in next(sheet.iter_rows(min_row=3, max_row=3))]
     assert qb[4] == 20.0 and qb[8] == -20.0
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from .. import summaries
 from ..charts import MEASURES, MIX_KEYS
 from ..dashboard_cache import data_version, remember
+from ..outlook import BASES
 from ..permissions import dashboard_branches, sees_whole_company
 from .dashboard import filter_form, provisional, visible_branch
 
@@ -76,7 +77,8 @@ class AdoptionChart(ChartView):
         return sees_whole_company(user)
 
     def chart(self, answer, scope, branches):
-        return answer(summaries.adoption_chart, scope, branches)
+        base = _option(self.request, "base", tuple(BASES))
+        return answer(summaries.adoption_chart, scope, branches, base=base)
 
 
 class ChannelMixChart(ChartView):
@@ -90,7 +92,8 @@ class ChannelMixChart(ChartView):
 
 class BranchChart(ChartView):
     def chart(self, answer, scope, branches, code):
-        return answer(summaries.branch_chart, scope, visible_branch(branches, code))
+        base = _option(self.request, "base", tuple(BASES))
+        return answer(summaries.branch_chart, scope, visible_branch(branches, code), base=base)
 
 
 class PartnerChart(ChartView):

@@ -11,6 +11,7 @@ from django.core.paginator import EmptyPage
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
 from .. import closing, standings, summaries
@@ -18,8 +19,15 @@ from ..charts import MEASURES, MIX_KEYS
 from ..dashboard_cache import freshness, remember, table_html
 from ..exports import export_response
 from ..filters import DashboardFilterForm
+from ..outlook import BASES, DEFAULT_BASE, base_of
 from ..permissions import dashboard_branches, sees_whole_company
-from ..tables import CommuneTable, DistrictTable, OutreachActivityTable, PartnerTable
+from ..tables import (
+    CommuneTable,
+    DistrictTable,
+    OutreachActivityTable,
+    PartnerTable,
+    rate_column,
+)
 
 PER_PAGE = 25
 
@@ -48,19 +56,15 @@ def choice(request, name, allowed):
     return value if value in allowed else allowed[0]
 
 
-def _file_name(stem, scope):
-    """Exports name the month, and the view when it is "as it is now"."""
-    return f"{stem}-{scope.end:%Y-%m}" + ("-now" if scope.view == "now" else "")
-
-
-def _table(request, version, branches, table_class, rows, filename, note=None):
+def _table(request, version, branches, table_class, rows, name, scope, note=None, base=None):
     """The page's table, sorted and paged as the URL asks, as HTML; or the response that
-    exports it.
+    exports it; name is the export's (file, sheet) names, `base` (an AreaTable's) names the
+    rate column's base.
 
     The page size is ours: django-tables2 would take ?per_page= as it comes (-1 answered 500).
     A page number that is not one shows the first page, one past the end the last.
     """
-    table = table_class(rows)
+    table = table_class(rows, extra_columns=[rate_column(base)] if base else None)
     RequestConfig(request, paginate=False).configure(table)  # the sort
     try:
         number = int(request.GET.get("page", 1))
@@ -70,14 +74,29 @@ def _table(request, version, branches, table_class, rows, filename, note=None):
         table.paginate(page=max(number, 1), per_page=PER_PAGE)
     except EmptyPage:
         table.page = table.paginator.page(table.paginator.num_pages)
-    export = export_response(request, table, filename, note=note)
+    filename, sheet = name
+    export = export_response(request, table, filename, scope=scope, sheet=sheet, note=note)
     return (None, export) if export else (table_html(version, request, branches, table), None)
 
 
-def _with_links(rows, scope, target):
-    """Table rows with the URL their name links to, carrying the page's filters (drill-down
-    keeps them); target(row) -> (view name, args)."""
-    query = scope.query()
+def _base_query(base):
+    """The base as query options: the default stays out of URLs."""
+    return {"base": base} if base != DEFAULT_BASE else {}
+
+
+def _base_context(base):
+    """What the base switch (adoption/_base_switch.html) and the filter form need."""
+    return {
+        "base": base,
+        "bases": [(key, label) for key, (_rate, label) in BASES.items()],
+        "base_label": BASES[base][1],
+    }
+
+
+def _with_links(rows, scope, target, base=DEFAULT_BASE):
+    """Table rows with the URL their name links to, carrying the page's filters and base
+    (drill-down keeps them); target(row) -> (view name, args)."""
+    query = scope.query(**_base_query(base))
     return [
         {**row, "url": f"{reverse(target(row)[0], args=target(row)[1])}?{query}"} for row in rows
     ]
@@ -137,18 +156,21 @@ def overview(request):
         query = request.GET.urlencode()
         return redirect(f"{url}?{query}" if query else url)
     form, scope = filter_form(request, fresh.version, branches)
-    data = remember(fresh.version, summaries.overview, scope, branches)
+    base = base_of(request)
+    data = remember(fresh.version, summaries.overview, scope, branches, base=base)
     standing = remember(fresh.version, standings.districts, scope, branches)
     rows = standings.merged(data["rows"], standing["rows"], "sort" in request.GET)
-    rows = _with_links(rows, scope, lambda row: ("dashboard:branch", [row["code"]]))
+    rows = _with_links(rows, scope, lambda row: ("dashboard:branch", [row["code"]]), base)
     table, export = _table(
         request,
         fresh.version,
         branches,
         DistrictTable,
         rows,
-        _file_name("districts", scope),
+        ("districts", _("Districts")),
+        scope=scope,
         note=lambda: closing.export_label(branches[0].company, scope.end),
+        base=base,
     )
     if export:
         return export
@@ -159,9 +181,10 @@ def overview(request):
             scope,
             provisional(
                 fresh.version,
-                remember(fresh.version, summaries.adoption_chart, scope, branches),
+                remember(fresh.version, summaries.adoption_chart, scope, branches, base=base),
                 branches,
             ),
+            **_base_query(base),
         ),
         "mix_chart": _chart(
             "dashboard:chart-channel-mix",
@@ -178,10 +201,12 @@ def overview(request):
         "flows": standing["flows"],
         "mix": mix,
         "table": table,
+        **_base_context(base),
+        # The base switch keeps the channel mix's grouping too.
+        "switch_query": scope.query(mix=mix if mix != MIX_KEYS[0] else None),
     }
-    return _page(
-        request, "adoption/overview.html", context, scope, form, fresh, branches, [("mix", mix)]
-    )
+    keep = [("mix", mix), *_base_query(base).items()]
+    return _page(request, "adoption/overview.html", context, scope, form, fresh, branches, keep)
 
 
 @login_required
@@ -190,18 +215,21 @@ def branch(request, code):
     # Refuses users without a role before any lookup.
     branch = visible_branch(dashboard_branches(request.user), code)
     form, scope = filter_form(request, fresh.version, [branch])
-    data = remember(fresh.version, summaries.branch, scope, branch)
+    base = base_of(request)
+    data = remember(fresh.version, summaries.branch, scope, branch, base=base)
     standing = remember(fresh.version, standings.communes, scope, branch)
     rows = standings.merged(data["rows"], standing["rows"], "sort" in request.GET)
-    rows = _with_links(rows, scope, lambda row: ("dashboard:commune", [code, row["id"]]))
+    rows = _with_links(rows, scope, lambda row: ("dashboard:commune", [code, row["id"]]), base)
     table, export = _table(
         request,
         fresh.version,
         [branch],
         CommuneTable,
         rows,
-        _file_name(f"communes-{branch.code}", scope),
+        (f"communes-{branch.code}", _("Communes")),
+        scope=scope,
         note=lambda: closing.export_label(branch.company, scope.end),
+        base=base,
     )
     if export:
         return export
@@ -211,10 +239,11 @@ def branch(request, code):
             scope,
             provisional(
                 fresh.version,
-                remember(fresh.version, summaries.branch_chart, scope, branch),
+                remember(fresh.version, summaries.branch_chart, scope, branch, base=base),
                 [branch],
             ),
             branch.code,
+            **_base_query(base),
         ),
         "mix_chart": _chart(
             "dashboard:chart-channel-mix",
@@ -233,8 +262,10 @@ def branch(request, code):
         "flows": standing["flows"],
         "activities": OutreachActivityTable(data["activities"]),
         "table": table,
+        **_base_context(base),
     }
-    return _page(request, "adoption/branch.html", context, scope, form, fresh, [branch])
+    keep = list(_base_query(base).items())
+    return _page(request, "adoption/branch.html", context, scope, form, fresh, [branch], keep)
 
 
 @login_required
@@ -246,7 +277,13 @@ def channels(request):
     form, scope = filter_form(request, fresh.version, branches)
     rows = remember(fresh.version, summaries.partners, scope, branches)
     table, export = _table(
-        request, fresh.version, branches, PartnerTable, rows, _file_name("partners", scope)
+        request,
+        fresh.version,
+        branches,
+        PartnerTable,
+        rows,
+        ("partners", _("Channel partners")),
+        scope=scope,
     )
     if export:
         return export
