@@ -7,7 +7,7 @@ from .figures import BASES
 from .text import status_text
 
 WIDTH, HEIGHT, LEFT, BOTTOM = 640, 220, 36, 24
-COLOURS = {"customers": "#1f538d", "bills": "#c45a11", "vnd": "#2e7d32", "target": "#6e6e6e"}
+COLOURS = {"customers": "#1f538d", "bills": "#a3480b", "vnd": "#2e7d32", "target": "#6e6e6e"}
 # Bars by status; the status word stands beside each bar, so colour is never the only sign.
 STATUS_COLOURS = {"met": "#2e7d32", "behind": "#b26a00", "miss": "#b3261e", None: "#6e6e6e"}
 BAR_LABEL, BAR_HEIGHT, BAR_GAP = 200, 14, 6

@@ -106,6 +106,9 @@ def test_axe_finds_no_serious_violation_on_the_dashboard_pages(
         "/branches/QB/" + QUERY,
         f"/branches/QB/communes/{areas['yen_binh'].pk}/{QUERY}",
         "/map/" + QUERY,
+        "/reports/" + QUERY,
+        "/reports/branches/QB/" + QUERY,
+        "/months/",
     ]:
         page.goto(live_server.url + url)
         page.wait_for_load_state("networkidle")
