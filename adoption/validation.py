@@ -56,15 +56,6 @@ def run(periods):
     return found
 
 
-def after_import(scope):
-    """What every import that wrote rows does next: the rules on its months, then the months'
-    status (adoption.closing). scope: (period, branch id) pairs."""
-    from . import closing
-
-    run({period for period, _branch in scope})
-    closing.note_import(scope)
-
-
 def _payment_finding(period, rule, row, detail):
     return Finding(
         period=period,

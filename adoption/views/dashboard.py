@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_tables2 import RequestConfig
 
-from .. import closing, standings, summaries
+from .. import closing, reported_figures, standings, summaries
 from ..charts import MEASURES, MIX_KEYS
 from ..dashboard_cache import freshness, remember, table_html
 from ..exports import export_response
@@ -148,7 +148,7 @@ def overview(request):
         DistrictTable,
         rows,
         _file_name("districts", scope),
-        note=lambda: closing.export_label(branches[0].company, scope.end),
+        note=lambda: reported_figures.export_label(branches[0].company, scope.end),
     )
     if export:
         return export
@@ -201,7 +201,7 @@ def branch(request, code):
         CommuneTable,
         rows,
         _file_name(f"communes-{branch.code}", scope),
-        note=lambda: closing.export_label(branch.company, scope.end),
+        note=lambda: reported_figures.export_label(branch.company, scope.end),
     )
     if export:
         return export
