@@ -88,12 +88,10 @@ class MonthStatus(models.TextChoices):
 class MonthAction(models.TextChoices):
     COMPLETED = "completed", _("Marked complete")
     CLOSED_BY_ADMIN = "closed_by_admin", _("Closed by an admin with sources missing")
-    REOPENED = "reopened", _("Reopened")
     BRANCH_APPROVED = "branch_approved", _("Approved by the branch")
     COMPANY_APPROVED = "company_approved", _("Approved by the company")
     LOCKED = "locked", _("Locked")
     UNLOCKED = "unlocked", _("Unlocked")
-    REVERSAL = "reversal", _("Payment reversed")
 
 
 class TotalsSource(models.TextChoices):

@@ -123,9 +123,9 @@ def export_response(request, table, name, *, scope=None, sheet=None, note=None):
 
     scope: the dashboard Scope the table shows, named in the file name and its header row;
     sheet: the XLSX sheet's name (translated), by default the file name;
-    note: a callable saying what the figures are (adoption.closing.export_label: "as approved on
-    dd/mm/yyyy", "restated since…", provisional; empty: nothing to say), in a last column of
-    every row, read on export only.
+    note: a callable saying what the figures are (adoption.reported_figures.export_label: "as
+    approved on dd/mm/yyyy", "restated since…", provisional; empty: nothing to say), in a last
+    column of every row, read on export only.
     """
     export_format = request.GET.get("_export")
     if export_format not in EXPORT_FORMATS:

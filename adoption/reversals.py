@@ -21,7 +21,6 @@ from . import closing, rollup_deltas
 from .formatting import vnd
 from .metrics import dirty
 from .models import Customer, Payment, Reversal
-from .months import month_label
 
 
 def problems(payment, amount, reference, locked):
@@ -114,13 +113,3 @@ def _take_out(payment, when):
     if not applied:
         branch = dirty.branch_for_period(customer.pk, payment["period"])
         dirty.mark_dirty([payment["period"]], [branch])
-
-
-def describe(reversal):
-    """One line for lists and the month page."""
-    return _("%(ref)s (%(month)s): %(amount)s, %(kind)s") % {
-        "ref": reversal.reference,
-        "month": month_label(reversal.period),
-        "amount": vnd(reversal.amount),
-        "kind": reversal.get_kind_display(),
-    }

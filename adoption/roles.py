@@ -26,10 +26,14 @@ ALL_MODELS = (
 )
 
 ROLE_PERMISSIONS = {
-    # View everything, change nothing but targets.
-    Role.MANAGERS: [f"view_{m}" for m in ALL_MODELS] + ["add_target", "change_target"],
-    # Their own branch only: querysets in adoption.permissions narrow every list.
+    # View everything, change nothing but targets; they report the company's figures upward,
+    # so they approve its month once every branch has.
+    Role.MANAGERS: [f"view_{m}" for m in ALL_MODELS]
+    + ["add_target", "change_target", "approve_company_month"],
+    # Their own branch only: querysets in adoption.permissions narrow every list. They sign
+    # their branch's month off (adoption.month_steps checks it is their own branch).
     Role.BRANCH_STAFF: [
+        "approve_branch_month",
         "view_branch",
         "view_adminarea",
         "view_customer",

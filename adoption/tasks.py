@@ -74,9 +74,9 @@ def sweep():
 @db_task(**RETRIES)
 def check_import(scope):
     """After an import: the validation rules on its months, then the months' status."""
-    from . import validation
+    from . import month_steps
 
-    validation.after_import(scope)
+    month_steps.after_import(scope)
 
 
 @db_task(**RETRIES)

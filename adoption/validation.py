@@ -21,7 +21,9 @@ Each rule is one set-based query over a month; a run replaces the month's findin
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .choices import RuleCode
 from .formatting import vnd
@@ -54,15 +56,6 @@ def run(periods):
             Finding.objects.bulk_create(findings, batch_size=1000)
         found += len(findings)
     return found
-
-
-def after_import(scope):
-    """What every import that wrote rows does next: the rules on its months, then the months'
-    status (adoption.closing). scope: (period, branch id) pairs."""
-    from . import closing
-
-    run({period for period, _branch in scope})
-    closing.note_import(scope)
 
 
 def _payment_finding(period, rule, row, detail):
@@ -206,3 +199,32 @@ def _outliers(period):
             text = detail % {"amount": vnd(r["amount"]), "usual": vnd(round(average))}
             findings.append(_payment_finding(period, RuleCode.AMOUNT_OUTLIER, r, text))
     return findings
+
+
+def failing_rules(unit, month):
+    """The failing-rule alerts of a report unit (adoption.reports) for a month: one per blocking
+    rule with findings in the unit's branches. [{"key", "reason", "path"}]."""
+    rows = (
+        Finding.objects.filter(period=month, rule__in=BLOCKING, branch_id__in=unit.branch_ids())
+        .values("rule")
+        .annotate(count=Count("pk"))
+        .order_by("rule")
+    )
+    path = reverse("dashboard:month", args=[f"{month:%Y-%m}"])
+    return [
+        {
+            "key": f"{month:%Y-%m}:{row['rule']}",
+            "reason": ngettext(
+                "%(rule)s: %(count)s finding in %(month)s stops its approval.",
+                "%(rule)s: %(count)s findings in %(month)s stop its approval.",
+                row["count"],
+            )
+            % {
+                "rule": RuleCode(row["rule"]).label,
+                "count": row["count"],
+                "month": month_label(month),
+            },
+            "path": path,
+        }
+        for row in rows
+    ]

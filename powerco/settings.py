@@ -160,6 +160,8 @@ DASHBOARD_CACHE_SECONDS = envint("DASHBOARD_CACHE_SECONDS", "600")
 CLOSING_RATE_JUMP_POINTS = envint("CLOSING_RATE_JUMP_POINTS", "10")
 CLOSING_RATE_JUMP_MIN_CUSTOMERS = envint("CLOSING_RATE_JUMP_MIN_CUSTOMERS", "50")
 CLOSING_OUTLIER_FACTOR = envint("CLOSING_OUTLIER_FACTOR", "10")
+# A month's partner files are due by this day of the month after (the missing-file alert).
+CLOSING_FILES_DUE_DAY = envint("CLOSING_FILES_DUE_DAY", "10")
 
 # The before/after outreach comparison leaves out of its summary the commune-months whose
 # commune has fewer household customers than this (a few dozen households make a rate jump by

@@ -77,31 +77,58 @@ def test_a_refused_step_says_why_and_changes_nothing(english, users, month):
     assert closing.month_of(month.company, DEC).status == MonthStatus.COMPLETE
 
 
-@pytest.mark.parametrize(
-    ("who", "step", "data"),
-    [
-        ("staff_qb", "approve_branch", "bq"),  # another branch's sign-off
-        ("manager", "approve_branch", "bq"),  # no approval permission
-        ("manager", "approve_company", None),
-        ("manager", "lock", None),
-        ("channel_admin", "unlock", None),
-        ("staff_bq", "validate", None),
-        ("outsider", "complete", None),
-        ("staff_bq", "complete", None),
-    ],
-)
-def test_each_door_is_closed_to_those_it_is_not_for(
-    client_for, users, month, branches, who, step, data
-):
-    month.status = MonthStatus.COMPLETE
+# The steps each role may take (adoption/roles.py, adoption.month_steps); every other door
+# answers 403 and writes nothing.
+STEPS = {
+    "complete": None,
+    "validate": None,
+    "approve_branch": "bq",
+    "approve_company": None,
+    "lock": None,
+    "unlock": None,
+}
+ALLOWED = {
+    "manager": {"complete", "validate", "approve_company"},
+    "channel_admin": {"complete", "validate"},
+    "staff_bq": {"approve_branch"},
+    "staff_qb": set(),  # the month of another branch
+    "outsider": set(),
+}
+CLOSED = [(who, step) for who, allowed in ALLOWED.items() for step in STEPS if step not in allowed]
+
+
+@pytest.mark.parametrize(("who", "step"), CLOSED)
+def test_each_door_is_closed_to_those_it_is_not_for(client_for, users, month, branches, who, step):
+    month.status = (
+        MonthStatus.BRANCH_APPROVED if step == "approve_company" else MonthStatus.COMPLETE
+    )
     month.save()
+    data = STEPS[step]
     post = {"branch": branches[data].pk, "reason": "x"} if data else {"reason": "x"}
-    if step == "approve_company":
-        month.status = MonthStatus.BRANCH_APPROVED
-        month.save()
     events = MonthEvent.objects.count()
     assert client_for(users[who]).post(f"/months/2024-12/{step}/", post).status_code == 403
     assert MonthEvent.objects.count() == events and not BranchSignOff.objects.exists()
+    assert MonthClose.objects.get(pk=month.pk).status == month.status
+
+
+def test_the_branch_heads_then_the_manager_approve_through_the_page(
+    client_for, users, month, branches
+):
+    month.status = MonthStatus.COMPLETE
+    month.save()
+    for who, step, data in [
+        ("staff_bq", "approve_branch", {"branch": branches["bq"].pk}),
+        ("staff_qb", "approve_branch", {"branch": branches["qb"].pk}),
+        ("manager", "approve_company", {}),
+    ]:
+        assert client_for(users[who]).post(f"/months/2024-12/{step}/", data).status_code == 302
+    events = MonthEvent.objects.values_list("action", "user__username", "branch__code")
+    assert list(events) == [
+        ("branch_approved", "staff_bq", "BQ"),
+        ("branch_approved", "staff_qb", "QB"),
+        ("company_approved", "manager", None),
+    ]
+    assert closing.month_of(month.company, DEC).status == MonthStatus.COMPANY_APPROVED
 
 
 def test_the_admin_takes_every_step_in_order(client_for, users, month, branches):

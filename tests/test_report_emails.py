@@ -259,7 +259,7 @@ def test_back_to_cash_above_the_threshold_is_alerted(smtp_server, cast, branches
     assert "30 khách hàng" in texts[0] and "7,3 %" in texts[0] and "ngưỡng là 5,0 %" in texts[0]
 
 
-def test_the_pluggable_alert_kinds_are_skipped_without_their_module(branches, company):
+def test_month_closings_alert_kinds_find_nothing_on_a_clean_month(branches, company):
     from adoption.reports.alerts import DETECTORS
     from adoption.reports.figures import Unit
 
@@ -268,21 +268,64 @@ def test_the_pluggable_alert_kinds_are_skipped_without_their_module(branches, co
     assert DETECTORS[AlertKind.VALIDATION](unit, date(2025, 1, 1), "x") == []
 
 
-def test_a_pluggable_alert_kind_is_sent_when_its_module_reports(
-    smtp_server, cast, branches, data, monkeypatch
+def test_a_failing_rule_of_the_month_is_alerted_once_to_its_branch(
+    smtp_server, cast, branches, data
 ):
-    import types
+    from adoption.choices import RuleCode
+    from adoption.models import Finding
 
-    module = types.ModuleType("adoption.validation")
-    module.failing_rules = lambda unit, month: [
-        {"key": "rule-7", "reason": "Quy tắc 7 không đạt", "path": "/admin/"}
-    ]
-    monkeypatch.setitem(__import__("sys").modules, "adoption.validation", module)
+    Finding.objects.create(
+        period=date(2025, 1, 1),
+        rule=RuleCode.OUTSIDE_CONNECTION,
+        branch=branches["bq"],
+        detail="PA20BQ0000001",
+    )
     subscribe(cast["manager"], user=cast["staff_bq"], branch=branches["bq"])
+    subscribe(cast["manager"], user=cast["staff_qb"], branch=branches["qb"])
     run_worker()
     run_worker()
     (alert,) = alerts_to(smtp_server, "staff_bq@pc.example")
-    assert "Quy tắc 7 không đạt" in plain(alert)
+    assert "1 phát hiện" in plain(alert) and "/months/2025-01/" in plain(alert)
+    assert alerts_to(smtp_server, "staff_qb@pc.example") == []
+
+
+def test_a_partner_file_missing_by_its_due_day_is_alerted_once(
+    smtp_server, cast, branches, data, customers, channels, settings
+):
+    """Agribank delivered 12/2024, so its 01/2025 file is expected; it has not come, and once
+    the due day (the 10th of the month after) has passed that is alerted, once."""
+    from datetime import datetime
+
+    from adoption.models import Payment
+
+    settings.CLOSING_FILES_DUE_DAY = 10
+    for month, channel in ((12, "agribank"), (12, "viettelpay"), (1, "viettelpay")):
+        period = date(2024 if month == 12 else 2025, month, 1)
+        Payment.objects.create(
+            customer=customers["bq1"],
+            period=period,
+            channel=channels[channel],
+            amount=100_000,
+            paid_at=timezone.make_aware(datetime(period.year, period.month, 15)),
+            reference=f"{channel}-{month}",
+        )
+    subscribe(cast["manager"], user=cast["staff_bq"], branch=branches["bq"])
+    with patch_today(date(2025, 2, 9)):
+        run_worker(date(2025, 2, 9))
+    assert alerts_to(smtp_server, "staff_bq@pc.example") == []
+    with patch_today(date(2025, 2, 10)):
+        run_worker(date(2025, 2, 10))
+        run_worker(date(2025, 2, 10))
+    (alert,) = alerts_to(smtp_server, "staff_bq@pc.example")
+    text = plain(alert)
+    assert "Agribank" in text and "01/2025" in text and "10/02/2025" in text
+    assert "tệp của Agribank" in text and "tệp của Viettel" not in text  # Viettel's came
+
+
+def patch_today(day):
+    from unittest import mock
+
+    return mock.patch("django.utils.timezone.localdate", return_value=day)
 
 
 # Delivery.

@@ -1,5 +1,5 @@
 """Partners' control totals: the rows and VND they count per channel and month, to reconcile
-each import against (adoption.closing.reconciliation).
+each import against (adoption.month_sources.reconciliation).
 
 Three ways in, one table (ControlTotal), the latest word per channel and month winning:
 - a separate totals file (`import_control_totals`): channel_code, period, rows, amount, and

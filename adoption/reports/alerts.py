@@ -4,11 +4,10 @@ A detector takes a unit and the latest month and returns Occurrences. An occurre
 that stays the same for as long as the situation lasts (a run of months below pace is keyed by
 its first month), so however often the worker looks, each recipient gets one email for it.
 
-Two kinds depend on modules that may not be installed: expected partner files
-(adoption.closing.missing_expected_files) and validation rules failing at import
-(adoption.validation.failing_rules). Each is called when its module has the function, and
-skipped otherwise; both take (unit, month) and return a list of dicts with "key", "reason"
-(text) and "path" (the evidence page).
+Two kinds come from month closing: expected partner files missing by their due day
+(adoption.month_sources.missing_expected_files) and validation rules failing at import
+(adoption.validation.failing_rules); both take (unit, month) and return a list of dicts with
+"key", "reason" (text) and "path" (the month's page, the evidence).
 """
 
 import importlib
@@ -40,7 +39,7 @@ class Occurrence:
     params: dict = field(default_factory=dict)
     path: str = ""
     query: str = ""
-    text: str = ""  # a reason written by a pluggable detector
+    text: str = ""  # a reason written by a listed detector (month closing's)
 
     def kind_label(self):
         return str(AlertKind(self.kind).label)
@@ -142,14 +141,12 @@ def back_to_cash(unit, month, name):
     return [Occurrence(AlertKind.BACK_TO_CASH, unit, name, month, key, params, path, query)]
 
 
-def pluggable(kind, module, function):
-    """A detector that calls `module.function(unit, month)` when it exists, else finds nothing."""
+def listed(kind, module, function):
+    """A detector of the alerts `module.function(unit, month)` lists ([{"key", "reason",
+    "path"}]), looked up at each call."""
 
     def detect(unit, month, name):
-        try:
-            found = getattr(importlib.import_module(module), function)
-        except (ImportError, AttributeError):
-            return []
+        found = getattr(importlib.import_module(module), function)
         return [
             Occurrence(
                 kind,
@@ -169,10 +166,10 @@ def pluggable(kind, module, function):
 DETECTORS = {
     AlertKind.BELOW_PACE: below_pace,
     AlertKind.BACK_TO_CASH: back_to_cash,
-    AlertKind.MISSING_FILE: pluggable(
-        AlertKind.MISSING_FILE, "adoption.closing", "missing_expected_files"
+    AlertKind.MISSING_FILE: listed(
+        AlertKind.MISSING_FILE, "adoption.month_sources", "missing_expected_files"
     ),
-    AlertKind.VALIDATION: pluggable(AlertKind.VALIDATION, "adoption.validation", "failing_rules"),
+    AlertKind.VALIDATION: listed(AlertKind.VALIDATION, "adoption.validation", "failing_rules"),
 }
 
 

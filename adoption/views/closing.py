@@ -1,6 +1,6 @@
 """The month page: where a company's month stands, what arrived from whom, the control totals,
 the validation findings (each opening its row), reversals and restatements; and the steps of
-its life cycle (adoption.closing), each refused with its reason when out of order."""
+its life cycle (adoption.month_steps), each refused with its reason when out of order."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import closing, jobs
+from .. import closing, jobs, month_sources, month_steps, reported_figures
 from ..admin.closing import row_link
 from ..models import Branch, BranchMonth, Finding, MonthClose, MonthEvent, Reversal
 from ..months import month_label, parse_month
@@ -61,12 +61,12 @@ def month_detail(request, month):
         "period": period,
         "label": month_label(period),
         "month": closing.month_of(company, period),
-        "sources": closing.expected_sources(company, period),
-        "reconciliation": closing.reconciliation(company, period),
+        "sources": month_sources.expected_sources(company, period),
+        "reconciliation": month_sources.reconciliation(company, period),
         "findings": [(f, row_link(f)) for f in findings.select_related("branch")[:500]],
         "reversals": Reversal.objects.filter(period=period).select_related("channel")[:500],
-        "restatements": closing.restatements(company, period),
-        "export_label": closing.export_label(company, period),
+        "restatements": reported_figures.restatements(company, period),
+        "export_label": reported_figures.export_label(company, period),
         "events": MonthEvent.objects.filter(company=company, period=period).select_related(
             "user", "branch"
         ),
@@ -77,17 +77,17 @@ def month_detail(request, month):
 
 
 STEPS = {
-    "complete": lambda company, period, user, post: closing.complete(
+    "complete": lambda company, period, user, post: month_steps.complete(
         company, period, user, post.get("reason", "")
     ),
-    "approve_branch": lambda company, period, user, post: closing.approve_branch(
+    "approve_branch": lambda company, period, user, post: month_steps.approve_branch(
         _branch(company, post), period, user
     ),
-    "approve_company": lambda company, period, user, post: closing.approve_company(
+    "approve_company": lambda company, period, user, post: month_steps.approve_company(
         company, period, user
     ),
-    "lock": lambda company, period, user, post: closing.lock(company, period, user),
-    "unlock": lambda company, period, user, post: closing.unlock(
+    "lock": lambda company, period, user, post: month_steps.lock(company, period, user),
+    "unlock": lambda company, period, user, post: month_steps.unlock(
         company, period, user, post.get("reason", "")
     ),
 }

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
-from .. import closing, standings, summaries
+from .. import closing, reported_figures, standings, summaries
 from ..charts import MEASURES, MIX_KEYS
 from ..dashboard_cache import freshness, remember, table_html
 from ..exports import export_response
@@ -169,7 +169,7 @@ def overview(request):
         rows,
         ("districts", _("Districts")),
         scope=scope,
-        note=lambda: closing.export_label(branches[0].company, scope.end),
+        note=lambda: reported_figures.export_label(branches[0].company, scope.end),
         base=base,
     )
     if export:
@@ -228,7 +228,7 @@ def branch(request, code):
         rows,
         (f"communes-{branch.code}", _("Communes")),
         scope=scope,
-        note=lambda: closing.export_label(branch.company, scope.end),
+        note=lambda: reported_figures.export_label(branch.company, scope.end),
         base=base,
     )
     if export:
