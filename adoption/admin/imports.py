@@ -30,6 +30,7 @@ from ..choices import ImportKind, ImportStatus
 from ..importers.files import ZIP_MAGIC
 from ..models import ImportBatch
 from ..permissions import may_import
+from .scoping import ReadOnlyMixin
 
 # A partial upload (the request died while storing it) is deleted after this long.
 PARTIAL_KEPT_SECONDS = 24 * 60 * 60
@@ -91,8 +92,9 @@ def _keep_upload(uploaded):
     return path, digest.hexdigest(), rows_at_most
 
 
+# The record is written by the import itself; nobody types, edits or deletes it.
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "started_at",
         "kind",
@@ -130,16 +132,6 @@ class ImportBatchAdmin(admin.ModelAdmin):
             return "-"
         url = reverse("admin:adoption_importbatch_rejects", args=[batch.pk])
         return format_html('<a href="{}">{}</a>', url, Path(batch.rejects_file).name)
-
-    # The record is written by the import itself; nobody edits or deletes it.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {

@@ -6,6 +6,20 @@ from django.contrib import admin
 from .. import permissions
 
 
+class ReadOnlyMixin:
+    """Records shown, never typed in, changed or deleted here: the service that writes them
+    (the territory actions, closing a month) is the only way in."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ScopedChoicesMixin:
     """Foreign-key choices come through the related model's admin queryset, so a form
     cannot be posted with another branch's branch, customer or activity."""

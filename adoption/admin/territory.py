@@ -16,18 +16,11 @@ from ..choices import AreaLevel
 from ..models import AdminArea, BranchTerritory, BranchVersion, Company, CustomerPlacement
 from ..month_forms import MonthField
 from ..months import month_label
-from .scoping import BranchScopedAdmin
+from .scoping import BranchScopedAdmin, ReadOnlyMixin
 
 
-class ReadOnlyFactAdmin(BranchScopedAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyFactAdmin(ReadOnlyMixin, BranchScopedAdmin):
+    pass
 
 
 @admin.register(BranchVersion)
