@@ -128,6 +128,40 @@
     data.labels = labels.map(function (label) { return open.has(label) ? label + suffix : label; });
   }
 
+  /* Many units on one chart (11 districts, two dozen communes): every unit's line grey and thin,
+     the one chosen above the chart coloured and thick; the company and target lines keep their
+     own style. Both colours hold 3:1 against the white plot. */
+  var GREY = "#8a8a8a", HIGHLIGHT = "#0b5cad", MANY = 3;
+
+  function markUnits(data) {
+    data.datasets.forEach(function (d) {
+      d.unit = d.order !== -1 && !d.borderDash && d.yAxisID !== "outreach" && d.type !== "bar";
+    });
+  }
+
+  function highlight(chart, label) {
+    chart.data.datasets.forEach(function (d) {
+      if (!d.unit) { return; }
+      var chosen = d.label === label;
+      d.borderColor = d.backgroundColor = chosen ? HIGHLIGHT : GREY;
+      d.borderWidth = chosen ? 3 : 1.5;
+      d.order = chosen ? -2 : 0;
+    });
+    chart.update();
+  }
+
+  function offerHighlight(canvas, chart) {
+    var box = canvas.closest("figure").querySelector("p.highlight");
+    var units = chart.data.datasets.filter(function (d) { return d.unit; });
+    if (!box || units.length < MANY) { return; }
+    var select = box.querySelector("select");
+    select.replaceChildren(new Option(select.dataset.none, ""));
+    units.forEach(function (d) { select.add(new Option(d.label, d.label)); });
+    select.onchange = function () { highlight(chart, select.value); };
+    box.hidden = false;
+    highlight(chart, select.value);
+  }
+
   function configFor(canvas, data) {
     var config = (kinds[canvas.dataset.chartKind] || kinds.count)();
     config.options.responsive = true;
@@ -142,9 +176,10 @@
   function draw(canvas, data) {
     var old = window.Chart.getChart(canvas);
     if (old) { old.destroy(); }
+    markUnits(data);
     markProvisional(data);
     fillTable(canvas, data);
-    new window.Chart(canvas, configFor(canvas, data));
+    offerHighlight(canvas, new window.Chart(canvas, configFor(canvas, data)));
     canvas.dataset.state = "drawn";
   }
 

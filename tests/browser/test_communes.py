@@ -139,3 +139,30 @@ def test_the_overview_shows_status_words_and_signed_gaps_worst_first(
         expect(cells.first).to_have_text(name)
         expect(cells.nth(1)).to_have_text(status)
         expect(cells.last).to_have_text(gap)
+
+
+def line_colours(page, chart_id):
+    return page.evaluate(
+        """(id) => Object.fromEntries(
+            Chart.getChart(document.querySelector('#' + id + ' canvas')).data.datasets
+                .filter((d) => d.unit)
+                .map((d) => [d.label, [d.borderColor, d.borderWidth]]))""",
+        chart_id,
+    )
+
+
+def test_the_overview_greys_every_district_but_the_one_chosen(
+    login_page, live_server, users, data, width
+):
+    """Not one coloured line per district: all grey until one is chosen above the chart, which
+    alone takes a colour (both hold 3:1 on white); the legend stays under the plot."""
+    page = open_as(login_page, live_server, users["manager"], "/" + QUERY)
+    expect(page.locator("#adoption-chart canvas[data-state=drawn]")).to_have_count(1)
+    grey, blue = ["#8a8a8a", 1.5], ["#0b5cad", 3]
+    colours = line_colours(page, "adoption-chart")
+    assert len(colours) == 3 and all(c == grey for c in colours.values())
+    page.locator("#adoption-chart p.highlight select").select_option(label="Huyện Vị Xuyên")
+    colours = line_colours(page, "adoption-chart")
+    assert colours.pop("Huyện Vị Xuyên") == blue
+    assert all(c == grey for c in colours.values())
+    assert box(page, "#adoption-chart p.highlight")["width"] <= width
