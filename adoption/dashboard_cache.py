@@ -7,8 +7,8 @@ today's date (a partner's contract may lapse) and the data version: the last rol
 the last edit of the reference rows the dashboard also reads (targets, outreach, names of
 branches, communes, channels, partners). A new version makes every older entry unreachable, as
 a generation key does; entries also expire after DASHBOARD_CACHE_SECONDS. What is cached is
-data: a table's sort, page and export are drawn from the same entry; only the HTML of a page's
-table is kept per URL beside it (table_html). Permissions are checked by the views before an
+data: a table's sort, page and export are drawn from the same entry; only a page's drawn HTML is
+kept per URL beside it (page_html). Permissions are checked by the views before an
 answer is asked for, never cached.
 """
 
@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.signals import post_delete, post_save
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from .filters import Scope
@@ -36,6 +37,7 @@ from .models import (
     RollupState,
     Target,
 )
+from .permissions import sees_whole_company
 
 # The RollupState row whose finished_at records the last edit of a chart's reference rows.
 REFERENCES = "chart-references"  # (named when only charts were cached)
@@ -152,12 +154,29 @@ def remember(version, summary, *args, **options):
     return cached(version, parts, lambda: summary(*args, **options))
 
 
-def table_html(version, request, branches, table):
-    """The HTML of a page's table, drawn once per URL: drawing it is the costliest part of a
-    page (django-tables2 renders cell by cell), and its sort and page links echo every query
-    parameter, so the key holds the whole URL; the rows themselves are remember()'s one entry."""
+def page_html(fresh, request, branches, template, build):
+    """A page's drawn part: `template` rendered with the context build() returns, once per URL,
+    data version, freshness mark and role; returns {"body": the HTML, "title": the context's}.
+
+    Drawing is most of a page's cost (templates, django-tables2 cell by cell), and its sort,
+    page and switch links echo every query parameter, so the key holds the whole URL; the rows
+    themselves are remember()'s one entry. The drawn part must not hold anything of the user's
+    own (a CSRF token, a name): base.html draws those around it on every request
+    (tests/test_dashboard_cache.py checks the templates)."""
+
+    def draw():
+        context = build()
+        return {"body": render_to_string(template, context, request), "title": context.get("title")}
+
     return cached(
-        version,
-        ["table", request.get_full_path(), branches],
-        lambda: table.as_html(request),
+        fresh.version,
+        [
+            template,
+            request.get_full_path(),
+            branches,
+            fresh.data_as_of.isoformat() if fresh.data_as_of else "",
+            fresh.updating,
+            sees_whole_company(request.user),
+        ],
+        draw,
     )

@@ -250,3 +250,68 @@ def test_a_chart_is_refused_at_once_when_the_user_loses_the_role(client_for, use
     manager.groups.clear()
     assert client.get("/charts/partners/", RANGE).status_code == 403
     assert client.get("/", RANGE).status_code == 403
+
+
+# The pages' drawn part (dashboard_cache.page_html), shared by everyone with the same branches.
+
+BODIES = (
+    "_overview_body.html",
+    "_branch_body.html",
+    "_channels_body.html",
+    "_commune_body.html",
+    "_map_body.html",
+)
+
+
+@pytest.mark.parametrize("name", BODIES)
+def test_a_shared_drawn_part_holds_nothing_of_the_users_own(name):
+    # Everything these templates include is drawn into the one copy every user with the same
+    # branches is served: a CSRF token or a name in it would be handed to the next user.
+    from django.template import engines
+
+    seen, todo, found = set(), [f"adoption/{name}"], []
+    engine = engines["django"].engine
+    while todo:
+        template = todo.pop()
+        if template in seen:
+            continue
+        seen.add(template)
+        source = engine.get_template(template).source
+        found += re.findall(r"csrf_token|\buser\.|{{ *user\b|\bperms\.|\bmessages\b", source)
+        todo += re.findall(r'{% include "([^"]+)"', source)
+    assert len(seen) > 1 and found == []
+
+
+def test_two_managers_share_the_drawn_part_each_with_their_own_name_and_token(
+    client_for, users, company, data, monkeypatch
+):
+    from django.contrib.auth.models import Group
+
+    from adoption import dashboard_cache
+    from adoption.choices import Role
+    from adoption.models import StaffProfile
+
+    second = type(users["manager"]).objects.create_user("manager2", password="x", is_staff=True)
+    second.groups.add(Group.objects.get(name=Role.MANAGERS.value))
+    StaffProfile.objects.create(user=second, company=company)
+    drawn = []
+    original = dashboard_cache.render_to_string
+    monkeypatch.setattr(
+        dashboard_cache,
+        "render_to_string",
+        lambda template, *args: drawn.append(template) or original(template, *args),
+    )
+    pages = []
+    for user in (users["manager"], second):
+        client = client_for(user)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        pages.append(client.get("/", RANGE).content.decode())
+    assert drawn == ["adoption/_overview_body.html"]  # drawn once, served twice
+    tokens = [re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page) for page in pages]
+    assert tokens[0] and tokens[1] and set(tokens[0]).isdisjoint(tokens[1])
+    assert "(manager)" in pages[0] and "(manager2)" in pages[1] and "manager2" not in pages[0]
+    assert table_of(pages[0]) == table_of(pages[1])
+
+
+def table_of(page):
+    return re.search(r'<table[^>]*id="area-table".*?</table>', page, re.S)[0]

@@ -4,20 +4,19 @@ Both are scoped like the branch page: a user reaches a commune only through a br
 see (permissions.get_branch_for_user), and only a commune that branch serves or has served.
 Their figures come from one summary each (adoption.commune_summary, adoption.map_summary)
 through the dashboard's cache; the drawn part of the page (SVG and tables, the costly part to
-render) is kept per URL beside them, as the dashboard's tables are.
+render) is kept per URL beside them (dashboard_cache.page_html), as the dashboard pages' are.
 """
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from ..area_labels import area_labels, branch_label
 from ..commune_summary import commune_summary
 from ..commune_tables import CommuneMonthTable, MapTable
-from ..dashboard_cache import cached, freshness
+from ..dashboard_cache import freshness, page_html
 from ..dashboard_cache import remember as remembered
 from ..exports import export_response
 from ..map_summary import map_summary
@@ -35,16 +34,6 @@ def _commune_of(branch, pk):
     if not served or commune is None:
         raise Http404
     return commune
-
-
-def _drawn(request, version, branches, template, context):
-    """The page's drawn part (SVG and tables), rendered once per URL and data version: its
-    links echo every query parameter, so the key holds the whole URL."""
-    return cached(
-        version,
-        [template, request.get_full_path(), branches],
-        lambda: render_to_string(template, context, request),
-    )
 
 
 def _common(request, fresh, scope, form):
@@ -92,9 +81,8 @@ def commune(request, code, pk):
         "bases": [(key, label) for key, (_rate, label) in BASES.items()],
         "keep": [("base", base)] if base != "customers" else [],
     }
-    context["body"] = _drawn(
-        request, fresh.version, [branch], "adoption/_commune_body.html", context
-    )
+    drawn = page_html(fresh, request, [branch], "adoption/_commune_body.html", lambda: context)
+    context["body"] = drawn["body"]
     return render(request, "adoption/commune.html", context)
 
 
@@ -127,5 +115,6 @@ def area_map(request):
         "table": table,
         "keep": [],
     }
-    context["body"] = _drawn(request, fresh.version, branches, "adoption/_map_body.html", context)
+    drawn = page_html(fresh, request, branches, "adoption/_map_body.html", lambda: context)
+    context["body"] = drawn["body"]
     return render(request, "adoption/map.html", context)

@@ -16,8 +16,8 @@ from django_tables2 import RequestConfig
 
 from .. import closing, reported_figures, standings, summaries
 from ..charts import MEASURES, MIX_KEYS
-from ..dashboard_cache import freshness, remember, table_html
-from ..exports import export_response
+from ..dashboard_cache import freshness, page_html, remember
+from ..exports import EXPORT_FORMATS, export_response
 from ..filters import DashboardFilterForm
 from ..outlook import BASES, DEFAULT_BASE, base_of
 from ..permissions import dashboard_branches, sees_whole_company
@@ -56,9 +56,8 @@ def choice(request, name, allowed):
     return value if value in allowed else allowed[0]
 
 
-def _table(request, version, branches, table_class, rows, name, scope, note=None, base=None):
-    """The page's table, sorted and paged as the URL asks, as HTML; or the response that
-    exports it; name is the export's (file, sheet) names, `base` (an AreaTable's) names the
+def _table(request, table_class, rows, base=None):
+    """The page's table, sorted and paged as the URL asks; `base` (an AreaTable's) names the
     rate column's base.
 
     The page size is ours: django-tables2 would take ?per_page= as it comes (-1 answered 500).
@@ -74,9 +73,11 @@ def _table(request, version, branches, table_class, rows, name, scope, note=None
         table.paginate(page=max(number, 1), per_page=PER_PAGE)
     except EmptyPage:
         table.page = table.paginator.page(table.paginator.num_pages)
-    filename, sheet = name
-    export = export_response(request, table, filename, scope=scope, sheet=sheet, note=note)
-    return (None, export) if export else (table_html(version, request, branches, table), None)
+    return table
+
+
+def exporting(request):
+    return request.GET.get("_export") in EXPORT_FORMATS
 
 
 def _base_query(base):
@@ -127,20 +128,28 @@ def open_months(version, branches):
     return remember(version, closing.open_periods, [b.pk for b in branches])
 
 
-def _page(request, template, context, scope, form, fresh, branches, keep=()):
-    context.update(
-        # Months still open are provisional: named, never the default (adoption.closing).
-        **closing.marks(scope.end, open_months(fresh.version, branches)),
-        keep=keep,
-        form=form,
-        scope=scope,
-        query=scope.query(),
-        # The last completed fill's figures; the worker brings newer changes in.
-        data_as_of=fresh.data_as_of,
-        updating=fresh.updating,
-        sees_whole_company=sees_whole_company(request.user),
-    )
-    return render(request, template, context)
+def _page(request, name, fresh, branches, scope, form, build, keep=()):
+    """The page adoption/<name>.html around its drawn part adoption/_<name>_body.html (kept by
+    dashboard_cache.page_html): build() gives the part's own context, this adds what every
+    dashboard page shows. Drawn only when the cache has no copy for this URL and version."""
+
+    def context():
+        return {
+            **build(),
+            # Months still open are provisional: named, never the default (adoption.closing).
+            **closing.marks(scope.end, open_months(fresh.version, branches)),
+            "keep": keep,
+            "form": form,
+            "scope": scope,
+            "query": scope.query(),
+            # The last completed fill's figures; the worker brings newer changes in.
+            "data_as_of": fresh.data_as_of,
+            "updating": fresh.updating,
+            "sees_whole_company": sees_whole_company(request.user),
+        }
+
+    drawn = page_html(fresh, request, branches, f"adoption/_{name}_body.html", context)
+    return render(request, f"adoption/{name}.html", drawn)
 
 
 @login_required
@@ -157,56 +166,55 @@ def overview(request):
         return redirect(f"{url}?{query}" if query else url)
     form, scope = filter_form(request, fresh.version, branches)
     base = base_of(request)
-    data = remember(fresh.version, summaries.overview, scope, branches, base=base)
-    standing = remember(fresh.version, standings.districts, scope, branches)
-    rows = standings.merged(data["rows"], standing["rows"], "sort" in request.GET)
-    rows = _with_links(rows, scope, lambda row: ("dashboard:branch", [row["code"]]), base)
-    table, export = _table(
-        request,
-        fresh.version,
-        branches,
-        DistrictTable,
-        rows,
-        ("districts", _("Districts")),
-        scope=scope,
-        note=lambda: reported_figures.export_label(branches[0].company, scope.end),
-        base=base,
-    )
-    if export:
-        return export
+
+    def districts():
+        data = remember(fresh.version, summaries.overview, scope, branches, base=base)
+        standing = remember(fresh.version, standings.districts, scope, branches)
+        rows = standings.merged(data["rows"], standing["rows"], "sort" in request.GET)
+        rows = _with_links(rows, scope, lambda row: ("dashboard:branch", [row["code"]]), base)
+        return data, standing, _table(request, DistrictTable, rows, base)
+
+    if exporting(request):
+        return export_response(
+            request,
+            districts()[2],
+            "districts",
+            scope=scope,
+            sheet=_("Districts"),
+            note=lambda: reported_figures.export_label(branches[0].company, scope.end),
+        )
+
     mix = choice(request, "mix", MIX_KEYS)
-    context = {
-        "adoption_chart": _chart(
-            "dashboard:chart-adoption",
-            scope,
-            provisional(
-                fresh.version,
-                remember(fresh.version, summaries.adoption_chart, scope, branches, base=base),
-                branches,
+
+    def build():
+        data, standing, table = districts()
+        adoption = remember(fresh.version, summaries.adoption_chart, scope, branches, base=base)
+        mixed = remember(fresh.version, summaries.channel_mix_chart, scope, branches, by=mix)
+        return {
+            "adoption_chart": _chart(
+                "dashboard:chart-adoption",
+                scope,
+                provisional(fresh.version, adoption, branches),
+                **_base_query(base),
             ),
-            **_base_query(base),
-        ),
-        "mix_chart": _chart(
-            "dashboard:chart-channel-mix",
-            scope,
-            provisional(
-                fresh.version,
-                remember(fresh.version, summaries.channel_mix_chart, scope, branches, by=mix),
-                branches,
+            "mix_chart": _chart(
+                "dashboard:chart-channel-mix",
+                scope,
+                provisional(fresh.version, mixed, branches),
+                by=mix,
+                switch=("by", MIX_KEYS),
             ),
-            by=mix,
-            switch=("by", MIX_KEYS),
-        ),
-        "headline": standings.with_difference(data["headline"]),
-        "flows": standing["flows"],
-        "mix": mix,
-        "table": table,
-        **_base_context(base),
-        # The base switch keeps the channel mix's grouping too.
-        "switch_query": scope.query(mix=mix if mix != MIX_KEYS[0] else None),
-    }
+            "headline": standings.with_difference(data["headline"]),
+            "flows": standing["flows"],
+            "mix": mix,
+            "table": table,
+            **_base_context(base),
+            # The base switch keeps the channel mix's grouping too.
+            "switch_query": scope.query(mix=mix if mix != MIX_KEYS[0] else None),
+        }
+
     keep = [("mix", mix), *_base_query(base).items()]
-    return _page(request, "adoption/overview.html", context, scope, form, fresh, branches, keep)
+    return _page(request, "overview", fresh, branches, scope, form, build, keep)
 
 
 @login_required
@@ -216,56 +224,55 @@ def branch(request, code):
     branch = visible_branch(dashboard_branches(request.user), code)
     form, scope = filter_form(request, fresh.version, [branch])
     base = base_of(request)
-    data = remember(fresh.version, summaries.branch, scope, branch, base=base)
-    standing = remember(fresh.version, standings.communes, scope, branch)
-    rows = standings.merged(data["rows"], standing["rows"], "sort" in request.GET)
-    rows = _with_links(rows, scope, lambda row: ("dashboard:commune", [code, row["id"]]), base)
-    table, export = _table(
-        request,
-        fresh.version,
-        [branch],
-        CommuneTable,
-        rows,
-        (f"communes-{branch.code}", _("Communes")),
-        scope=scope,
-        note=lambda: reported_figures.export_label(branch.company, scope.end),
-        base=base,
-    )
-    if export:
-        return export
-    context = {
-        "branch_chart": _chart(
-            "dashboard:chart-branch",
-            scope,
-            provisional(
-                fresh.version,
-                remember(fresh.version, summaries.branch_chart, scope, branch, base=base),
-                [branch],
+
+    def communes():
+        data = remember(fresh.version, summaries.branch, scope, branch, base=base)
+        standing = remember(fresh.version, standings.communes, scope, branch)
+        rows = standings.merged(data["rows"], standing["rows"], "sort" in request.GET)
+        rows = _with_links(rows, scope, lambda row: ("dashboard:commune", [code, row["id"]]), base)
+        return data, standing, _table(request, CommuneTable, rows, base)
+
+    if exporting(request):
+        return export_response(
+            request,
+            communes()[2],
+            f"communes-{branch.code}",
+            scope=scope,
+            sheet=_("Communes"),
+            note=lambda: reported_figures.export_label(branch.company, scope.end),
+        )
+
+    def build():
+        data, standing, table = communes()
+        chart = remember(fresh.version, summaries.branch_chart, scope, branch, base=base)
+        mixed = remember(fresh.version, summaries.channel_mix_chart, scope, [branch], by="kind")
+        return {
+            "title": data["name"],
+            "branch_chart": _chart(
+                "dashboard:chart-branch",
+                scope,
+                provisional(fresh.version, chart, [branch]),
+                branch.code,
+                **_base_query(base),
             ),
-            branch.code,
-            **_base_query(base),
-        ),
-        "mix_chart": _chart(
-            "dashboard:chart-channel-mix",
-            scope,
-            provisional(
-                fresh.version,
-                remember(fresh.version, summaries.channel_mix_chart, scope, [branch], by="kind"),
-                [branch],
+            "mix_chart": _chart(
+                "dashboard:chart-channel-mix",
+                scope,
+                provisional(fresh.version, mixed, [branch]),
+                by="kind",
+                branch=branch.code,
             ),
-            by="kind",
-            branch=branch.code,
-        ),
-        "branch": branch,
-        "district": data["name"],
-        "headline": standings.with_difference(data["headline"]),
-        "flows": standing["flows"],
-        "activities": OutreachActivityTable(data["activities"]),
-        "table": table,
-        **_base_context(base),
-    }
+            "branch": branch,
+            "district": data["name"],
+            "headline": standings.with_difference(data["headline"]),
+            "flows": standing["flows"],
+            "activities": OutreachActivityTable(data["activities"]),
+            "table": table,
+            **_base_context(base),
+        }
+
     keep = list(_base_query(base).items())
-    return _page(request, "adoption/branch.html", context, scope, form, fresh, [branch], keep)
+    return _page(request, "branch", fresh, [branch], scope, form, build, keep)
 
 
 @login_required
@@ -275,44 +282,32 @@ def channels(request):
     if not branches:
         return render(request, "adoption/empty.html")
     form, scope = filter_form(request, fresh.version, branches)
-    rows = remember(fresh.version, summaries.partners, scope, branches)
-    table, export = _table(
-        request,
-        fresh.version,
-        branches,
-        PartnerTable,
-        rows,
-        ("partners", _("Channel partners")),
-        scope=scope,
-    )
-    if export:
-        return export
+
+    def partners():
+        rows = remember(fresh.version, summaries.partners, scope, branches)
+        return _table(request, PartnerTable, rows)
+
+    if exporting(request):
+        return export_response(
+            request, partners(), "partners", scope=scope, sheet=_("Channel partners")
+        )
     measure = choice(request, "measure", MEASURES)
-    context = {
-        "partner_chart": _chart(
-            "dashboard:chart-partners",
-            scope,
-            provisional(
-                fresh.version,
-                remember(fresh.version, summaries.partner_chart, scope, branches, measure=measure),
-                branches,
+
+    def build():
+        chart = remember(fresh.version, summaries.partner_chart, scope, branches, measure=measure)
+        return {
+            "partner_chart": _chart(
+                "dashboard:chart-partners",
+                scope,
+                provisional(fresh.version, chart, branches),
+                measure=measure,
+                switch=("measure", MEASURES),
             ),
-            measure=measure,
-            switch=("measure", MEASURES),
-        ),
-        "measure": measure,
-        "table": table,
-    }
-    return _page(
-        request,
-        "adoption/channels.html",
-        context,
-        scope,
-        form,
-        fresh,
-        branches,
-        [("measure", measure)],
-    )
+            "measure": measure,
+            "table": partners(),
+        }
+
+    return _page(request, "channels", fresh, branches, scope, form, build, [("measure", measure)])
 
 
 @login_required
