@@ -19,16 +19,19 @@ progress; the sweep marks it failed after IMPORT_STALE_SECONDS.
 
 import logging
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import importers, jobs
 from .choices import ImportStatus
-from .importers import concurrency
+from .importers import Mode, concurrency
 from .models import ImportBatch
 
 logger = logging.getLogger(__name__)
@@ -197,22 +200,77 @@ def _language(batch):
     return batch.preview.get("language") or settings.LANGUAGE_CODE
 
 
+@dataclass(frozen=True)
+class _Step:
+    """One step of a job in the worker: the check of the upload, or its import."""
+
+    waiting: str  # the status it waits in (and goes back to when another import writes)
+    busy: str  # the status while the worker does it
+    mode: Mode
+    task: str  # its job in adoption.tasks
+    gone: str  # the job's message if its file is gone
+    # What to record of the outcome; True when the job is over (its upload then deleted).
+    record: Callable
+
+
 def preview(batch_id):
     """The worker's side of the upload: check the whole file, writing nothing, and record the
     counts, first rows and problems for the admin to confirm."""
-    batch = _claim(batch_id, ImportStatus.PREVIEW_QUEUED, ImportStatus.PREVIEWING)
+    _run_step(batch_id, CHECK)
+
+
+def run(batch_id):
+    """The worker's side of the confirmation: import the file, record the outcome."""
+    _run_step(batch_id, IMPORT)
+
+
+def _run_step(batch_id, step):
+    batch = _claim(batch_id, step.waiting, step.busy)
     if batch is None:
-        return  # cancelled, already checked, or taken by another worker
+        return  # cancelled, already done, or taken by another worker
+    over = True  # the job is over (whatever its outcome) unless it waits
     with translation.override(_language(batch)):
         try:
-            _check(batch)
+            over = _work(batch, step)
         except BaseException:
-            _fail(batch, _("The check of the file stopped on an error; nothing was imported."))
-            _delete_upload(batch)
+            if not step.mode.records:  # an import's own record says so (importers.run)
+                _fail(batch, _("The check of the file stopped on an error; nothing was imported."))
             raise
         finally:
-            # The import step counts from zero again: its page must not see the check's counts.
+            if over:
+                _delete_upload(batch)
+            # The next step counts from zero again: its page must not see this one's counts.
             _forget(batch_id)
+
+
+def _work(batch, step):
+    """Run the step on the job's file; False while the job waits (for its turn, or for the
+    admin's confirmation)."""
+    path = Path(batch.upload_file)
+    if not path.is_file():
+        _fail(batch, str(step.gone))
+        return True
+    watcher = _Watcher(batch.pk)
+    watcher.publish(importers.Outcome(file_name=batch.file_name))
+    outcome = importers.run(
+        batch.kind,
+        path,
+        mode=step.mode,
+        file_name=batch.file_name,
+        user=batch.imported_by,
+        skip_invalid=batch.skip_invalid,
+        reports_dir=settings.IMPORT_REPORTS_DIR if step.mode.records else None,
+        preview_rows=0 if step.mode.records else PREVIEW_ROWS,
+        # Held by the check too (it records nothing of its own): the sweep tells a dead
+        # worker by the batch's lock.
+        batch=batch,
+        watch=watcher,
+    )
+    watcher.publish(outcome)
+    if outcome.busy:
+        _wait_for_turn(batch, step)
+        return False
+    return step.record(batch, outcome)
 
 
 def _forget(batch_id):
@@ -222,35 +280,9 @@ def _forget(batch_id):
     store.delete(_cancel_key(batch_id))
 
 
-def _check(batch):
-    path = Path(batch.upload_file)
-    if not path.is_file():
-        _fail(batch, _("The uploaded file is gone (deleted before it was checked)."))
-        return
-    watcher = _Watcher(batch.pk)
-    watcher.publish(importers.Outcome(file_name=batch.file_name))
-    outcome = importers.run(
-        batch.kind,
-        path,
-        file_name=batch.file_name,
-        user=batch.imported_by,
-        skip_invalid=batch.skip_invalid,
-        record=False,
-        preview_rows=PREVIEW_ROWS,
-        watch=watcher,
-    )
-    watcher.publish(outcome)
-    if outcome.busy:
-        from .tasks import run_preview
-
-        _wait_for_turn(batch, ImportStatus.PREVIEW_QUEUED, run_preview)
-        return
-    _record_preview(batch, outcome)
-
-
 def _record_preview(batch, outcome):
     """Keep what the check found; the file waits for the confirmation only if it can be
-    imported."""
+    imported. True if the job is over."""
     importable = bool(outcome.rows_valid and (outcome.ok or batch.skip_invalid))
     cancelled = outcome.cancelled or _cancel_requested(batch.pk)
     if cancelled:
@@ -275,61 +307,44 @@ def _record_preview(batch, outcome):
     ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEWING).update(
         status=status, preview=found, message=message, finished_at=finished
     )
-    if status != ImportStatus.PREVIEWED:
-        _delete_upload(batch)
+    return status != ImportStatus.PREVIEWED
 
 
-def run(batch_id):
-    """The worker's side of the confirmation: import the file, record the outcome."""
-    batch = _claim(batch_id, ImportStatus.QUEUED, ImportStatus.RUNNING)
-    if batch is None:
-        return  # cancelled, already run, or taken by another worker
-    over = True  # the job is over (whatever its outcome) unless it waits for its turn
-    with translation.override(_language(batch)):
-        try:
-            over = _import(batch)
-        finally:
-            if over:
-                _delete_upload(batch)
-            _forget(batch_id)
+CHECK = _Step(
+    ImportStatus.PREVIEW_QUEUED,
+    ImportStatus.PREVIEWING,
+    Mode.PREVIEW,
+    "run_preview",
+    gettext_lazy("The uploaded file is gone (deleted before it was checked)."),
+    _record_preview,
+)
+# The import's outcome is recorded by importers.run itself, on the job's batch.
+IMPORT = _Step(
+    ImportStatus.QUEUED,
+    ImportStatus.RUNNING,
+    Mode.IMPORT,
+    "run_import",
+    gettext_lazy("The uploaded file is gone (deleted before the import ran)."),
+    lambda batch, outcome: True,
+)
+STEPS = {step.busy: step for step in (CHECK, IMPORT)}
 
 
-def _import(batch):
-    """Import the job's file; False if it must wait for another import to finish."""
-    path = Path(batch.upload_file)
-    if not path.is_file():
-        _fail(batch, _("The uploaded file is gone (deleted before the import ran)."))
-        return True
-    watcher = _Watcher(batch.pk)
-    watcher.publish(importers.Outcome(file_name=batch.file_name))
-    outcome = importers.run(
-        batch.kind,
-        path,
-        file_name=batch.file_name,
-        user=batch.imported_by,
-        skip_invalid=batch.skip_invalid,
-        reports_dir=settings.IMPORT_REPORTS_DIR,
-        batch=batch,
-        watch=watcher,
-    )
-    watcher.publish(outcome)
-    if outcome.busy:
-        from .tasks import run_import
+def _enqueue(step, batch_id, **options):
+    from . import tasks
 
-        _wait_for_turn(batch, ImportStatus.QUEUED, run_import)
-        return False
-    return True
+    return jobs.enqueue(getattr(tasks, step.task), batch_id, **options)
 
 
-def _wait_for_turn(batch, waiting, task):
+def _wait_for_turn(batch, step):
     """Another import held the import lock (nothing was read or written): the step goes back
     in the queue, and its file stays."""
     ImportBatch.objects.filter(pk=batch.pk).update(
-        status=waiting,
+        status=step.waiting,
         finished_at=None,
         message=_("Waiting for another import to finish."),
     )
-    jobs.enqueue(task, batch.pk, delay=BUSY_RETRY_SECONDS)
+    _enqueue(step, batch.pk, delay=BUSY_RETRY_SECONDS)
 
 
 def _fail(batch, message):
