@@ -13,15 +13,17 @@ web and the worker share, not through the database.
 
 A cancel is honoured at the next chunk: the transaction rolls back, nothing of the file
 remains and the same file can be imported again. The uploaded file is deleted once the job is
-over, whatever its outcome. A job whose worker died (SIGKILL, a lost machine) stops sending
-progress; the sweep marks it failed after IMPORT_STALE_SECONDS.
+over, whatever its outcome. A job whose worker died (SIGKILL, out of memory, a lost machine)
+while checking or importing is redone by the sweep (adoption.import_sweep), a few times at
+most, without counting anything twice.
+
+Both steps run through one step runner (_run_step), each described by a _Step.
 """
 
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -31,15 +33,12 @@ from django.utils.translation import gettext_lazy
 
 from . import importers, jobs
 from .choices import ImportStatus
-from .importers import Mode, concurrency
+from .importers import Mode
 from .models import ImportBatch
 
 logger = logging.getLogger(__name__)
 
 
-# A queued job still waiting after this long is enqueued again (its enqueue may have been
-# lost); a duplicate is harmless, as only one delivery can claim the job.
-REQUEUE_SECONDS = 120
 # Progress is written to the queue at most this often (and at every chunk's end).
 PROGRESS_SECONDS = 1.0
 # A step refused because another import holds the import lock is tried again this much later
@@ -48,8 +47,6 @@ BUSY_RETRY_SECONDS = 30
 # What a preview keeps for its page: the first rows and the first problems.
 PREVIEW_ROWS = 10
 SHOWN_PROBLEMS = 500
-# A checked upload nobody confirmed is given up (and its file deleted) after this long.
-UNCONFIRMED_SECONDS = 24 * 60 * 60
 # The steps during which a job is waiting for or busy in the worker.
 WAITING = (ImportStatus.PREVIEW_QUEUED, ImportStatus.QUEUED)
 BUSY = (ImportStatus.PREVIEWING, ImportStatus.RUNNING)
@@ -105,7 +102,7 @@ def confirm(batch):
     from .tasks import run_import
 
     if batch.status == ImportStatus.PREVIEWED and not Path(batch.upload_file).is_file():
-        _fail(batch, _("The uploaded file is gone (deleted before the import ran)."))
+        fail(batch, _("The uploaded file is gone (deleted before the import ran)."))
         return _("The uploaded file is gone; upload it again.")
     confirmed = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEWED).update(
         status=ImportStatus.QUEUED, started_at=timezone.now()
@@ -139,7 +136,7 @@ def cancel(batch):
             message=_("Cancelled before it started: nothing was imported."),
         )
         if claimed:
-            _delete_upload(batch)
+            delete_upload(batch)
             return True
         batch.refresh_from_db()
     if batch.status in BUSY:
@@ -195,7 +192,7 @@ def _claim(batch_id, waiting, busy):
     return ImportBatch.objects.select_related("imported_by").get(pk=batch_id)
 
 
-def _language(batch):
+def language(batch):
     """The admin's language when they uploaded the file: the job's messages are in it."""
     return batch.preview.get("language") or settings.LANGUAGE_CODE
 
@@ -229,16 +226,16 @@ def _run_step(batch_id, step):
     if batch is None:
         return  # cancelled, already done, or taken by another worker
     over = True  # the job is over (whatever its outcome) unless it waits
-    with translation.override(_language(batch)):
+    with translation.override(language(batch)):
         try:
             over = _work(batch, step)
         except BaseException:
             if not step.mode.records:  # an import's own record says so (importers.run)
-                _fail(batch, _("The check of the file stopped on an error; nothing was imported."))
+                fail(batch, _("The check of the file stopped on an error; nothing was imported."))
             raise
         finally:
             if over:
-                _delete_upload(batch)
+                delete_upload(batch)
             # The next step counts from zero again: its page must not see this one's counts.
             _forget(batch_id)
 
@@ -248,7 +245,7 @@ def _work(batch, step):
     admin's confirmation)."""
     path = Path(batch.upload_file)
     if not path.is_file():
-        _fail(batch, str(step.gone))
+        fail(batch, str(step.gone))
         return True
     watcher = _Watcher(batch.pk)
     watcher.publish(importers.Outcome(file_name=batch.file_name))
@@ -330,7 +327,8 @@ IMPORT = _Step(
 STEPS = {step.busy: step for step in (CHECK, IMPORT)}
 
 
-def _enqueue(step, batch_id, **options):
+def enqueue_step(step, batch_id, **options):
+    """Queue the step of a job again (its worker job in adoption.tasks)."""
     from . import tasks
 
     return jobs.enqueue(getattr(tasks, step.task), batch_id, **options)
@@ -344,82 +342,16 @@ def _wait_for_turn(batch, step):
         finished_at=None,
         message=_("Waiting for another import to finish."),
     )
-    _enqueue(step, batch.pk, delay=BUSY_RETRY_SECONDS)
+    enqueue_step(step, batch.pk, delay=BUSY_RETRY_SECONDS)
 
 
-def _fail(batch, message):
+def fail(batch, message):
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=ImportStatus.FAILED, finished_at=timezone.now(), message=message
     )
 
 
-def _delete_upload(batch):
+def delete_upload(batch):
     if batch.upload_file:
         Path(batch.upload_file).unlink(missing_ok=True)
         ImportBatch.objects.filter(pk=batch.pk).update(upload_file="")
-
-
-def refreshing_itself():
-    """Whether an import (a job or a command) is running, so will refresh its own months.
-
-    One running longer than IMPORT_STALE_SECONDS no longer counts: it may be a dead one the
-    sweep cannot tell yet (on SQLite, a killed command), and the markers must not wait on it.
-    """
-    recent = timezone.now() - timedelta(seconds=settings.IMPORT_STALE_SECONDS)
-    return ImportBatch.objects.filter(status=ImportStatus.RUNNING, started_at__gte=recent).exists()
-
-
-def sweep():
-    """The one sweep of imports, run by the worker every minute and by `manage.py
-    sweep_imports`; returns the ids of the imports it marked failed.
-
-    - An import whose process died, from the command line or as a job: its session's lock is
-      gone on PostgreSQL, or on SQLite it is older than concurrency.STALE_AFTER
-      (concurrency.sweep_stale).
-    - A job whose worker has given no progress for IMPORT_STALE_SECONDS (a hung worker; on
-      SQLite the first sign), while checking or importing: command-line imports send no
-      progress, so only jobs (those with a stored upload) are judged by it.
-    - A job still waiting after REQUEUE_SECONDS is enqueued again (its enqueue may have failed).
-    - A checked upload nobody confirmed for UNCONFIRMED_SECONDS is given up, its file deleted.
-    """
-    swept = concurrency.sweep_stale()
-    now = timezone.now()
-    stale = now - timedelta(seconds=settings.IMPORT_STALE_SECONDS)
-    busy = ImportBatch.objects.filter(status__in=BUSY, started_at__lt=stale)
-    for batch in busy.exclude(upload_file=""):
-        seen = progress(batch).get("updated")
-        if seen is None or seen < stale.timestamp():
-            logger.warning("Import %s: its worker is gone; marked failed", batch.pk)
-            _fail(batch, _("The import stopped (its worker is gone); nothing was kept."))
-            swept.append(batch.pk)
-    for batch in ImportBatch.objects.filter(pk__in=swept).exclude(upload_file=""):
-        _delete_upload(batch)
-    _give_up_unconfirmed(now)
-    _enqueue_again(now)
-    return swept
-
-
-def _give_up_unconfirmed(now):
-    given_up = now - timedelta(seconds=UNCONFIRMED_SECONDS)
-    unconfirmed = ImportBatch.objects.filter(status=ImportStatus.PREVIEWED, started_at__lt=given_up)
-    for batch in unconfirmed:
-        updated = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEWED).update(
-            status=ImportStatus.CANCELLED,
-            finished_at=now,
-            message=_("Not confirmed within a day: nothing was imported."),
-        )
-        if updated:
-            _delete_upload(batch)
-
-
-def _enqueue_again(now):
-    from .tasks import run_import, run_preview
-
-    waited = now - timedelta(seconds=REQUEUE_SECONDS)
-    for status, task in (
-        (ImportStatus.PREVIEW_QUEUED, run_preview),
-        (ImportStatus.QUEUED, run_import),
-    ):
-        waiting = ImportBatch.objects.filter(status=status, started_at__lt=waited)
-        for batch_id in waiting.values_list("pk", flat=True):
-            jobs.enqueue(task, batch_id)
