@@ -2,8 +2,9 @@
 the value when the cell is good, else None and the message for the user."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from .values import BadValue
+from .values import BadValue, text
 
 
 def required():
@@ -18,19 +19,29 @@ def unknown(message, value, **named):
     return message % (named or value)
 
 
+UNKNOWN_CHANNEL = gettext_lazy("Unknown channel “%s”.")
+
+
 def unknown_channel(code):
-    return _("Unknown channel “%s”.") % code
+    return UNKNOWN_CHANNEL % code
 
 
-def channel(channels, code, *, active=False):
-    """The channel of this (upper-case) code in `channels` (code -> PaymentChannel); with
-    active, an inactive one is refused too."""
-    found = channels.get(code)
-    if found is None:
-        return None, required() if not code else unknown_channel(code)
-    if active and not found.active:
-        return None, _("The channel “%s” is inactive.") % code
-    return found, None
+def known(found, cell, unknown_message):
+    """What the cell's code (in capitals) stands for in `found` (code -> value)."""
+    code = text(cell).upper()
+    value = found.get(code)
+    if value is None:
+        return None, unknown(unknown_message, code)
+    return value, None
+
+
+def channel(channels, cell, *, active=False):
+    """The channel of the cell's code (channels: code -> PaymentChannel); with active, an
+    inactive one is refused too."""
+    found, problem = known(channels, cell, UNKNOWN_CHANNEL)
+    if found is not None and active and not found.active:
+        return None, _("The channel “%s” is inactive.") % text(cell).upper()
+    return found, problem
 
 
 def parsed(parse, cell):
@@ -39,3 +50,14 @@ def parsed(parse, cell):
         return parse(cell), None
     except BadValue as error:
         return None, str(error)
+
+
+def limited(cell, limit, too_long):
+    """The cell's text, required and at most `limit` characters long (too_long % limit
+    says so otherwise)."""
+    value = text(cell)
+    if not value:
+        return None, required()
+    if len(value) > limit:
+        return None, too_long % limit
+    return value, None

@@ -113,11 +113,15 @@ class CustomerImport(Importer):
         at = self.columns
         for number, cells in chunk:
             cell = {name: cells[index] for name, index in at.items()}.get
-            branch, branch_problem = self._branch(cell("branch_code"))
+            branch, branch_problem = checks.known(
+                self.branches, cell("branch_code"), _("Unknown branch “%s”.")
+            )
             connected_on, connected_problem = self._connected_on(cell("connected_on"))
             checked = {
                 "customer_code": self._code(cell("customer_code"), branch),
-                "name": self._name(cell("name")),
+                "name": checks.limited(
+                    cell("name"), NAME_MAX, _("A name has at most %s characters.")
+                ),
                 "branch_code": (branch, branch_problem),
                 "customer_type": self._type(cell("customer_type")),
                 "connected_on": (connected_on, connected_problem),
@@ -158,22 +162,6 @@ class CustomerImport(Importer):
             values = {"company": branch.company.name, "prefix": branch.company.customer_code_prefix}
             return None, _("Customer codes of %(company)s start with %(prefix)s.") % values
         return code, None
-
-    @staticmethod
-    def _name(cell):
-        name = text(cell)
-        if not name:
-            return None, checks.required()
-        if len(name) > NAME_MAX:
-            return None, _("A name has at most %s characters.") % NAME_MAX
-        return name, None
-
-    def _branch(self, cell):
-        code = text(cell).upper()
-        branch = self.branches.get(code)
-        if branch is None:
-            return None, checks.unknown(_("Unknown branch “%s”."), code)
-        return branch, None
 
     def _type(self, cell):
         written = text(cell)

@@ -226,29 +226,24 @@ class PaymentImport(PaymentWriting, Importer):
     def _check_row(self, number, cells):
         """Every problem of the row by column, or its record: ((…), []) or (None, problems)."""
         customer_at, period_at, amount_at, channel_at, paid_at_at, reference_at = self.at
-        customer, problem = self._customer(cells[customer_at])
+        customer, problem = checks.known(
+            self.customers, cells[customer_at], _("Unknown customer “%s”.")
+        )
         checked = {
             "customer_code": (customer, problem),
             "period": self._bill_period(cells[period_at], customer),
             "amount": checks.parsed(parse_amount, cells[amount_at]),
-            "channel_code": checks.channel(
-                self.channels, text(cells[channel_at]).upper(), active=True
-            ),
+            "channel_code": checks.channel(self.channels, cells[channel_at], active=True),
             "paid_at": self._paid_at(cells[paid_at_at], customer),
-            "reference": self._reference(cells[reference_at]),
+            "reference": checks.limited(
+                cells[reference_at], REFERENCE_MAX, _("A reference has at most %s characters.")
+            ),
         }
         problems = [(column, problem) for column, (_v, problem) in checked.items() if problem]
         if problems:
             return None, problems
         _c, period, amount, channel, paid_at, reference = (v for v, _p in checked.values())
         return (customer[0], period, amount, channel.pk, paid_at, reference, customer[1]), []
-
-    def _customer(self, cell):
-        code = text(cell).upper()
-        customer = self.customers.get(code)
-        if customer is None:
-            return None, checks.unknown(_("Unknown customer “%s”."), code)
-        return customer, None
 
     def _bill_period(self, cell, customer):
         """The month billed, within the customer's billable months when they are known."""
@@ -277,15 +272,6 @@ class PaymentImport(PaymentWriting, Importer):
             values = {"date": f"{local:%d/%m/%Y}", "month": f"{customer[2]:%m/%Y}"}
             return None, _("%(date)s is before the customer was connected (%(month)s).") % values
         return moment.isoformat(), None
-
-    @staticmethod
-    def _reference(cell):
-        reference = text(cell)
-        if not reference:
-            return None, checks.required()
-        if len(reference) > REFERENCE_MAX:
-            return None, _("A reference has at most %s characters.") % REFERENCE_MAX
-        return reference, None
 
     def finish(self):
         written = super().finish()

@@ -76,8 +76,7 @@ class ReversalImport(Importer):
         """((channel, reference, amount, kind, reversed_at, reason), problems)."""
         problems = []
         cell = lambda name: cells[self.columns[name]] if name in self.columns else None  # noqa: E731
-        code = text(cell("channel_code")).upper()
-        channel, problem = checks.channel(self.channels, code)
+        channel, problem = checks.channel(self.channels, cell("channel_code"))
         if problem:
             problems.append(("channel_code", problem))
         reference = text(cell("reference"))
