@@ -3,7 +3,8 @@
 Run by the worker every minute (adoption.tasks.sweep) and by `manage.py sweep_imports`.
 
 - An admin import job (its upload stored) whose worker died while checking or importing
-  (SIGKILL, out of memory, a lost machine) is redone from its record: back to its waiting
+  (SIGKILL, out of memory, a lost machine), and whose file is still there, is redone from its
+  record: back to its waiting
   status and in the queue again, up to REDO_ATTEMPTS times; the next death fails it (a file
   that kills the worker each time). Its worker is dead when, on PostgreSQL, its batch's lock
   is free (the check and the import both hold it: concurrency.hold_batch), so the sweep sees
@@ -22,6 +23,7 @@ Run by the worker every minute (adoption.tasks.sweep) and by `manage.py sweep_im
 
 import logging
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
@@ -92,6 +94,8 @@ def _redo_dead_jobs(now, stale):
             continue
         if batch.rows_read:  # killed after its commit: its rows are in, so not redone
             interrupted = concurrency.mark_interrupted(batch, now)
+        elif not Path(batch.upload_file).is_file():
+            interrupted = _worker_gone(batch)  # nothing left to redo it from
         else:
             with translation.override(import_jobs.language(batch)):
                 interrupted = not _redo(batch, now)
@@ -132,10 +136,16 @@ def _fail_hung_jobs(stale):
     failed = []
     for batch in _busy_jobs().filter(started_at__lt=stale):
         if _silent(batch, stale):
-            logger.warning("Import %s: its worker is gone; marked failed", batch.pk)
-            import_jobs.fail(batch, _("The import stopped (its worker is gone); nothing was kept."))
+            _worker_gone(batch)
             failed.append(batch.pk)
     return failed
+
+
+def _worker_gone(batch):
+    """Fail a busy job that cannot be redone; True."""
+    logger.warning("Import %s: its worker is gone; marked failed", batch.pk)
+    import_jobs.fail(batch, _("The import stopped (its worker is gone); nothing was kept."))
+    return True
 
 
 def _give_up_unconfirmed(now):

@@ -61,6 +61,19 @@ def test_a_job_whose_worker_died_goes_back_in_the_queue(as_user, no_worker, stat
     assert queued(no_worker) == [(task, (batch.pk,))]
 
 
+def test_a_job_whose_worker_died_and_whose_file_is_gone_fails(as_user, no_worker):
+    batch = waiting_check(as_user("channel_admin"))
+    Path(batch.upload_file).unlink()
+    killed(batch, ImportStatus.PREVIEWING)
+
+    assert import_sweep.sweep() == [batch.pk]
+
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.FAILED
+    assert "its worker is gone" in batch.message
+    assert batch.upload_file == ""
+
+
 def test_a_check_redone_after_its_worker_died_finds_what_it_would_have(as_user, no_worker):
     batch = waiting_check(as_user("channel_admin"))
     killed(batch, ImportStatus.PREVIEWING)

@@ -143,12 +143,8 @@ def run(
 
     if outcome.ok and mode.writes and outcome.rows_imported:
         scope = importer.refresh_scope()
-        if outcome.rows_imported >= CHUNK_ROWS:
-            after_commit.analyze(kind, {period for period, _branch in scope})
         importer = None  # its lookup tables are big: free them before the refresh runs
-        after_commit.refresh_rollups(scope, outcome)
-        if kind != ImportKind.CUSTOMERS:
-            after_commit.validate(scope, outcome)
+        after_commit.catch_up(kind, scope, outcome, bulk=outcome.rows_imported >= CHUNK_ROWS)
     if outcome.rejects_path and not (outcome.rows_rejected and outcome.ok):
         Path(outcome.rejects_path).unlink(missing_ok=True)
         outcome.rejects_path = ""

@@ -22,6 +22,16 @@ ANALYZED = {
 }
 
 
+def catch_up(kind, scope, outcome, *, bulk):
+    """After the commit of an import that wrote rows: the statistics (after a bulk load), the
+    figures of the (period, branch) cells in `scope`, and (not for customers) the rules."""
+    if bulk:
+        analyze(kind, {period for period, _branch in scope})
+    refresh_rollups(scope, outcome)
+    if kind != ImportKind.CUSTOMERS:
+        validate(scope, outcome)
+
+
 def periods_and_branches(scope):
     return sorted({period for period, _branch in scope}), sorted({b for _p, b in scope})
 
