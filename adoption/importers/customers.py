@@ -10,6 +10,7 @@ from collections import defaultdict
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from ..choices import AreaLevel, CustomerType, ImportKind
@@ -24,6 +25,9 @@ REQUIRED = ("customer_code", "name", "branch_code", "area_code", "customer_type"
 OPTIONAL = ("disconnected_on",)
 CODE = re.compile(CUSTOMER_CODE_PATTERN)
 NAME_MAX = Customer._meta.get_field("name").max_length
+# Lazy: translated only for a row that has the problem.
+UNKNOWN_BRANCH = gettext_lazy("Unknown branch “%s”.")
+NAME_TOO_LONG = gettext_lazy("A name has at most %s characters.")
 
 
 def _next(month):
@@ -114,14 +118,12 @@ class CustomerImport(Importer):
         for number, cells in chunk:
             cell = {name: cells[index] for name, index in at.items()}.get
             branch, branch_problem = checks.known(
-                self.branches, cell("branch_code"), _("Unknown branch “%s”.")
+                self.branches, cell("branch_code"), UNKNOWN_BRANCH
             )
             connected_on, connected_problem = self._connected_on(cell("connected_on"))
             checked = {
                 "customer_code": self._code(cell("customer_code"), branch),
-                "name": checks.limited(
-                    cell("name"), NAME_MAX, _("A name has at most %s characters.")
-                ),
+                "name": checks.limited(cell("name"), NAME_MAX, NAME_TOO_LONG),
                 "branch_code": (branch, branch_problem),
                 "customer_type": self._type(cell("customer_type")),
                 "connected_on": (connected_on, connected_problem),

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import closing
 from ..choices import ImportKind, TotalsSource
@@ -33,6 +34,9 @@ from .values import (
 
 COLUMNS = ("customer_code", "period", "amount", "channel_code", "paid_at", "reference")
 REFERENCE_MAX = Payment._meta.get_field("reference").max_length
+# Lazy: translated only for a row that has the problem.
+UNKNOWN_CUSTOMER = gettext_lazy("Unknown customer “%s”.")
+REFERENCE_TOO_LONG = gettext_lazy("A reference has at most %s characters.")
 MAX_REMEMBERED_PERIODS = 1000
 
 
@@ -226,18 +230,14 @@ class PaymentImport(PaymentWriting, Importer):
     def _check_row(self, number, cells):
         """Every problem of the row by column, or its record: ((…), []) or (None, problems)."""
         customer_at, period_at, amount_at, channel_at, paid_at_at, reference_at = self.at
-        customer, problem = checks.known(
-            self.customers, cells[customer_at], _("Unknown customer “%s”.")
-        )
+        customer, problem = checks.known(self.customers, cells[customer_at], UNKNOWN_CUSTOMER)
         checked = {
             "customer_code": (customer, problem),
             "period": self._bill_period(cells[period_at], customer),
             "amount": checks.parsed(parse_amount, cells[amount_at]),
             "channel_code": checks.channel(self.channels, cells[channel_at], active=True),
             "paid_at": self._paid_at(cells[paid_at_at], customer),
-            "reference": checks.limited(
-                cells[reference_at], REFERENCE_MAX, _("A reference has at most %s characters.")
-            ),
+            "reference": checks.limited(cells[reference_at], REFERENCE_MAX, REFERENCE_TOO_LONG),
         }
         problems = [(column, problem) for column, (_v, problem) in checked.items() if problem]
         if problems:
