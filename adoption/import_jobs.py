@@ -13,30 +13,32 @@ web and the worker share, not through the database.
 
 A cancel is honoured at the next chunk: the transaction rolls back, nothing of the file
 remains and the same file can be imported again. The uploaded file is deleted once the job is
-over, whatever its outcome. A job whose worker died (SIGKILL, a lost machine) stops sending
-progress; the sweep marks it failed after IMPORT_STALE_SECONDS.
+over, whatever its outcome. A job whose worker died (SIGKILL, out of memory, a lost machine)
+while checking or importing is redone by the sweep (adoption.import_sweep), a few times at
+most, without counting anything twice.
+
+Both steps run through one step runner (_run_step), each described by a _Step.
 """
 
 import logging
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import importers, jobs
 from .choices import ImportStatus
-from .importers import concurrency
+from .importers import Mode
 from .models import ImportBatch
 
 logger = logging.getLogger(__name__)
 
 
-# A queued job still waiting after this long is enqueued again (its enqueue may have been
-# lost); a duplicate is harmless, as only one delivery can claim the job.
-REQUEUE_SECONDS = 120
 # Progress is written to the queue at most this often (and at every chunk's end).
 PROGRESS_SECONDS = 1.0
 # A step refused because another import holds the import lock is tried again this much later
@@ -45,8 +47,6 @@ BUSY_RETRY_SECONDS = 30
 # What a preview keeps for its page: the first rows and the first problems.
 PREVIEW_ROWS = 10
 SHOWN_PROBLEMS = 500
-# A checked upload nobody confirmed is given up (and its file deleted) after this long.
-UNCONFIRMED_SECONDS = 24 * 60 * 60
 # The steps during which a job is waiting for or busy in the worker.
 WAITING = (ImportStatus.PREVIEW_QUEUED, ImportStatus.QUEUED)
 BUSY = (ImportStatus.PREVIEWING, ImportStatus.RUNNING)
@@ -102,7 +102,7 @@ def confirm(batch):
     from .tasks import run_import
 
     if batch.status == ImportStatus.PREVIEWED and not Path(batch.upload_file).is_file():
-        _fail(batch, _("The uploaded file is gone (deleted before the import ran)."))
+        fail(batch, _("The uploaded file is gone (deleted before the import ran)."))
         return _("The uploaded file is gone; upload it again.")
     confirmed = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEWED).update(
         status=ImportStatus.QUEUED, started_at=timezone.now()
@@ -136,7 +136,7 @@ def cancel(batch):
             message=_("Cancelled before it started: nothing was imported."),
         )
         if claimed:
-            _delete_upload(batch)
+            delete_upload(batch)
             return True
         batch.refresh_from_db()
     if batch.status in BUSY:
@@ -192,27 +192,82 @@ def _claim(batch_id, waiting, busy):
     return ImportBatch.objects.select_related("imported_by").get(pk=batch_id)
 
 
-def _language(batch):
+def language(batch):
     """The admin's language when they uploaded the file: the job's messages are in it."""
     return batch.preview.get("language") or settings.LANGUAGE_CODE
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One step of a job in the worker: the check of the upload, or its import."""
+
+    waiting: str  # the status it waits in (and goes back to when another import writes)
+    busy: str  # the status while the worker does it
+    mode: Mode
+    task: str  # its job in adoption.tasks
+    gone: str  # the job's message if its file is gone
+    # What to record of the outcome; True when the job is over (its upload then deleted).
+    record: Callable
 
 
 def preview(batch_id):
     """The worker's side of the upload: check the whole file, writing nothing, and record the
     counts, first rows and problems for the admin to confirm."""
-    batch = _claim(batch_id, ImportStatus.PREVIEW_QUEUED, ImportStatus.PREVIEWING)
+    _run_step(batch_id, CHECK)
+
+
+def run(batch_id):
+    """The worker's side of the confirmation: import the file, record the outcome."""
+    _run_step(batch_id, IMPORT)
+
+
+def _run_step(batch_id, step):
+    batch = _claim(batch_id, step.waiting, step.busy)
     if batch is None:
-        return  # cancelled, already checked, or taken by another worker
-    with translation.override(_language(batch)):
+        return  # cancelled, already done, or taken by another worker
+    over = True  # the job is over (whatever its outcome) unless it waits
+    with translation.override(language(batch)):
         try:
-            _check(batch)
+            over = _work(batch, step)
         except BaseException:
-            _fail(batch, _("The check of the file stopped on an error; nothing was imported."))
-            _delete_upload(batch)
+            if not step.mode.records:  # an import's own record says so (importers.run)
+                fail(batch, _("The check of the file stopped on an error; nothing was imported."))
             raise
         finally:
-            # The import step counts from zero again: its page must not see the check's counts.
+            if over:
+                delete_upload(batch)
+            # The next step counts from zero again: its page must not see this one's counts.
             _forget(batch_id)
+
+
+def _work(batch, step):
+    """Run the step on the job's file; False while the job waits (for its turn, or for the
+    admin's confirmation)."""
+    path = Path(batch.upload_file)
+    if not path.is_file():
+        fail(batch, str(step.gone))
+        return True
+    watcher = _Watcher(batch.pk)
+    watcher.publish(importers.Outcome(file_name=batch.file_name))
+    outcome = importers.run(
+        batch.kind,
+        path,
+        mode=step.mode,
+        file_name=batch.file_name,
+        user=batch.imported_by,
+        skip_invalid=batch.skip_invalid,
+        reports_dir=settings.IMPORT_REPORTS_DIR if step.mode.records else None,
+        preview_rows=0 if step.mode.records else PREVIEW_ROWS,
+        # Held by the check too (it records nothing of its own): the sweep tells a dead
+        # worker by the batch's lock.
+        batch=batch,
+        watch=watcher,
+    )
+    watcher.publish(outcome)
+    if outcome.busy:
+        _wait_for_turn(batch, step)
+        return False
+    return step.record(batch, outcome)
 
 
 def _forget(batch_id):
@@ -222,35 +277,9 @@ def _forget(batch_id):
     store.delete(_cancel_key(batch_id))
 
 
-def _check(batch):
-    path = Path(batch.upload_file)
-    if not path.is_file():
-        _fail(batch, _("The uploaded file is gone (deleted before it was checked)."))
-        return
-    watcher = _Watcher(batch.pk)
-    watcher.publish(importers.Outcome(file_name=batch.file_name))
-    outcome = importers.run(
-        batch.kind,
-        path,
-        file_name=batch.file_name,
-        user=batch.imported_by,
-        skip_invalid=batch.skip_invalid,
-        record=False,
-        preview_rows=PREVIEW_ROWS,
-        watch=watcher,
-    )
-    watcher.publish(outcome)
-    if outcome.busy:
-        from .tasks import run_preview
-
-        _wait_for_turn(batch, ImportStatus.PREVIEW_QUEUED, run_preview)
-        return
-    _record_preview(batch, outcome)
-
-
 def _record_preview(batch, outcome):
     """Keep what the check found; the file waits for the confirmation only if it can be
-    imported."""
+    imported. True if the job is over."""
     importable = bool(outcome.rows_valid and (outcome.ok or batch.skip_invalid))
     cancelled = outcome.cancelled or _cancel_requested(batch.pk)
     if cancelled:
@@ -275,136 +304,54 @@ def _record_preview(batch, outcome):
     ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEWING).update(
         status=status, preview=found, message=message, finished_at=finished
     )
-    if status != ImportStatus.PREVIEWED:
-        _delete_upload(batch)
+    return status != ImportStatus.PREVIEWED
 
 
-def run(batch_id):
-    """The worker's side of the confirmation: import the file, record the outcome."""
-    batch = _claim(batch_id, ImportStatus.QUEUED, ImportStatus.RUNNING)
-    if batch is None:
-        return  # cancelled, already run, or taken by another worker
-    over = True  # the job is over (whatever its outcome) unless it waits for its turn
-    with translation.override(_language(batch)):
-        try:
-            over = _import(batch)
-        finally:
-            if over:
-                _delete_upload(batch)
-            _forget(batch_id)
+CHECK = _Step(
+    ImportStatus.PREVIEW_QUEUED,
+    ImportStatus.PREVIEWING,
+    Mode.PREVIEW,
+    "run_preview",
+    gettext_lazy("The uploaded file is gone (deleted before it was checked)."),
+    _record_preview,
+)
+# The import's outcome is recorded by importers.run itself, on the job's batch.
+IMPORT = _Step(
+    ImportStatus.QUEUED,
+    ImportStatus.RUNNING,
+    Mode.IMPORT,
+    "run_import",
+    gettext_lazy("The uploaded file is gone (deleted before the import ran)."),
+    lambda batch, outcome: True,
+)
+STEPS = {step.busy: step for step in (CHECK, IMPORT)}
 
 
-def _import(batch):
-    """Import the job's file; False if it must wait for another import to finish."""
-    path = Path(batch.upload_file)
-    if not path.is_file():
-        _fail(batch, _("The uploaded file is gone (deleted before the import ran)."))
-        return True
-    watcher = _Watcher(batch.pk)
-    watcher.publish(importers.Outcome(file_name=batch.file_name))
-    outcome = importers.run(
-        batch.kind,
-        path,
-        file_name=batch.file_name,
-        user=batch.imported_by,
-        skip_invalid=batch.skip_invalid,
-        reports_dir=settings.IMPORT_REPORTS_DIR,
-        batch=batch,
-        watch=watcher,
-    )
-    watcher.publish(outcome)
-    if outcome.busy:
-        from .tasks import run_import
+def enqueue_step(step, batch_id, **options):
+    """Queue the step of a job again (its worker job in adoption.tasks)."""
+    from . import tasks
 
-        _wait_for_turn(batch, ImportStatus.QUEUED, run_import)
-        return False
-    return True
+    return jobs.enqueue(getattr(tasks, step.task), batch_id, **options)
 
 
-def _wait_for_turn(batch, waiting, task):
+def _wait_for_turn(batch, step):
     """Another import held the import lock (nothing was read or written): the step goes back
     in the queue, and its file stays."""
     ImportBatch.objects.filter(pk=batch.pk).update(
-        status=waiting,
+        status=step.waiting,
         finished_at=None,
         message=_("Waiting for another import to finish."),
     )
-    jobs.enqueue(task, batch.pk, delay=BUSY_RETRY_SECONDS)
+    enqueue_step(step, batch.pk, delay=BUSY_RETRY_SECONDS)
 
 
-def _fail(batch, message):
+def fail(batch, message):
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=ImportStatus.FAILED, finished_at=timezone.now(), message=message
     )
 
 
-def _delete_upload(batch):
+def delete_upload(batch):
     if batch.upload_file:
         Path(batch.upload_file).unlink(missing_ok=True)
         ImportBatch.objects.filter(pk=batch.pk).update(upload_file="")
-
-
-def refreshing_itself():
-    """Whether an import (a job or a command) is running, so will refresh its own months.
-
-    One running longer than IMPORT_STALE_SECONDS no longer counts: it may be a dead one the
-    sweep cannot tell yet (on SQLite, a killed command), and the markers must not wait on it.
-    """
-    recent = timezone.now() - timedelta(seconds=settings.IMPORT_STALE_SECONDS)
-    return ImportBatch.objects.filter(status=ImportStatus.RUNNING, started_at__gte=recent).exists()
-
-
-def sweep():
-    """The one sweep of imports, run by the worker every minute and by `manage.py
-    sweep_imports`; returns the ids of the imports it marked failed.
-
-    - An import whose process died, from the command line or as a job: its session's lock is
-      gone on PostgreSQL, or on SQLite it is older than concurrency.STALE_AFTER
-      (concurrency.sweep_stale).
-    - A job whose worker has given no progress for IMPORT_STALE_SECONDS (a hung worker; on
-      SQLite the first sign), while checking or importing: command-line imports send no
-      progress, so only jobs (those with a stored upload) are judged by it.
-    - A job still waiting after REQUEUE_SECONDS is enqueued again (its enqueue may have failed).
-    - A checked upload nobody confirmed for UNCONFIRMED_SECONDS is given up, its file deleted.
-    """
-    swept = concurrency.sweep_stale()
-    now = timezone.now()
-    stale = now - timedelta(seconds=settings.IMPORT_STALE_SECONDS)
-    busy = ImportBatch.objects.filter(status__in=BUSY, started_at__lt=stale)
-    for batch in busy.exclude(upload_file=""):
-        seen = progress(batch).get("updated")
-        if seen is None or seen < stale.timestamp():
-            logger.warning("Import %s: its worker is gone; marked failed", batch.pk)
-            _fail(batch, _("The import stopped (its worker is gone); nothing was kept."))
-            swept.append(batch.pk)
-    for batch in ImportBatch.objects.filter(pk__in=swept).exclude(upload_file=""):
-        _delete_upload(batch)
-    _give_up_unconfirmed(now)
-    _enqueue_again(now)
-    return swept
-
-
-def _give_up_unconfirmed(now):
-    given_up = now - timedelta(seconds=UNCONFIRMED_SECONDS)
-    unconfirmed = ImportBatch.objects.filter(status=ImportStatus.PREVIEWED, started_at__lt=given_up)
-    for batch in unconfirmed:
-        updated = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEWED).update(
-            status=ImportStatus.CANCELLED,
-            finished_at=now,
-            message=_("Not confirmed within a day: nothing was imported."),
-        )
-        if updated:
-            _delete_upload(batch)
-
-
-def _enqueue_again(now):
-    from .tasks import run_import, run_preview
-
-    waited = now - timedelta(seconds=REQUEUE_SECONDS)
-    for status, task in (
-        (ImportStatus.PREVIEW_QUEUED, run_preview),
-        (ImportStatus.QUEUED, run_import),
-    ):
-        waiting = ImportBatch.objects.filter(status=status, started_at__lt=waited)
-        for batch_id in waiting.values_list("pk", flat=True):
-            jobs.enqueue(task, batch_id)

@@ -13,7 +13,7 @@ from django.db import OperationalError
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from . import import_jobs
+from . import import_jobs, import_sweep
 from .metrics import freshness
 
 logger = logging.getLogger(__name__)
@@ -66,8 +66,8 @@ def sweep():
     sweep filling them meanwhile made the import wait for the fill lock and then fill the
     same months again. Should the import die, its markers stay for the sweep after it.
     """
-    import_jobs.sweep()
-    if not import_jobs.refreshing_itself():
+    import_sweep.sweep()
+    if not import_sweep.refreshing_itself():
         _transient_only(freshness.ensure_fresh)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone, translation
 
-from adoption import import_jobs, importers
+from adoption import import_jobs, import_sweep, importers
 from adoption.choices import ImportStatus
 from adoption.importers import Outcome
 from adoption.models import ImportBatch, Payment
@@ -111,7 +111,7 @@ def test_with_the_queue_unreachable_an_upload_is_kept_and_waits_for_the_sweep(
     # The queue is back: the sweep hands the job over.
     queue_down.storage = MemoryStorage(queue_down.name)
     _left(batch, ImportStatus.PREVIEW_QUEUED, timezone.timedelta(hours=1))
-    import_jobs.sweep()
+    import_sweep.sweep()
     assert [task.name for task in queue_down.pending()] == ["run_preview"]
 
 
@@ -440,7 +440,7 @@ def test_the_sweep_fails_a_busy_job_whose_worker_is_gone(
     batch = waiting_check(as_user("channel_admin"))
     _left(batch, status, timezone.timedelta(hours=1))
 
-    assert batch.pk in import_jobs.sweep()
+    assert batch.pk in import_sweep.sweep()
 
     batch.refresh_from_db()
     assert batch.status == ImportStatus.FAILED
@@ -456,7 +456,7 @@ def test_the_sweep_leaves_a_busy_job_that_reports_progress(
     _left(batch, ImportStatus.PREVIEWING, timezone.timedelta(hours=1))
     import_jobs._Watcher(batch.pk).publish(Outcome(file_name="x"))
 
-    import_jobs.sweep()
+    import_sweep.sweep()
 
     assert ImportBatch.objects.get().status == ImportStatus.PREVIEWING
 
@@ -470,7 +470,7 @@ def test_the_sweep_queues_again_a_job_whose_enqueue_was_lost(as_user, no_worker,
     no_worker.flush()
     _left(batch, status, timezone.timedelta(hours=1))
 
-    import_jobs.sweep()
+    import_sweep.sweep()
 
     pending = no_worker.pending()
     assert [t.name for t in pending] == [task]
@@ -485,7 +485,7 @@ def test_the_sweep_gives_up_a_checked_file_nobody_confirmed(as_user, no_worker):
     import_jobs.preview(fresh.pk)
     _left(batch, ImportStatus.PREVIEWED)
 
-    import_jobs.sweep()
+    import_sweep.sweep()
 
     batch.refresh_from_db()
     assert batch.status == ImportStatus.CANCELLED

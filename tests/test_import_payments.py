@@ -164,6 +164,28 @@ def test_a_dry_run_counts_but_writes_nothing(write, existing, refreshes):
     assert refreshes == []
 
 
+@pytest.mark.parametrize(
+    ("mode", "batches", "written"),
+    [
+        (importers.Mode.PREVIEW, [], False),
+        (importers.Mode.DRY_RUN, [ImportStatus.DRY_RUN], False),
+        (importers.Mode.IMPORT, [ImportStatus.DONE], True),
+    ],
+)
+def test_the_mode_says_what_is_recorded_and_written(
+    write, existing, refreshes, mode, batches, written
+):
+    path = write(HEADER, *GOOD, "PA20BQ0000003,2024-12,77000,VTP,2024-12-05 09:00,VTP-OLD")
+    before = snapshot()
+
+    outcome = importers.run(ImportKind.PAYMENTS, path, mode=mode)
+
+    assert (outcome.ok, outcome.rows_read, outcome.rows_imported) == (True, 4, 3)
+    assert list(ImportBatch.objects.values_list("status", flat=True)) == batches
+    assert (snapshot() != before) == written
+    assert outcome.dry_run == (not written)
+
+
 # Each bad input: the message names the row and column, and nothing changes.
 
 BAD_ROWS = [

@@ -14,18 +14,19 @@ import hashlib
 import logging
 import random
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .. import jobs, partitions, planner_statistics
 from ..choices import ImportKind, ImportStatus
-from ..metrics import dirty, freshness
-from ..models import Customer, CustomerPlacement, ImportBatch, Payment
-from . import concurrency
+from ..metrics import dirty
+from ..models import ImportBatch
+from . import after_commit, concurrency
+from .base import Importer, Mode
 from .customers import CustomerImport
 from .files import FileRefused, open_table
 from .payments import PaymentImport
@@ -41,15 +42,18 @@ IMPORTS = {
     ImportKind.CUSTOMERS: CustomerImport,
 }
 CHUNK_ROWS = 10_000
-# The tables each kind of import loads, analysed after a big load: a customer import also
-# places each new customer (CustomerPlacement), a table every fill joins.
-ANALYZED = {
-    ImportKind.PAYMENTS: (Payment,),
-    ImportKind.REVERSALS: (Payment,),
-    ImportKind.CUSTOMERS: (Customer, CustomerPlacement),
-}
 
-__all__ = ["IMPORTS", "Cancelled", "FileRefused", "Outcome", "Problem", "checksum", "run"]
+__all__ = [
+    "IMPORTS",
+    "Cancelled",
+    "FileRefused",
+    "Importer",
+    "Mode",
+    "Outcome",
+    "Problem",
+    "checksum",
+    "run",
+]
 
 
 class _RollBack(Exception):
@@ -72,82 +76,93 @@ def checksum(path):
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What one run of run() works with, passed down as one."""
+
+    kind: str
+    path: Path
+    mode: Mode
+    user: object
+    reports_dir: object
+    progress: object
+    preview_rows: int
+    batch: object
+
+
 def run(
     kind,
     path,
     *,
+    mode=Mode.IMPORT,
     file_name=None,
     user=None,
     skip_invalid=False,
-    dry_run=False,
-    record=True,
     reports_dir=None,
     progress=None,
     preview_rows=0,
     batch=None,
     watch=None,
 ):
-    """Import the file at `path`; return an Outcome. Never raises for a bad file.
+    """Import the file at `path` as `mode` says (a Mode); return an Outcome. Never raises for
+    a bad file.
 
-    record=False checks the file without leaving any trace (the admin preview): it is always
-    a dry run. reports_dir receives the report and, with skip_invalid, the rejected rows.
-    progress(rows) is called after each chunk; watch(outcome) too, and may raise Cancelled to
-    roll the whole import back. batch: the ImportBatch an import job already recorded.
+    reports_dir receives the report and, with skip_invalid, the rejected rows. progress(rows)
+    is called after each chunk; watch(outcome) too, and may raise Cancelled to roll the whole
+    import back. batch: the ImportBatch an import job already recorded; without one, a
+    dry run or an import records its own. A preview records nothing, but holds its job's
+    batch's lock while it runs, as an import does (concurrency.hold_batch: the sweep can tell
+    a dead worker by it).
     """
-    dry_run = dry_run or not record
     outcome = Outcome(
-        file_name=file_name or Path(path).name, dry_run=dry_run, skip_invalid=skip_invalid
+        file_name=file_name or Path(path).name,
+        dry_run=not mode.writes,
+        skip_invalid=skip_invalid,
     )
     outcome.sha256 = checksum(path)
-    if batch is None and record:
+    if batch is None and mode.records:
         batch = ImportBatch.objects.create(
             kind=kind, file_name=outcome.file_name, sha256=outcome.sha256, imported_by=user
         )
     if batch is not None:
-        concurrency.hold_batch(batch)  # tells sweep_stale this import is alive
+        concurrency.hold_batch(batch)  # tells the sweep this run is alive
     outcome.batch = batch
     if watch is not None:
         progress = _watching(progress, watch, outcome)
+    job = _Run(kind, Path(path), mode, user, reports_dir, progress, preview_rows, batch)
     try:
-        outcome, importer = _import_with_retries(
-            kind, path, outcome, batch, user, reports_dir, progress, preview_rows
-        )
+        outcome, importer = _import_with_retries(job, outcome)
     except BaseException:
         if batch is not None:  # a bug, or an interrupt: the record must not say "running"
-            batch.status = ImportStatus.FAILED
-            batch.finished_at = timezone.now()
-            batch.save(update_fields=["status", "finished_at"])
+            if mode.records:
+                batch.status = ImportStatus.FAILED
+                batch.finished_at = timezone.now()
+                batch.save(update_fields=["status", "finished_at"])
             concurrency.release_batch(batch)
         raise
 
-    if outcome.ok and not dry_run and outcome.rows_imported:
+    if outcome.ok and mode.writes and outcome.rows_imported:
         scope = importer.refresh_scope()
-        if outcome.rows_imported >= CHUNK_ROWS:
-            _analyze(kind, {period for period, _branch in scope})
         importer = None  # its lookup tables are big: free them before the refresh runs
-        _refresh_rollups(scope, outcome)
-        if kind != ImportKind.CUSTOMERS:
-            _validate(scope, outcome)
+        after_commit.catch_up(kind, scope, outcome, bulk=outcome.rows_imported >= CHUNK_ROWS)
     if outcome.rejects_path and not (outcome.rows_rejected and outcome.ok):
         Path(outcome.rejects_path).unlink(missing_ok=True)
         outcome.rejects_path = ""
     if batch is not None:
-        if reports_dir:
-            outcome.write_report(_report_path(reports_dir, batch, "report.txt"))
-        _finish_batch(batch, outcome)
+        if mode.records:
+            if reports_dir:
+                outcome.write_report(_report_path(reports_dir, batch, "report.txt"))
+            _finish_batch(batch, outcome)
         concurrency.release_batch(batch)
     outcome.close()
     return outcome
 
 
-def _import_with_retries(kind, path, outcome, batch, user, reports_dir, progress, preview_rows):
+def _import_with_retries(job, outcome):
     """_import(), run again from the start when it loses a lock conflict; (outcome, importer)."""
     for attempt in range(1, concurrency.ATTEMPTS + 1):
         try:
-            importer = _import(
-                kind, path, outcome, batch, user, reports_dir, progress, preview_rows
-            )
-            return outcome, importer
+            return outcome, _import(job, outcome)
         except _LockConflict:
             logger.warning(
                 "Import of %s lost a lock conflict (attempt %s)", outcome.file_name, attempt
@@ -169,35 +184,30 @@ def _fresh(outcome):
     return again
 
 
-def _import(kind, path, outcome, batch, user, reports_dir, progress, preview_rows):
+def _import(job, outcome):
     """Read, check and write inside one transaction; return the importer (for its scope)."""
     table = rejects = importer = None
     try:
-        table = open_table(path)
-        table.match_columns(IMPORTS[kind].required, IMPORTS[kind].optional)
+        table = open_table(job.path)
+        table.match_columns(IMPORTS[job.kind].required, IMPORTS[job.kind].optional)
         outcome.header = [text(name) for name in table.header]
-        if outcome.skip_invalid and batch is not None and not outcome.dry_run and reports_dir:
-            rejects = RejectsWriter(_report_path(reports_dir, batch, "rejects.csv"), table.header)
+        if outcome.skip_invalid and job.mode.writes and job.batch is not None and job.reports_dir:
+            path = _report_path(job.reports_dir, job.batch, "rejects.csv")
+            rejects = RejectsWriter(path, table.header)
             outcome.rejects_path = rejects.path
         with transaction.atomic():
             concurrency.take_import_lock()  # one import writes at a time
-            importer = IMPORTS[kind](user=user, today=timezone.localdate())
+            importer = IMPORTS[job.kind](user=job.user, today=timezone.localdate())
             importer.columns = table.columns
             # SQLite counts what was written by batch, so a preview uses a batch it throws away.
-            batch_for_rows = batch or ImportBatch.objects.create(
-                kind=kind, file_name=outcome.file_name, sha256=outcome.sha256
+            batch_for_rows = job.batch or ImportBatch.objects.create(
+                kind=job.kind, file_name=outcome.file_name, sha256=outcome.sha256
             )
             try:
-                _load(
-                    importer, table, path, outcome, batch_for_rows, rejects, progress, preview_rows
-                )
-                if outcome.refused or outcome.dry_run:
+                _load(importer, table, job, outcome, batch_for_rows, rejects)
+                if outcome.refused or not job.mode.writes:
                     raise _RollBack
-                # Committed with the rows: should the refresh after the commit fail, the next
-                # dashboard read finds the markers and catches up (freshness.ensure_fresh).
-                periods, branch_ids = _periods_and_branches(importer.refresh_scope())
-                if periods:
-                    dirty.mark_dirty(periods, branch_ids)
+                _mark_committed(importer, job.batch, outcome)
             except _RollBack:
                 transaction.set_rollback(True)
     except FileRefused as error:
@@ -221,13 +231,26 @@ def _import(kind, path, outcome, batch, user, reports_dir, progress, preview_row
     return importer
 
 
-def _load(importer, table, path, outcome, batch, rejects, progress, preview_rows):
-    importer.start(batch, dry_run=outcome.dry_run)
+def _mark_committed(importer, batch, outcome):
+    """In the import's transaction, so committed with the rows or not at all: the months to
+    refresh (should the refresh after the commit fail, the next dashboard read finds the
+    markers and catches up: freshness.ensure_fresh), and the batch's counts (a sweep finding
+    rows_read on a batch whose process died knows its rows are in: import_jobs.sweep)."""
+    periods, branch_ids = after_commit.periods_and_branches(importer.refresh_scope())
+    if periods:
+        dirty.mark_dirty(periods, branch_ids)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        rows_read=outcome.rows_read, rows_imported=outcome.rows_imported
+    )
+
+
+def _load(importer, table, job, outcome, batch, rejects):
+    importer.start(batch, job.mode)
     try:
-        _check_and_write(importer, table, outcome, rejects, progress, preview_rows)
+        _check_and_write(importer, table, outcome, rejects, job.progress, job.preview_rows)
         if not outcome.rows_read:
             raise FileRefused(_("The file has a header row but no rows below it."))
-        _reject_repeats(importer, path, outcome, rejects)
+        _reject_repeats(importer, job.path, outcome, rejects)
         if outcome.rows_rejected and not outcome.skip_invalid:
             outcome.refused = ngettext(
                 "%(count)s row has problems: nothing was imported.",
@@ -308,56 +331,9 @@ def _reject_repeats(importer, path, outcome, rejects):
         repeats.close()
 
 
-def _periods_and_branches(scope):
-    return sorted({period for period, _branch in scope}), sorted({b for _p, b in scope})
-
-
-def _analyze(kind, periods):
-    """Fresh planner statistics for the tables a bulk load just grew (adoption.planner_statistics).
-    Partitioned payments: only the months written (the rollup fill reads one month at a time,
-    and ANALYZE of the whole partitioned table would sample every month)."""
-    if kind == ImportKind.PAYMENTS and connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            if partitions.partitioned(cursor):
-                months = partitions.existing(cursor)
-                for table in sorted({months.get(p, partitions.DEFAULT_PARTITION) for p in periods}):
-                    cursor.execute(f"ANALYZE {table}")
-                return
-    planner_statistics.analyze(*ANALYZED[kind])
-
-
-def _refresh_rollups(scope, outcome):
-    """Bring the dashboard's monthly figures up to date with the rows just written."""
-    if not scope:
-        return
-    periods, branch_ids = _periods_and_branches(scope)
-    try:
-        freshness.refresh(periods=periods, branch_ids=branch_ids)
-    except Exception:
-        # The rows are in; only the figures lag. Say so rather than fail the import.
-        logger.exception("Rollup refresh after the import of %s failed", outcome.file_name)
-        outcome.warnings.append(
-            _(
-                "The rows are imported, but the dashboard figures could not be refreshed; "
-                "they will catch up at the next refresh."
-            )
-        )
-
-
 def report_file(reports_dir, batch, suffix):
     """Where an import's report ("report.txt") or rejected rows ("rejects.csv") are kept."""
     return Path(reports_dir) / f"import-{batch.pk}-{batch.kind}-{suffix}"
-
-
-def _validate(scope, outcome):
-    """The validation rules on the months the import wrote to, and the months' status: a job
-    for the worker (they read whole months; the import does not wait for them)."""
-    from ..tasks import check_import
-
-    if not jobs.enqueue(check_import, sorted(scope)):
-        outcome.warnings.append(
-            _("The rows are imported, but the validation rules could not run; run them again.")
-        )
 
 
 def _report_path(reports_dir, batch, suffix):

@@ -10,7 +10,8 @@ PostgreSQL's raw "deadlock detected". Now, on PostgreSQL:
 - while an import runs, its session holds a second advisory lock keyed by its ImportBatch, so
   `sweep_stale()` can tell a running import from one whose process was killed: the lock dies
   with the connection. SQLite has no advisory locks; there a batch left running for
-  STALE_AFTER is taken for dead.
+  STALE_AFTER is taken for dead. An admin import job's check holds its batch's lock too, and
+  a job whose worker died is redone rather than failed (adoption.import_sweep).
 """
 
 import time
@@ -115,6 +116,17 @@ def _is_dead(batch):
     return True
 
 
+def process_gone(batch, now=None):
+    """Whether the process of a busy batch is gone, as far as its lock can tell: on
+    PostgreSQL, the batch started more than GRACE ago (its lock is taken just after) and its
+    lock is free. SQLite has no locks: always True there, the caller judges by age or
+    progress."""
+    now = now or timezone.now()
+    if connection.vendor == "postgresql" and batch.started_at >= now - GRACE:
+        return False
+    return _is_dead(batch)
+
+
 def sweep_stale(now=None):
     """Mark as failed the imports left "running" by a process that was killed; return them.
 
@@ -123,24 +135,29 @@ def sweep_stale(now=None):
     """
     now = now or timezone.now()
     older = GRACE if connection.vendor == "postgresql" else STALE_AFTER
-    swept = []
     running = ImportBatch.objects.filter(status=ImportStatus.RUNNING, started_at__lt=now - older)
-    for batch in running.order_by("pk"):
-        if not _is_dead(batch):
-            continue
-        # Killed inside its transaction, it wrote nothing; killed later (during the rollup
-        # refresh), its payments are in, and their months stay marked for the next refresh.
-        kept = Payment.objects.filter(import_batch=batch).count()
-        message = _(
-            "Interrupted: the process stopped before the import finished (%(kept)s payments "
-            "were saved). Import the file again if needed: rows already present are skipped."
-        ) % {"kept": kept}
-        updated = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.RUNNING).update(
-            status=ImportStatus.FAILED,
-            finished_at=now,
-            rows_imported=kept,
-            message=f"{message}\n{batch.message}".strip(),
-        )
-        if updated:
-            swept.append(batch.pk)
-    return swept
+    return [
+        batch.pk
+        for batch in running.order_by("pk")
+        if _is_dead(batch) and mark_interrupted(batch, now)
+    ]
+
+
+def mark_interrupted(batch, now):
+    """Fail a running import whose process died, saying what it kept; False if it was no
+    longer running.
+
+    Killed inside its transaction, it wrote nothing; killed later (during the rollup
+    refresh), its payments are in, and their months stay marked for the next refresh."""
+    kept = Payment.objects.filter(import_batch=batch).count()
+    message = _(
+        "Interrupted: the process stopped before the import finished (%(kept)s payments "
+        "were saved). Import the file again if needed: rows already present are skipped."
+    ) % {"kept": kept}
+    updated = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.RUNNING).update(
+        status=ImportStatus.FAILED,
+        finished_at=now,
+        rows_imported=kept,
+        message=f"{message}\n{batch.message}".strip(),
+    )
+    return bool(updated)

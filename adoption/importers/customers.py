@@ -10,19 +10,24 @@ from collections import defaultdict
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from ..choices import AreaLevel, CustomerType, ImportKind
 from ..models import AdminArea, Branch, BranchTerritory, BranchVersion, Customer
 from ..models.customers import CUSTOMER_CODE_PATTERN
 from ..territory import follow_reforms, place_new_customers
-from .duplicates import Duplicates
+from . import checks
+from .base import Importer
 from .values import BadValue, month_start, parse_date, text
 
 REQUIRED = ("customer_code", "name", "branch_code", "area_code", "customer_type", "connected_on")
 OPTIONAL = ("disconnected_on",)
 CODE = re.compile(CUSTOMER_CODE_PATTERN)
 NAME_MAX = Customer._meta.get_field("name").max_length
+# Lazy: translated only for a row that has the problem.
+UNKNOWN_BRANCH = gettext_lazy("Unknown branch “%s”.")
+NAME_TOO_LONG = gettext_lazy("A name has at most %s characters.")
 
 
 def _next(month):
@@ -33,14 +38,13 @@ def _next(month):
     )
 
 
-class CustomerImport:
+class CustomerImport(Importer):
     kind = ImportKind.CUSTOMERS
     required = REQUIRED
     optional = OPTIONAL
 
     def __init__(self, *, user, today):
-        self.user = user
-        self.today = today
+        super().__init__(user=user, today=today)
         self.branches = {
             b.code.upper(): b for b in Branch.objects.select_related("company", "district")
         }
@@ -70,11 +74,8 @@ class CustomerImport:
             self.types = {str(label).lower(): value for value, label in CustomerType.choices}
         self.types.update({str(label).lower(): value for value, label in CustomerType.choices})
         self.types.update({value: value for value in CustomerType.values})
-        self.duplicates = Duplicates()  # codes of the good rows, on disk
-        self.created = 0
         self.affected_branches = set()
         self.first_month = None
-        self.batch = None
 
     def _commune(self, code, on):
         """The commune with this code valid on the date (codes were reused in 2025)."""
@@ -115,122 +116,104 @@ class CustomerImport:
     def check(self, chunk):
         at = self.columns
         for number, cells in chunk:
-            problems = []
             cell = {name: cells[index] for name, index in at.items()}.get
-            code = text(cell("customer_code")).upper()
-            branch_code = text(cell("branch_code")).upper()
-            branch = self.branches.get(branch_code)
-            if not code:
-                problems.append(("customer_code", _("This value is required.")))
-            elif not CODE.fullmatch(code):
-                problems.append(
-                    (
-                        "customer_code",
-                        _(
-                            "“%s” is not a customer code: 13 capital letters or digits starting "
-                            "with PA and two digits, e.g. PA20BQ0001234."
-                        )
-                        % code,
-                    )
-                )
-            elif branch is not None and code[:4] not in self.prefixes[branch.pk]:
-                problems.append(
-                    (
-                        "customer_code",
-                        _("Customer codes of %(company)s start with %(prefix)s.")
-                        % {
-                            "company": branch.company.name,
-                            "prefix": branch.company.customer_code_prefix,
-                        },
-                    )
-                )
-
-            name = text(cell("name"))
-            if not name:
-                problems.append(("name", _("This value is required.")))
-            elif len(name) > NAME_MAX:
-                problems.append(("name", _("A name has at most %s characters.") % NAME_MAX))
-
-            if branch is None:
-                problems.append(
-                    (
-                        "branch_code",
-                        _("Unknown branch “%s”.") % branch_code
-                        if branch_code
-                        else _("This value is required."),
-                    )
-                )
-
-            customer_type = text(cell("customer_type"))
-            type_value = self.types.get(customer_type.lower())
-            if type_value is None:
-                problems.append(
-                    (
-                        "customer_type",
-                        _("Unknown customer type “%(type)s”; use one of: %(types)s.")
-                        % {"type": customer_type, "types": ", ".join(CustomerType.values)}
-                        if customer_type
-                        else _("This value is required."),
-                    )
-                )
-
-            connected_on = disconnected_on = None
-            try:
-                connected_on = parse_date(cell("connected_on"))
-                if connected_on > self.today:
-                    raise BadValue(_("%s is in the future.") % f"{connected_on:%d/%m/%Y}")
-            except BadValue as error:
-                connected_on = None
-                problems.append(("connected_on", str(error)))
-            try:
-                disconnected_on = parse_date(cell("disconnected_on"), required=False)
-                if disconnected_on and disconnected_on > self.today:
-                    raise BadValue(_("%s is in the future.") % f"{disconnected_on:%d/%m/%Y}")
-                if disconnected_on and connected_on and disconnected_on < connected_on:
-                    raise BadValue(_("A customer cannot be disconnected before connection."))
-            except BadValue as error:
-                problems.append(("disconnected_on", str(error)))
-
-            area_code = text(cell("area_code"))
-            commune = None
-            if not area_code:
-                problems.append(("area_code", _("This value is required.")))
-            else:
-                commune = self._commune(area_code, connected_on or self.today)
-                if commune is None:
-                    problems.append(
-                        (
-                            "area_code",
-                            _("Unknown commune code “%s” (use the official code of the commune).")
-                            % area_code,
-                        )
-                    )
-                elif branch is not None and connected_on is not None:
-                    problem = self._territory_problem(commune, branch, connected_on)
-                    if problem:
-                        problems.append(("area_code", problem))
-
+            branch, branch_problem = checks.known(
+                self.branches, cell("branch_code"), UNKNOWN_BRANCH
+            )
+            connected_on, connected_problem = self._connected_on(cell("connected_on"))
+            checked = {
+                "customer_code": self._code(cell("customer_code"), branch),
+                "name": checks.limited(cell("name"), NAME_MAX, NAME_TOO_LONG),
+                "branch_code": (branch, branch_problem),
+                "customer_type": self._type(cell("customer_type")),
+                "connected_on": (connected_on, connected_problem),
+                "disconnected_on": self._disconnected_on(cell("disconnected_on"), connected_on),
+                "area_code": self._area(cell("area_code"), branch, connected_on),
+            }
+            problems = [(column, problem) for column, (_v, problem) in checked.items() if problem]
             if problems:
                 yield number, cells, None, problems
-            else:
-                record = Customer(
-                    code=code,
-                    name=name,
-                    branch=branch,
-                    commune_id=commune.pk,
-                    customer_type=type_value,
-                    connected_on=connected_on,
-                    disconnected_on=disconnected_on,
-                )
-                self.duplicates.add(code, number)
-                yield number, cells, record, problems
+                continue
+            values = {column: value for column, (value, _p) in checked.items()}
+            record = Customer(
+                code=values["customer_code"],
+                name=values["name"],
+                branch=branch,
+                commune_id=values["area_code"].pk,
+                customer_type=values["customer_type"],
+                connected_on=connected_on,
+                disconnected_on=values["disconnected_on"],
+            )
+            self.duplicates.add(record.code, number)
+            yield number, cells, record, []
+
+    # One checker per column: (value, None) or (None, the problem).
+
+    def _code(self, cell, branch):
+        """A well-formed code with the prefix of a company the branch belonged to."""
+        code = text(cell).upper()
+        if not code:
+            return None, checks.required()
+        if not CODE.fullmatch(code):
+            message = _(
+                "“%s” is not a customer code: 13 capital letters or digits starting "
+                "with PA and two digits, e.g. PA20BQ0001234."
+            )
+            return None, message % code
+        if branch is not None and code[:4] not in self.prefixes[branch.pk]:
+            values = {"company": branch.company.name, "prefix": branch.company.customer_code_prefix}
+            return None, _("Customer codes of %(company)s start with %(prefix)s.") % values
+        return code, None
+
+    def _type(self, cell):
+        written = text(cell)
+        value = self.types.get(written.lower())
+        if value is None:
+            message = _("Unknown customer type “%(type)s”; use one of: %(types)s.")
+            types = ", ".join(CustomerType.values)
+            return None, checks.unknown(message, written, type=written, types=types)
+        return value, None
+
+    def _connected_on(self, cell):
+        try:
+            connected_on = parse_date(cell)
+        except BadValue as error:
+            return None, str(error)
+        if connected_on > self.today:
+            return None, _("%s is in the future.") % f"{connected_on:%d/%m/%Y}"
+        return connected_on, None
+
+    def _disconnected_on(self, cell, connected_on):
+        """Optional; not in the future, nor before the connection (when that is known)."""
+        try:
+            disconnected_on = parse_date(cell, required=False)
+        except BadValue as error:
+            return None, str(error)
+        if disconnected_on and disconnected_on > self.today:
+            return None, _("%s is in the future.") % f"{disconnected_on:%d/%m/%Y}"
+        if disconnected_on and connected_on and disconnected_on < connected_on:
+            return None, _("A customer cannot be disconnected before connection.")
+        return disconnected_on, None
+
+    def _area(self, cell, branch, connected_on):
+        """The commune of this official code, served by the branch when the customer was
+        connected (checked once both are known)."""
+        area_code = text(cell)
+        if not area_code:
+            return None, checks.required()
+        commune = self._commune(area_code, connected_on or self.today)
+        if commune is None:
+            message = _("Unknown commune code “%s” (use the official code of the commune).")
+            return None, message % area_code
+        if branch is not None and connected_on is not None:
+            problem = self._territory_problem(commune, branch, connected_on)
+            if problem:
+                return None, problem
+        return commune, None
 
     def duplicate_problem(self, cells, first):
         """The problem of a row that repeats row `first`'s customer code."""
         return ("customer_code", _("Duplicate of row %s: same customer code.") % first)
-
-    def start(self, batch, *, dry_run=False):
-        self.batch = batch
 
     def write(self, records):
         known = set(
@@ -250,7 +233,7 @@ class CustomerImport:
             default_user=self.user,
             default_change_reason=_("Imported from a file"),
         )
-        self.created += len(new)
+        self.written += len(new)
         ids = list(
             Customer.objects.filter(code__in=[r.code for r in new]).values_list("pk", flat=True)
         )
@@ -263,12 +246,6 @@ class CustomerImport:
             month = month_start(customer.connected_on)
             if self.first_month is None or month < self.first_month:
                 self.first_month = month
-
-    def finish(self):
-        return self.created
-
-    def stop(self):
-        self.duplicates.close()
 
     def refresh_scope(self):
         """Every month from the earliest new connection to now, in the branches concerned."""

@@ -1,33 +1,23 @@
-"""Payments: check each row against customers and channels, then write them in bulk.
+"""Payments: check each row against customers and channels; the writing is
+payment_writer.py's (staging, COPY, the anti-join on references, bare partitions).
 
-Each chunk of checked rows goes into a temporary staging table (PostgreSQL: COPY, in a second
-thread, see pipeline.py, so the database inserts a chunk while Python checks the next; SQLite:
-executemany). The same SQL then moves it in on both: an anti-join drops the rows whose
-(channel, reference) PaymentReference already holds, and the rest go into the payments and
-the references. So a payment already present is skipped, and importing a file twice adds
-nothing the second time.
-
-PostgreSQL, partitioned payments (adoption.partitions): a month with no rows yet is loaded
-into a bare table and attached as its partition at the end (indexes built once, keys checked
-in one pass); a month with rows goes through the partitioned table.
+Most rows take _check_fast, a few dictionary lookups; anything unusual gets _check_row, one
+small checker per column, which says every problem of the row.
 """
 
-import csv
-import io
 from datetime import datetime
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from .. import closing, partitions
+from .. import closing
 from ..choices import ImportKind, TotalsSource
-from ..metrics import dirty
-from ..models import Customer, Payment, PaymentChannel, PaymentReference
+from ..models import Customer, Payment, PaymentChannel
 from ..permissions import visible_branches
-from . import totals
-from .duplicates import Duplicates
-from .pipeline import BackgroundWriter
+from . import checks, totals
+from .base import Importer
+from .payment_writer import PaymentWriting
 from .values import (
     EARLIEST_PAID_AT,
     MAX_AMOUNT,
@@ -44,9 +34,9 @@ from .values import (
 
 COLUMNS = ("customer_code", "period", "amount", "channel_code", "paid_at", "reference")
 REFERENCE_MAX = Payment._meta.get_field("reference").max_length
-STAGING = "import_payment_staging"
-PAYMENTS = Payment._meta.db_table
-REFERENCES = PaymentReference._meta.db_table
+# Lazy: translated only for a row that has the problem.
+UNKNOWN_CUSTOMER = gettext_lazy("Unknown customer “%s”.")
+REFERENCE_TOO_LONG = gettext_lazy("A reference has at most %s characters.")
 MAX_REMEMBERED_PERIODS = 1000
 
 
@@ -55,15 +45,12 @@ def _plain_moment(text):
     return len(text) in (16, 19) and text[4] == text[7] == "-" and text[10] in " T"
 
 
-STAGED_COLUMNS = "customer_id, period, amount, channel_id, paid_at, reference"
-
-
-class PaymentImport:
+class PaymentImport(PaymentWriting, Importer):
     kind = ImportKind.PAYMENTS
     required = COLUMNS
-    optional = ()
 
     def __init__(self, *, user, today):
+        super().__init__(user=user, today=today)
         self.current_month = month_start(today)
         self.now = timezone.now().astimezone(VIETNAM)
         # The same bounds as parse_datetime, as naive Vietnam time for the fast path.
@@ -77,13 +64,8 @@ class PaymentImport:
         self.periods = {}  # raw cell -> date or BadValue
         self.good_periods = {}  # raw text -> date, for the months that are fine
         self.good_channels = {code: c.pk for code, c in self.channels.items() if c.active}
-        self.duplicates = Duplicates()  # (channel, reference) of the good rows, on disk
-        self.affected = set()  # (period, branch id) of the rows written
         self.locked = closing.locked_cells()  # months approved and locked: refused
         self.footers = {}  # (channel id, period) -> the file's own totals (#TOTAL rows)
-        self.use_copy = connection.vendor == "postgresql"
-        self.batch = None
-        self.writer = None
 
     # Checking.
 
@@ -180,7 +162,7 @@ class PaymentImport:
                 problems.append((column, str(error)))
         channel = self.channels.get(text(cells[channel_at]).upper())
         if channel is None:
-            problems.append(("channel_code", _("Unknown channel “%s”.") % text(cells[channel_at])))
+            problems.append(("channel_code", checks.unknown_channel(text(cells[channel_at]))))
         if problems:
             return None, problems
         key = (channel.pk, values["period"])
@@ -248,223 +230,54 @@ class PaymentImport:
     def _check_row(self, number, cells):
         """Every problem of the row by column, or its record: ((…), []) or (None, problems)."""
         customer_at, period_at, amount_at, channel_at, paid_at_at, reference_at = self.at
-        problems = []
-        code = text(cells[customer_at]).upper()
-        customer = self.customers.get(code)
-        if customer is None:
-            message = _("Unknown customer “%s”.") % code if code else _("This value is required.")
-            problems.append(("customer_code", message))
-
-        try:
-            period = self._period(cells[period_at])
-        except BadValue as error:
-            period = None
-            problems.append(("period", str(error)))
-        else:
-            if customer is not None and period < customer[2]:
-                problems.append(
-                    (
-                        "period",
-                        _("%(period)s is before the customer was connected (%(month)s).")
-                        % {"period": f"{period:%m/%Y}", "month": f"{customer[2]:%m/%Y}"},
-                    )
-                )
-            elif customer is not None and customer[3] is not None and period > customer[3]:
-                problems.append(
-                    (
-                        "period",
-                        _("%(period)s is after the customer was disconnected (%(month)s).")
-                        % {"period": f"{period:%m/%Y}", "month": f"{customer[3]:%m/%Y}"},
-                    )
-                )
-
-        try:
-            amount = parse_amount(cells[amount_at])
-        except BadValue as error:
-            problems.append(("amount", str(error)))
-
-        channel_code = text(cells[channel_at]).upper()
-        channel = self.channels.get(channel_code)
-        if channel is None:
-            message = (
-                _("Unknown channel “%s”.") % channel_code
-                if channel_code
-                else _("This value is required.")
-            )
-            problems.append(("channel_code", message))
-        elif not channel.active:
-            problems.append(("channel_code", _("The channel “%s” is inactive.") % channel_code))
-
-        try:
-            moment = parse_datetime(cells[paid_at_at], now=self.now)
-        except BadValue as error:
-            problems.append(("paid_at", str(error)))
-        else:
-            paid_at = moment.isoformat()
-            if customer is not None and moment.astimezone(VIETNAM).date() < customer[2]:
-                problems.append(
-                    (
-                        "paid_at",
-                        _("%(date)s is before the customer was connected (%(month)s).")
-                        % {
-                            "date": f"{moment.astimezone(VIETNAM):%d/%m/%Y}",
-                            "month": f"{customer[2]:%m/%Y}",
-                        },
-                    )
-                )
-
-        reference = text(cells[reference_at])
-        if not reference:
-            problems.append(("reference", _("This value is required.")))
-        elif len(reference) > REFERENCE_MAX:
-            problems.append(
-                (
-                    "reference",
-                    _("A reference has at most %s characters.") % REFERENCE_MAX,
-                )
-            )
-
+        customer, problem = checks.known(self.customers, cells[customer_at], UNKNOWN_CUSTOMER)
+        checked = {
+            "customer_code": (customer, problem),
+            "period": self._bill_period(cells[period_at], customer),
+            "amount": checks.parsed(parse_amount, cells[amount_at]),
+            "channel_code": checks.channel(self.channels, cells[channel_at], active=True),
+            "paid_at": self._paid_at(cells[paid_at_at], customer),
+            "reference": checks.limited(cells[reference_at], REFERENCE_MAX, REFERENCE_TOO_LONG),
+        }
+        problems = [(column, problem) for column, (_v, problem) in checked.items() if problem]
         if problems:
             return None, problems
-        record = (customer[0], period, amount, channel.pk, paid_at, reference, customer[1])
-        return record, problems
+        _c, period, amount, channel, paid_at, reference = (v for v, _p in checked.values())
+        return (customer[0], period, amount, channel.pk, paid_at, reference, customer[1]), []
 
-    # Writing.
+    def _bill_period(self, cell, customer):
+        """The month billed, within the customer's billable months when they are known."""
+        try:
+            period = self._period(cell)
+        except BadValue as error:
+            return None, str(error)
+        values = {"period": f"{period:%m/%Y}"}
+        if customer is not None and period < customer[2]:
+            values["month"] = f"{customer[2]:%m/%Y}"
+            return None, _("%(period)s is before the customer was connected (%(month)s).") % values
+        if customer is not None and customer[3] is not None and period > customer[3]:
+            values["month"] = f"{customer[3]:%m/%Y}"
+            message = _("%(period)s is after the customer was disconnected (%(month)s).")
+            return None, message % values
+        return period, None
 
-    def start(self, batch, *, dry_run=False):
-        self.batch = batch
-        self.dry_run = dry_run
-        self.bare = {}  # month -> bare table this import loads (PostgreSQL, a month with no rows)
-        self.staged_months = set()  # months whose rows go through the partitioned table
-        self.written = 0
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {STAGING} (customer_id bigint, period date, "
-                "amount bigint, channel_id bigint, paid_at timestamptz, reference varchar(64))"
-                + (" ON COMMIT DROP" if self.use_copy else "")
-            )
-            self.partitioned = partitions.partitioned(cursor)
-            if self.partitioned:
-                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [PAYMENTS])
-                self.id_sequence = cursor.fetchone()[0]
-        if self.use_copy:
-            self.writer = BackgroundWriter(connections[DEFAULT_DB_ALIAS], self._copy_chunk)
-
-    def write(self, records):
-        # A repeat within the chunk is left out here, so the first row of a reference is the
-        # one written; repeats across chunks, and references already imported, are skipped by
-        # the anti-join on PaymentReference. The importer reports them all at the end.
-        chunk_keys = set()
-        records = [
-            r
-            for r in records
-            if (r[3], r[5]) not in chunk_keys and not chunk_keys.add((r[3], r[5]))
-        ]
-        if self.use_copy:
-            buffer = io.StringIO()
-            csv.writer(buffer).writerows(
-                (customer, period.isoformat(), amount, channel, paid_at, reference)
-                for customer, period, amount, channel, paid_at, reference, _branch in records
-            )
-            buffer.seek(0)
-            self.writer.submit(buffer)
-            return
-        ops = connection.ops
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {STAGING} ({STAGED_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)",
-                [
-                    (
-                        customer,
-                        ops.adapt_datefield_value(period),
-                        amount,
-                        channel,
-                        ops.adapt_datetimefield_value(datetime.fromisoformat(paid_at)),
-                        reference,
-                    )
-                    for customer, period, amount, channel, paid_at, reference, _b in records
-                ],
-            )
-            self.written += self._move_in(cursor)
-
-    def _copy_chunk(self, cursor, buffer):
-        """In the writer thread: stage one chunk, move it in; return how many rows were new."""
-        cursor.copy_expert(
-            f"COPY {STAGING} ({STAGED_COLUMNS}) FROM STDIN WITH (FORMAT csv)", buffer
-        )
-        if self.partitioned:
-            self._choose_targets(cursor)
-        return self._move_in(cursor)
-
-    def _choose_targets(self, cursor):
-        """A month seen for the first time is loaded into a bare table if it has no rows."""
-        cursor.execute(f"SELECT DISTINCT period FROM {STAGING}")
-        for (month,) in cursor.fetchall():
-            if month in self.bare or month in self.staged_months:
-                continue
-            table = partitions.bare_for_import(cursor, month)
-            if table is None:
-                self.staged_months.add(month)
-            else:
-                self.bare[month] = table
-
-    def _move_in(self, cursor):
-        """Staged rows whose (channel, reference) is new go into the payments and the
-        references: one set-based anti-join, one insert per target, in key order. A dry run
-        inserts too (its transaction is rolled back), so later chunks see earlier ones."""
-        cursor.execute(
-            f"DELETE FROM {STAGING} WHERE EXISTS (SELECT 1 FROM {REFERENCES} r "
-            f"WHERE r.channel_id = {STAGING}.channel_id AND r.reference = {STAGING}.reference)"
-        )
-        written = 0
-        months = sorted(self.bare)
-        for month in months:
-            cursor.execute(
-                f"INSERT INTO {self.bare[month]} (id, {STAGED_COLUMNS}, import_batch_id) "
-                f"SELECT nextval(%s), {STAGED_COLUMNS}, %s FROM {STAGING} WHERE period = %s",
-                [self.id_sequence, self.batch.pk, month],
-            )
-            written += cursor.rowcount
-        others = f"WHERE period NOT IN ({', '.join(['%s'] * len(months))})" if months else ""
-        cursor.execute(
-            f"INSERT INTO {PAYMENTS} ({STAGED_COLUMNS}, import_batch_id) "
-            f"SELECT {STAGED_COLUMNS}, %s FROM {STAGING} {others}",
-            [self.batch.pk, *months],
-        )
-        written += cursor.rowcount
-        cursor.execute(
-            f"INSERT INTO {REFERENCES} (channel_id, reference, period) "
-            f"SELECT channel_id, reference, period FROM {STAGING} ORDER BY channel_id, reference"
-        )
-        cursor.execute(f"DELETE FROM {STAGING}" if not self.use_copy else f"TRUNCATE {STAGING}")
-        return written
+    def _paid_at(self, cell, customer):
+        """The moment as ISO text with its offset, not before the customer's connection."""
+        try:
+            moment = parse_datetime(cell, now=self.now)
+        except BadValue as error:
+            return None, str(error)
+        local = moment.astimezone(VIETNAM)
+        if customer is not None and local.date() < customer[2]:
+            values = {"date": f"{local:%d/%m/%Y}", "month": f"{customer[2]:%m/%Y}"}
+            return None, _("%(date)s is before the customer was connected (%(month)s).") % values
+        return moment.isoformat(), None
 
     def finish(self):
-        """Wait for the last rows, attach the months loaded bare; return how many rows were
-        new (would be, for a dry run)."""
-        written = self.writer.stop() if self.use_copy else self.written
-        with connection.cursor() as cursor:
-            for month in sorted(self.bare):
-                partitions.attach(cursor, month)
-            # ON COMMIT DROP is not enough when the import runs inside an outer transaction.
-            cursor.execute(f"DROP TABLE {STAGING}")
+        written = super().finish()
         self._save_footers()  # once the writer thread has let go of the connection
         return written
 
     def _save_footers(self):
         if self.footers:
             totals.save(self.footers, TotalsSource.FOOTER, self.batch.imported_by)
-
-    def stop(self):
-        """Whatever happened, leave no writer thread behind, nor the duplicates' spool."""
-        if self.writer is not None:
-            self.writer.stop(raise_error=False)
-        self.duplicates.close()
-
-    def refresh_scope(self):
-        """Periods and branches whose rollups the written rows change: a customer's payment
-        for a past month counts in the branch of that month, maybe not today's."""
-        if not self.affected:
-            return self.affected
-        related = dirty.branches_sharing_customers()
-        return {(p, b) for p, current in self.affected for b in related.get(current, {current})}

@@ -8,10 +8,10 @@ from django.utils.translation import gettext as _
 
 from .. import closing, reversals
 from ..choices import ImportKind, ReversalKind
-from ..metrics import dirty
 from ..models import Payment, PaymentChannel, Reversal
 from ..permissions import visible_branches
-from .duplicates import Duplicates
+from . import checks
+from .base import Importer
 from .values import VIETNAM, BadValue, parse_amount, parse_datetime, text
 
 COLUMNS = ("channel_code", "reference", "amount")
@@ -19,7 +19,7 @@ OPTIONAL = ("kind", "reversed_at", "reason")
 KINDS = {k.value: k for k in ReversalKind} | {str(k.label).lower(): k for k in ReversalKind}
 
 
-class ReversalImport:
+class ReversalImport(Importer):
     """A file of reversals, through the importer's pipeline (adoption.importers.run): all or
     nothing by default, every problem by row, a report, rollups refreshed after."""
 
@@ -28,15 +28,13 @@ class ReversalImport:
     optional = OPTIONAL
 
     def __init__(self, *, user, today):
+        super().__init__(user=user, today=today)
         self.now = timezone.now().astimezone(VIETNAM)
         self.channels = {c.code.upper(): c for c in PaymentChannel.objects.all()}
         self.branches = None
         if user is not None and not user.is_superuser:
             self.branches = set(visible_branches(user).values_list("pk", flat=True))
         self.locked = closing.locked_cells()
-        self.duplicates = Duplicates()
-        self.affected = set()
-        self.written = 0
 
     def check(self, chunk):
         """(row number, cells, record or None, problems) per row; a record is (payment pk,
@@ -78,18 +76,12 @@ class ReversalImport:
         """((channel, reference, amount, kind, reversed_at, reason), problems)."""
         problems = []
         cell = lambda name: cells[self.columns[name]] if name in self.columns else None  # noqa: E731
-        code = text(cell("channel_code")).upper()
-        channel = self.channels.get(code)
-        if channel is None:
-            problems.append(
-                (
-                    "channel_code",
-                    _("Unknown channel “%s”.") % code if code else _("This value is required."),
-                )
-            )
+        channel, problem = checks.channel(self.channels, cell("channel_code"))
+        if problem:
+            problems.append(("channel_code", problem))
         reference = text(cell("reference"))
         if not reference:
-            problems.append(("reference", _("This value is required.")))
+            problems.append(("reference", checks.required()))
         amount = None
         try:
             amount = parse_amount(cell("amount"))
@@ -114,9 +106,6 @@ class ReversalImport:
             "reference",
             _("Row %(row)s already reverses payment “%(ref)s”.") % {"row": first, "ref": reference},
         )
-
-    def start(self, batch, *, dry_run=False):
-        self.batch = batch
 
     def write(self, records):
         keys = set()
@@ -144,15 +133,3 @@ class ReversalImport:
             self.written += Payment.objects.filter(
                 channel_id=channel_id, reference=reference, reversed_at__isnull=True
             ).update(reversed_at=moment)
-
-    def finish(self):
-        return self.written
-
-    def stop(self):
-        self.duplicates.close()
-
-    def refresh_scope(self):
-        if not self.affected:
-            return self.affected
-        related = dirty.branches_sharing_customers()
-        return {(p, b) for p, current in self.affected for b in related.get(current, {current})}

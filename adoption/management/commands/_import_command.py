@@ -44,7 +44,7 @@ class ImportCommand(BaseCommand):
                 self.kind,
                 file,
                 skip_invalid=skip_invalid,
-                dry_run=dry_run,
+                mode=importers.Mode.DRY_RUN if dry_run else importers.Mode.IMPORT,
                 reports_dir=settings.IMPORT_REPORTS_DIR,
                 progress=bar.update,
             )
