@@ -47,7 +47,8 @@ REDO_ATTEMPTS = 2
 
 
 def refreshing_itself():
-    """Whether an import (a job or a command) is running, so will refresh its own months.
+    """Whether an import (a job or a command) is running, so will hand its own months to the
+    worker once their planner statistics are fresh (importers.after_commit).
 
     One running longer than IMPORT_STALE_SECONDS no longer counts: it may be a dead one the
     sweep cannot tell yet (on SQLite, a killed command), and the markers must not wait on it.

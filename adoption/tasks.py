@@ -61,10 +61,10 @@ def sweep():
     """Catch up on what a killed job or a failed enqueue left: import jobs that were never
     picked up or whose worker is gone, and dirty markers.
 
-    Not the markers of an import that is still running: once its rows are committed it
-    refreshes their months itself (after an ANALYZE of the payments that takes a while), and a
-    sweep filling them meanwhile made the import wait for the fill lock and then fill the
-    same months again. Should the import die, its markers stay for the sweep after it.
+    Not while an import is still running: once its rows are committed it analyses them (a
+    while, for a big file) and then enqueues the refresh of their months itself; a sweep in
+    between would fill them on stale planner statistics (minutes instead of seconds), and
+    again after. Should the import die, its markers stay for the sweep after it.
     """
     import_sweep.sweep()
     if not import_sweep.refreshing_itself():

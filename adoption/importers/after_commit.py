@@ -1,17 +1,14 @@
 """What an import does once its rows are committed (adoption.importers.run): fresh planner
-statistics after a big load, the dashboard's figures refreshed, the validation rules queued."""
+statistics after a big load, then the refresh of the dashboard's figures and the validation
+rules handed to the worker (the import does not wait for them)."""
 
-import logging
 
 from django.db import connection
 from django.utils.translation import gettext as _
 
 from .. import jobs, partitions, planner_statistics
 from ..choices import ImportKind
-from ..metrics import freshness
 from ..models import Customer, CustomerPlacement, Payment
-
-logger = logging.getLogger(__name__)
 
 # The tables each kind of import loads, analysed after a big load: a customer import also
 # places each new customer (CustomerPlacement), a table every fill joins.
@@ -51,15 +48,18 @@ def analyze(kind, periods):
 
 
 def refresh_rollups(scope, outcome):
-    """Bring the dashboard's monthly figures up to date with the rows just written."""
+    """Have the worker bring the dashboard's monthly figures up to date with the rows just
+    written (tasks.rebuild_rollups): a fill is housekeeping, and the import, holding nothing
+    any more, is over as soon as its rows are in. The months were marked dirty with the rows,
+    so a fill that fails or never runs is caught up by the worker's sweep; until then the pages
+    show "updating"."""
+    from ..tasks import rebuild_rollups
+
     if not scope:
         return
     periods, branch_ids = periods_and_branches(scope)
-    try:
-        freshness.refresh(periods=periods, branch_ids=branch_ids)
-    except Exception:
+    if not jobs.enqueue(rebuild_rollups, periods, branch_ids):
         # The rows are in; only the figures lag. Say so rather than fail the import.
-        logger.exception("Rollup refresh after the import of %s failed", outcome.file_name)
         outcome.warnings.append(
             _(
                 "The rows are imported, but the dashboard figures could not be refreshed; "
