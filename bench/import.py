@@ -185,7 +185,7 @@ def end_to_end(url, path):
     the enqueued refresh is kept, then run once the import is over and timed apart, as the
     worker would run it."""
     setup_django(url)
-    from adoption import importers, jobs
+    from adoption import importers, jobs, tasks
     from adoption.choices import ImportKind
     from adoption.importers.payments import PaymentImport
 
@@ -216,7 +216,7 @@ def end_to_end(url, path):
         outcome = importers.run(ImportKind.PAYMENTS, path, reports_dir=reports)
         total, cpu = time.perf_counter() - started, time.process_time() - cpu
         for task, args in handed_over:
-            if task.name.endswith("rebuild_rollups"):
+            if task is tasks.rebuild_rollups:
                 refresh_started = time.perf_counter()
                 task.call_local(*args)
                 timings["refresh"] = time.perf_counter() - refresh_started
@@ -326,10 +326,11 @@ def main():
         child = subprocess.run(
             [sys.executable, str(Path(__file__).resolve()), "--child", e2e_url, str(path)],
             cwd=ROOT,
-            check=True,
             capture_output=True,
             text=True,
         )
+        if child.returncode:
+            sys.exit(f"the end-to-end import failed:\n{child.stderr[-3000:]}")
         e2e = json.loads(child.stdout.strip().splitlines()[-1])
     finally:
         if not args.keep_copies:
