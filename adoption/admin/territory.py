@@ -1,8 +1,8 @@
 """Admin for the dated organisation and territory facts.
 
 The facts are shown, never edited in place: a plain edit would rewrite history. Changes go
-through the actions on branches and customers, which call adoption.territory (dated, checked,
-one transaction)."""
+through the actions on branches and customers, which call adoption.territory and
+adoption.customer_places (dated, checked, one transaction)."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from .. import territory
+from .. import customer_places, territory
 from ..choices import AreaLevel
 from ..models import AdminArea, BranchTerritory, BranchVersion, Company, CustomerPlacement
 from ..month_forms import MonthField
@@ -170,7 +170,9 @@ def move_customers(modeladmin, request, queryset):
 
         with transaction.atomic():
             for customer in queryset:
-                territory.move_customer(customer, data["commune"], data["village"], data["on"])
+                customer_places.move_customer(
+                    customer, data["commune"], data["village"], data["on"]
+                )
         return queryset.count()
 
     return dated_action(
