@@ -38,42 +38,31 @@ from .models.validity import BEGINNING, in_force
 from .months import month_label, month_start
 
 
+def _first_or_current_fact(model, subject, instance, created, fields):
+    """A new subject (branch, customer) gets its first fact, from the beginning; a plain edit
+    of these fields corrects the fact in force now. A change from a date goes through the
+    services instead, which write the subject with update(), so no signal comes here."""
+    values = {name: getattr(instance, name) for name in fields}
+    if created:
+        model.objects.create(**{subject: instance}, **values, valid_from=BEGINNING)
+        return
+    current = model.objects.filter(**{subject: instance}, valid_to__isnull=True)
+    current.exclude(**values).update(**values)
+
+
 @receiver(post_save, sender=Branch)
 def branch_saved(sender, instance, created, raw=False, **kwargs):
-    if raw:
-        return
-    if created:
-        BranchVersion.objects.create(
-            branch=instance,
-            company_id=instance.company_id,
-            name=instance.name,
-            valid_from=BEGINNING,
-        )
-        return
-    # A plain edit of the current company or name corrects the current version (a change
-    # from a date goes through transfer_branch / rename_branch).
-    BranchVersion.objects.filter(branch=instance, valid_to__isnull=True).exclude(
-        company_id=instance.company_id, name=instance.name
-    ).update(company_id=instance.company_id, name=instance.name)
+    # From a date: transfer_branch / rename_branch.
+    if not raw:
+        _first_or_current_fact(BranchVersion, "branch", instance, created, ("company_id", "name"))
 
 
 @receiver(post_save, sender=Customer)
 def customer_saved(sender, instance, created, raw=False, **kwargs):
-    if raw:
-        return
-    if created:
-        CustomerPlacement.objects.create(
-            customer=instance,
-            commune_id=instance.commune_id,
-            village_id=instance.village_id,
-            valid_from=BEGINNING,
-        )
-        return
-    # As for branches: a plain edit corrects the current placement; a move from a date goes
-    # through move_customer.
-    CustomerPlacement.objects.filter(customer=instance, valid_to__isnull=True).exclude(
-        commune_id=instance.commune_id, village_id=instance.village_id
-    ).update(commune_id=instance.commune_id, village_id=instance.village_id)
+    # From a date: customer_places.move_customer.
+    if not raw:
+        fields = ("commune_id", "village_id")
+        _first_or_current_fact(CustomerPlacement, "customer", instance, created, fields)
 
 
 def place_new_customers(customer_ids):
