@@ -121,6 +121,11 @@ def provisional(version, chart, branches):
     return {**chart, **closing.chart_marks(chart["labels"], open_months(version, branches))}
 
 
+def _chart_data(version, branches, summary, *args, **kwargs):
+    """A chart's data, the summary's answer read through the cache, its open months marked."""
+    return provisional(version, remember(version, summary, *args, **kwargs), branches)
+
+
 def open_months(version, branches):
     """The months still open for these branches' companies, read once per data version (a
     month's status change is a new version)."""
@@ -179,20 +184,16 @@ def overview(request):
         "adoption_chart": _chart(
             "dashboard:chart-adoption",
             scope,
-            provisional(
-                fresh.version,
-                remember(fresh.version, summaries.adoption_chart, scope, branches, base=base),
-                branches,
+            _chart_data(
+                fresh.version, branches, summaries.adoption_chart, scope, branches, base=base
             ),
             **_base_query(base),
         ),
         "mix_chart": _chart(
             "dashboard:chart-channel-mix",
             scope,
-            provisional(
-                fresh.version,
-                remember(fresh.version, summaries.channel_mix_chart, scope, branches, by=mix),
-                branches,
+            _chart_data(
+                fresh.version, branches, summaries.channel_mix_chart, scope, branches, by=mix
             ),
             by=mix,
             switch=("by", MIX_KEYS),
@@ -237,21 +238,15 @@ def branch(request, code):
         "branch_chart": _chart(
             "dashboard:chart-branch",
             scope,
-            provisional(
-                fresh.version,
-                remember(fresh.version, summaries.branch_chart, scope, branch, base=base),
-                [branch],
-            ),
+            _chart_data(fresh.version, [branch], summaries.branch_chart, scope, branch, base=base),
             branch.code,
             **_base_query(base),
         ),
         "mix_chart": _chart(
             "dashboard:chart-channel-mix",
             scope,
-            provisional(
-                fresh.version,
-                remember(fresh.version, summaries.channel_mix_chart, scope, [branch], by="kind"),
-                [branch],
+            _chart_data(
+                fresh.version, [branch], summaries.channel_mix_chart, scope, [branch], by="kind"
             ),
             by="kind",
             branch=branch.code,
@@ -292,10 +287,8 @@ def channels(request):
         "partner_chart": _chart(
             "dashboard:chart-partners",
             scope,
-            provisional(
-                fresh.version,
-                remember(fresh.version, summaries.partner_chart, scope, branches, measure=measure),
-                branches,
+            _chart_data(
+                fresh.version, branches, summaries.partner_chart, scope, branches, measure=measure
             ),
             measure=measure,
             switch=("measure", MEASURES),
