@@ -63,44 +63,12 @@ def apply_area_reform(on=date(2025, 7, 1), customer_ids=None):
     # Only those not yet moved (running the reform twice changes nothing).
     placements = [p for p in placements if p.valid_to is None or p.valid_to >= on]
     _assign_new_communes(placements, default, on, report)
-    village_successors = defaultdict(list)
-    for old_id, new_id, parent_id in (
-        AreaSuccession.objects.filter(old_area__level=AreaLevel.VILLAGE)
-        .order_by("-is_default")
-        .values_list("old_area_id", "new_area_id", "new_area__parent_id")
-    ):
-        village_successors[old_id].append((new_id, parent_id))
-    moved = []
-    for placement in placements:
-        new_commune = default[placement.commune_id]
-        village_id = _carried_village(placement.village, new_commune, village_successors)
-        if placement.village_id and village_id is None:
-            report.villages_dropped += 1
-        moved.append(
-            CustomerPlacement(
-                customer_id=placement.customer_id,
-                commune_id=new_commune.pk,
-                village_id=village_id,
-                valid_from=on,
-                valid_to=placement.valid_to,
-            )
-        )
-        if len(successions[placement.commune_id]) > 1:
-            report.to_review.append(
-                (
-                    placement.customer,
-                    placement.commune,
-                    new_commune,
-                    [s.new_area for s in successions[placement.commune_id]],
-                )
-            )
-    # Set-based: a province has hundreds of thousands of customers.
-    ids = [p.pk for p in placements]
-    for chunk in range(0, len(ids), 1000):
-        CustomerPlacement.objects.filter(pk__in=ids[chunk : chunk + 1000]).update(
-            valid_to=on - timedelta(days=1)
-        )
-    CustomerPlacement.objects.bulk_create(moved, batch_size=1000)
+    villages = _village_successors()
+    moved = [
+        _moved(p, default[p.commune_id], successions[p.commune_id], villages, on, report)
+        for p in placements
+    ]
+    _replace(placements, moved, on)
     report.moved = len(moved)
     touched = {p.customer.branch_id for p in placements}
     touched |= sync_customers([p.customer_id for p in moved])
@@ -108,6 +76,47 @@ def apply_area_reform(on=date(2025, 7, 1), customer_ids=None):
     planner_statistics.analyze(CustomerPlacement, Customer)
     mark_from(on, touched)
     return report
+
+
+def _village_successors():
+    """{old village: [(new village, its commune)]}, default successors first."""
+    successors = defaultdict(list)
+    for old_id, new_id, parent_id in (
+        AreaSuccession.objects.filter(old_area__level=AreaLevel.VILLAGE)
+        .order_by("-is_default")
+        .values_list("old_area_id", "new_area_id", "new_area__parent_id")
+    ):
+        successors[old_id].append((new_id, parent_id))
+    return successors
+
+
+def _moved(placement, new_commune, successions, village_successors, on, report):
+    """The customer's placement in new_commune (their commune's default successor) from `on`;
+    a commune split between several successors puts the customer on the list to review."""
+    village_id = _carried_village(placement.village, new_commune, village_successors)
+    if placement.village_id and village_id is None:
+        report.villages_dropped += 1
+    if len(successions) > 1:
+        every = [s.new_area for s in successions]
+        report.to_review.append((placement.customer, placement.commune, new_commune, every))
+    return CustomerPlacement(
+        customer_id=placement.customer_id,
+        commune_id=new_commune.pk,
+        village_id=village_id,
+        valid_from=on,
+        valid_to=placement.valid_to,
+    )
+
+
+def _replace(placements, moved, on):
+    """The old placements end the day before `on`; the moved ones start on it. Set-based: a
+    province has hundreds of thousands of customers."""
+    ids = [p.pk for p in placements]
+    for chunk in range(0, len(ids), 1000):
+        CustomerPlacement.objects.filter(pk__in=ids[chunk : chunk + 1000]).update(
+            valid_to=on - timedelta(days=1)
+        )
+    CustomerPlacement.objects.bulk_create(moved, batch_size=1000)
 
 
 def follow_reforms(customer_ids):
