@@ -121,11 +121,6 @@ def provisional(version, chart, branches):
     return {**chart, **closing.chart_marks(chart["labels"], open_months(version, branches))}
 
 
-def _chart_data(version, branches, summary, *args, **kwargs):
-    """A chart's data, the summary's answer read through the cache, its open months marked."""
-    return provisional(version, remember(version, summary, *args, **kwargs), branches)
-
-
 def open_months(version, branches):
     """The months still open for these branches' companies, read once per data version (a
     month's status change is a new version)."""
@@ -184,16 +179,20 @@ def overview(request):
         "adoption_chart": _chart(
             "dashboard:chart-adoption",
             scope,
-            _chart_data(
-                fresh.version, branches, summaries.adoption_chart, scope, branches, base=base
+            provisional(
+                fresh.version,
+                remember(fresh.version, summaries.adoption_chart, scope, branches, base=base),
+                branches,
             ),
             **_base_query(base),
         ),
         "mix_chart": _chart(
             "dashboard:chart-channel-mix",
             scope,
-            _chart_data(
-                fresh.version, branches, summaries.channel_mix_chart, scope, branches, by=mix
+            provisional(
+                fresh.version,
+                remember(fresh.version, summaries.channel_mix_chart, scope, branches, by=mix),
+                branches,
             ),
             by=mix,
             switch=("by", MIX_KEYS),
@@ -238,15 +237,21 @@ def branch(request, code):
         "branch_chart": _chart(
             "dashboard:chart-branch",
             scope,
-            _chart_data(fresh.version, [branch], summaries.branch_chart, scope, branch, base=base),
+            provisional(
+                fresh.version,
+                remember(fresh.version, summaries.branch_chart, scope, branch, base=base),
+                [branch],
+            ),
             branch.code,
             **_base_query(base),
         ),
         "mix_chart": _chart(
             "dashboard:chart-channel-mix",
             scope,
-            _chart_data(
-                fresh.version, [branch], summaries.channel_mix_chart, scope, [branch], by="kind"
+            provisional(
+                fresh.version,
+                remember(fresh.version, summaries.channel_mix_chart, scope, [branch], by="kind"),
+                [branch],
             ),
             by="kind",
             branch=branch.code,
@@ -287,8 +292,10 @@ def channels(request):
         "partner_chart": _chart(
             "dashboard:chart-partners",
             scope,
-            _chart_data(
-                fresh.version, branches, summaries.partner_chart, scope, branches, measure=measure
+            provisional(
+                fresh.version,
+                remember(fresh.version, summaries.partner_chart, scope, branches, measure=measure),
+                branches,
             ),
             measure=measure,
             switch=("measure", MEASURES),
