@@ -19,7 +19,9 @@ import re
 from datetime import date, datetime
 
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -143,3 +145,24 @@ def export_response(request, table, name, *, scope=None, sheet=None, note=None):
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def tables_response(request, name, tables, template, context, *, paginate=False, view=None):
+    """A page of django-tables2 tables, or one of them as a file.
+
+    Sorts (and pages) each table; answers ?_export=csv|xlsx&table=<prefix> with a file of every
+    row of that table (the first one by default), named `name`, the table's prefix and, for the
+    view as it is now, "-now" (as the dashboard's files are); otherwise renders `template` with
+    the tables and the export formats.
+    """
+    for table in tables:
+        RequestConfig(request, paginate=paginate).configure(table)
+    wanted = request.GET.get("table", "")
+    table = next((t for t in tables if t.prefix == wanted), tables[0])
+    suffix = f"-{table.prefix.strip('-')}" if table.prefix else ""
+    if view == "now":
+        suffix += "-now"
+    export = export_response(request, table, f"{name}{suffix}")
+    if export:
+        return export
+    return render(request, template, {**context, "tables": tables, "formats": EXPORT_FORMATS})

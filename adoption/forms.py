@@ -58,8 +58,10 @@ class CountField(forms.IntegerField):
         return 0 if value is None else value
 
 
-class OutreachForm(forms.ModelForm):
-    """One outreach activity, recorded by branch staff for their own branch."""
+class BranchPlaceForm(forms.ModelForm):
+    """A record of a branch at one of its places on a day (an outreach activity, a planned
+    visit): the place picked among the branch's communes and villages, the day from a date
+    picker bounded by date_bounds(), a partner or none."""
 
     place = PlaceChoiceField(
         label=_("Commune or village"),
@@ -69,6 +71,39 @@ class OutreachForm(forms.ModelForm):
             "invalid_choice": _("This place is not in your branch's area."),
         },
     )
+
+    def __init__(self, *args, branch, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.branch = branch
+        self.today = timezone.localdate()
+        self.fields["place"].offer(branch)
+        low, high = self.date_bounds()
+        self.fields["date"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+        self.fields["date"].widget = forms.DateInput(
+            format="%Y-%m-%d",
+            attrs={"type": "date", "min": low.isoformat(), "max": high.isoformat()},
+        )
+        self.fields["partner"].empty_label = _("No partner")
+        if self.instance.pk:
+            self.initial["place"] = self.instance.village_id or self.instance.commune_id
+
+    def date_bounds(self):
+        """The first and last day the picker offers."""
+        raise NotImplementedError
+
+    def _post_clean(self):
+        place = self.cleaned_data.get("place")
+        if place is not None:
+            is_village = place.level == AreaLevel.VILLAGE
+            self.instance.commune = place.parent if is_village else place
+            self.instance.village = place if is_village else None
+        self.instance.branch = self.branch
+        super()._post_clean()
+
+
+class OutreachForm(BranchPlaceForm):
+    """One outreach activity, recorded by branch staff for their own branch."""
+
     customer_codes = forms.CharField(
         label=_("Customer codes of registered households"),
         required=False,
@@ -98,25 +133,11 @@ class OutreachForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, branch, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.branch = branch
-        self.today = timezone.localdate()
         for name in COUNT_FIELDS:
             self.fields[name] = CountField(label=self.fields[name].label)
-        self.fields["place"].offer(branch)
-        self.fields["date"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
-        self.fields["date"].widget = forms.DateInput(
-            format="%Y-%m-%d",
-            attrs={
-                "type": "date",
-                "max": self.today.isoformat(),
-                "min": year_before(self.today).isoformat(),
-            },
-        )
-        self.fields["partner"].empty_label = _("No partner")
         if self.instance.pk:
-            self.initial["place"] = self.instance.village_id or self.instance.commune_id
             self.initial["customer_codes"] = "\n".join(
                 self.instance.registered_customers.order_by("customer__code").values_list(
                     "customer__code", flat=True
@@ -124,6 +145,9 @@ class OutreachForm(forms.ModelForm):
             )
         else:
             self.initial.setdefault("date", self.today)
+
+    def date_bounds(self):
+        return year_before(self.today), self.today
 
     def place_options(self):
         """Communes with their villages under them, as the searchable list shows them."""
@@ -203,15 +227,6 @@ class OutreachForm(forms.ModelForm):
             )
         return cleaned
 
-    def _post_clean(self):
-        place = self.cleaned_data.get("place")
-        if place is not None:
-            is_village = place.level == AreaLevel.VILLAGE
-            self.instance.commune = place.parent if is_village else place
-            self.instance.village = place if is_village else None
-        self.instance.branch = self.branch
-        super()._post_clean()
-
     def save_registrations(self, activity):
         """Make the activity's registered customers exactly the codes given."""
         wanted = set(self.customer_ids)
@@ -247,39 +262,15 @@ class OutreachPeriodForm(MonthRangeForm):
         self.fields["branch"].empty_label = _("All branches")
 
 
-class OutreachPlanForm(forms.ModelForm):
+class OutreachPlanForm(BranchPlaceForm):
     """A visit a branch plans: when, where, with which partner and staff."""
-
-    place = PlaceChoiceField(
-        label=_("Commune or village"),
-        queryset=None,
-        error_messages={
-            "required": _("Choose the commune or village."),
-            "invalid_choice": _("This place is not in your branch's area."),
-        },
-    )
 
     class Meta:
         model = OutreachPlan
         fields = ["date", "place", "partner", "staff_names"]
 
-    def __init__(self, *args, branch, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.branch = branch
-        self.today = timezone.localdate()
-        self.fields["place"].offer(branch)
-        self.fields["date"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
-        self.fields["date"].widget = forms.DateInput(
-            format="%Y-%m-%d",
-            attrs={
-                "type": "date",
-                "min": self.today.isoformat(),
-                "max": year_after(self.today).isoformat(),
-            },
-        )
-        self.fields["partner"].empty_label = _("No partner")
-        if self.instance.pk:
-            self.initial["place"] = self.instance.village_id or self.instance.commune_id
+    def date_bounds(self):
+        return self.today, year_after(self.today)
 
     def clean_date(self):
         day = self.cleaned_data["date"]
@@ -288,15 +279,6 @@ class OutreachPlanForm(forms.ModelForm):
         if day > year_after(self.today):
             raise forms.ValidationError(_("A visit is planned at most a year ahead."))
         return day
-
-    def _post_clean(self):
-        place = self.cleaned_data.get("place")
-        if place is not None:
-            is_village = place.level == AreaLevel.VILLAGE
-            self.instance.commune = place.parent if is_village else place
-            self.instance.village = place if is_village else None
-        self.instance.branch = self.branch
-        super()._post_clean()
 
 
 def year_after(day):

@@ -106,74 +106,88 @@ def comparison_rows(activities, view="was"):
     end = add_months(max(months), WINDOW_MONTHS)
     branch_ids = sorted({branch_id for branch_id, _, _ in visits})
     counts = _Counts(start, end, branch_ids, view)
-    branch_names = dict(Branch.objects.filter(pk__in=branch_ids).values_list("pk", "name"))
-    commune_names = dict(
-        AdminArea.objects.filter(pk__in={c for _, c, _ in visits}).values_list("pk", "name")
-    )
+    names = {
+        "branch": dict(Branch.objects.filter(pk__in=branch_ids).values_list("pk", "name")),
+        "commune": dict(
+            AdminArea.objects.filter(pk__in={c for _, c, _ in visits}).values_list("pk", "name")
+        ),
+    }
+    reached = _reached(start, end, place)
+    rows = [_row(key, group, counts, reached, names) for key, group in visits.items()]
+    rows.sort(key=lambda r: (r["month"], r["branch"], r["commune"]), reverse=True)
+    return rows
 
-    # Every activity in the span marks its commune as reached, listed on this page or not.
+
+def _reached(start, end, place):
+    """{(branch, commune): the months it had outreach}: every activity in the span marks its
+    commune as reached, listed on this page or not."""
     reached = defaultdict(set)
     for branch_id, commune_id, day in OutreachActivity.objects.filter(
         date__gte=start, date__lt=add_months(end, 1)
     ).values_list("branch_id", "commune_id", "date"):
         reached[place(branch_id, commune_id)].add(month_start(day))
+    return reached
 
-    min_households = settings.OUTREACH_MIN_HOUSEHOLDS
+
+def _row(key, group, counts, reached, names):
+    """The row of one commune and month with outreach (`group`: its activities)."""
+    branch_id, commune_id, month = key
+    pre = _window(month, -2 * WINDOW_MONTHS, -WINDOW_MONTHS - 1)
+    before = _window(month, -WINDOW_MONTHS, -1)
+    after = _window(month, 1, WINDOW_MONTHS)
+    rate_before = counts.rate(branch_id, [commune_id], before)
+    controls = sorted(
+        other
+        for other in counts.communes[branch_id]
+        if other != commune_id
+        and not any(before[0] <= m <= after[-1] for m in reached[branch_id, other])
+        and _comparable(counts, branch_id, other, before, rate_before)
+    )
+    row = {
+        "id": f"{branch_id}-{commune_id}-{month:%Y-%m}",
+        "branch_id": branch_id,
+        "commune_id": commune_id,
+        "month": month,
+        "branch": names["branch"].get(branch_id, ""),
+        "commune": names["commune"].get(commune_id, ""),
+        "activities": len(group),
+        "households_reached": sum(a.households_reached for a in group),
+        "registrations": sum(a.registrations for a in group),
+        "households": counts.households(branch_id, commune_id, before),
+        "rate_pre": counts.rate(branch_id, [commune_id], pre),
+        "rate_before": rate_before,
+        "rate_after": counts.rate(branch_id, [commune_id], after),
+        "controls": controls,
+        "control_communes": len(controls),
+        "control_pre": counts.rate(branch_id, controls, pre),
+        "control_before": counts.rate(branch_id, controls, before),
+        "control_after": counts.rate(branch_id, controls, after),
+    }
+    row["change"] = change(row["rate_before"], row["rate_after"])
+    row["control_change"] = change(row["control_before"], row["control_after"])
+    row["did"] = change(row["control_change"], row["change"])
+    row["pre_change"] = change(row["rate_pre"], row["rate_before"])
+    row["control_pre_change"] = change(row["control_pre"], row["control_before"])
+    row["pre_did"] = change(row["control_pre_change"], row["pre_change"])
+    row["flags"] = _flags(row)
+    row["included"] = not row["flags"]
+    return row
+
+
+def _flags(row):
+    """Why the row is left out of the summary (none: it counts)."""
     min_comparison = settings.OUTREACH_MIN_COMPARISON_COMMUNES
-    rows = []
-    for (branch_id, commune_id, month), group in visits.items():
-        pre = _window(month, -2 * WINDOW_MONTHS, -WINDOW_MONTHS - 1)
-        before = _window(month, -WINDOW_MONTHS, -1)
-        after = _window(month, 1, WINDOW_MONTHS)
-        rate_before = counts.rate(branch_id, [commune_id], before)
-        controls = sorted(
-            other
-            for other in counts.communes[branch_id]
-            if other != commune_id
-            and not any(before[0] <= m <= after[-1] for m in reached[branch_id, other])
-            and _comparable(counts, branch_id, other, before, rate_before)
-        )
-        row = {
-            "id": f"{branch_id}-{commune_id}-{month:%Y-%m}",
-            "branch_id": branch_id,
-            "commune_id": commune_id,
-            "month": month,
-            "branch": branch_names.get(branch_id, ""),
-            "commune": commune_names.get(commune_id, ""),
-            "activities": len(group),
-            "households_reached": sum(a.households_reached for a in group),
-            "registrations": sum(a.registrations for a in group),
-            "households": counts.households(branch_id, commune_id, before),
-            "rate_pre": counts.rate(branch_id, [commune_id], pre),
-            "rate_before": rate_before,
-            "rate_after": counts.rate(branch_id, [commune_id], after),
-            "controls": controls,
-            "control_communes": len(controls),
-            "control_pre": counts.rate(branch_id, controls, pre),
-            "control_before": counts.rate(branch_id, controls, before),
-            "control_after": counts.rate(branch_id, controls, after),
-        }
-        row["change"] = change(row["rate_before"], row["rate_after"])
-        row["control_change"] = change(row["control_before"], row["control_after"])
-        row["did"] = change(row["control_change"], row["change"])
-        row["pre_change"] = change(row["rate_pre"], row["rate_before"])
-        row["control_pre_change"] = change(row["control_pre"], row["control_before"])
-        row["pre_did"] = change(row["control_pre_change"], row["pre_change"])
-        flags = []
-        # No rollup row before the visit is missing data, not a small commune: the rollups
-        # may not be filled yet (the worker fills them), and "small" would send one looking
-        # for the wrong cause.
-        if row["households"] is not None and row["households"] < min_households:
-            flags.append(SMALL_COMMUNE)
-        if len(controls) < min_comparison:
-            flags.append(FEW_COMPARISON)
-        if row["change"] is None or (len(controls) >= min_comparison and row["did"] is None):
-            flags.append(NO_DATA)
-        row["flags"] = flags
-        row["included"] = not flags
-        rows.append(row)
-    rows.sort(key=lambda r: (r["month"], r["branch"], r["commune"]), reverse=True)
-    return rows
+    flags = []
+    # No rollup row before the visit is missing data, not a small commune: the rollups may not
+    # be filled yet (the worker fills them), and "small" would send one looking for the wrong
+    # cause.
+    if row["households"] is not None and row["households"] < settings.OUTREACH_MIN_HOUSEHOLDS:
+        flags.append(SMALL_COMMUNE)
+    if row["control_communes"] < min_comparison:
+        flags.append(FEW_COMPARISON)
+    if row["change"] is None or (row["control_communes"] >= min_comparison and row["did"] is None):
+        flags.append(NO_DATA)
+    return flags
 
 
 def _mean(values):

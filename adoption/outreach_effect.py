@@ -83,7 +83,34 @@ def funnel(activities, today=None, view="was"):
     today = today or timezone.localdate()
     activities = {a.pk: a for a in activities.select_related("branch", "commune", "village")}
     registrations = OutreachRegistration.objects.filter(activity_id__in=list(activities))
-    last_noncash = defaultdict(dict)  # customer -> {bill period: last non-cash payment time}
+    last_noncash = _last_noncash(registrations)
+    places = _places(activities, view)
+    per_activity = {pk: _activity_row(a, places[pk], today) for pk, a in activities.items()}
+    for activity_id, customer_id in registrations.values_list("activity_id", "customer_id"):
+        row = per_activity[activity_id]
+        activity = row["activity"]
+        periods = last_noncash.get(customer_id, {})
+        row["registered"] += 1
+        if any(timezone.localtime(paid).date() >= activity.date for paid in periods.values()):
+            row["paid_noncash"] += 1
+            if add_months(month_start(activity.date), RETENTION_MONTHS) in periods:
+                row["retained"] += 1
+    for row in per_activity.values():
+        if not row["retention_known"]:
+            row["retained"] = None
+        row["paid_noncash_rate"] = percent(row["paid_noncash"], row["registered"])
+        row["retained_rate"] = (
+            None if row["retained"] is None else percent(row["retained"], row["registered"])
+        )
+    return (
+        sorted(per_activity.values(), key=lambda r: (r["date"], r["id"]), reverse=True),
+        _per_branch(per_activity.values()),
+    )
+
+
+def _last_noncash(registrations):
+    """{customer: {bill period: their last non-cash payment's time}} of the registered."""
+    last_noncash = defaultdict(dict)
     for row in (
         Payment.objects.counted()
         .filter(
@@ -94,41 +121,30 @@ def funnel(activities, today=None, view="was"):
         .annotate(last_paid=Max("paid_at"))
     ):
         last_noncash[row["customer_id"]][row["period"]] = row["last_paid"]
+    return last_noncash
 
-    places = _places(activities, view)
-    per_activity = {
-        pk: {
-            "activity": a,
-            "id": pk,
-            "date": a.date,
-            **places[pk],
-            "village": a.village.name if a.village else "",
-            "registered": 0,
-            "paid_noncash": 0,
-            "retention_known": add_months(month_start(a.date), RETENTION_MONTHS)
-            < month_start(today),
-            "retained": 0,
-        }
-        for pk, a in activities.items()
+
+def _activity_row(activity, place, today):
+    """An activity's funnel row, its counts still to be made."""
+    return {
+        "activity": activity,
+        "id": activity.pk,
+        "date": activity.date,
+        **place,
+        "village": activity.village.name if activity.village else "",
+        "registered": 0,
+        "paid_noncash": 0,
+        "retention_known": add_months(month_start(activity.date), RETENTION_MONTHS)
+        < month_start(today),
+        "retained": 0,
     }
-    for activity_id, customer_id in registrations.values_list("activity_id", "customer_id"):
-        row = per_activity[activity_id]
-        activity = row["activity"]
-        periods = last_noncash.get(customer_id, {})
-        row["registered"] += 1
-        if any(timezone.localtime(paid).date() >= activity.date for paid in periods.values()):
-            row["paid_noncash"] += 1
-            if add_months(month_start(activity.date), RETENTION_MONTHS) in periods:
-                row["retained"] += 1
 
+
+def _per_branch(activity_rows):
+    """The activities' funnels summed per branch (retention over the activities old enough),
+    by branch name."""
     per_branch = {}
-    for row in per_activity.values():
-        if not row["retention_known"]:
-            row["retained"] = None
-        row["paid_noncash_rate"] = percent(row["paid_noncash"], row["registered"])
-        row["retained_rate"] = (
-            None if row["retained"] is None else percent(row["retained"], row["registered"])
-        )
+    for row in activity_rows:
         branch = per_branch.setdefault(
             row["branch_id"],
             {"branch": row["branch"], "activities": 0, "registered": 0, "paid_noncash": 0}
@@ -143,7 +159,4 @@ def funnel(activities, today=None, view="was"):
     for row in per_branch.values():
         row["paid_noncash_rate"] = percent(row["paid_noncash"], row["registered"])
         row["retained_rate"] = percent(row["retained"], row["registered_followed"])
-    return (
-        sorted(per_activity.values(), key=lambda r: (r["date"], r["id"]), reverse=True),
-        sorted(per_branch.values(), key=lambda r: r["branch"]),
-    )
+    return sorted(per_branch.values(), key=lambda r: r["branch"])

@@ -102,35 +102,8 @@ def where_next(branch, today=None):
         ):
             commune_counts[commune_id] = (noncash, active)
         village_counts = _household_counts_by_village(branch, period)
-
-    # The places the branch may record outreach at, and those where its households are (their
-    # commune may have been renamed or merged since): both are worth a visit.
-    plannable_communes, plannable_villages = branch_places(branch)
-    communes = list(
-        AdminArea.objects.filter(
-            Q(pk__in=plannable_communes.values("pk")) | Q(pk__in=list(commune_counts))
-        ).order_by("name")
-    )
-    villages = list(
-        AdminArea.objects.filter(
-            Q(pk__in=plannable_villages.values("pk")) | Q(pk__in=list(village_counts))
-        )
-        .select_related("parent")
-        .order_by("name")
-    )
-    plannable = set(plannable_communes.values_list("pk", flat=True)) | set(
-        plannable_villages.values_list("pk", flat=True)
-    )
-
-    # The last activity at each commune (any of its villages) and at each village.
-    last_in_commune, last_in_village = {}, {}
-    for activity in OutreachActivity.objects.filter(branch=branch, date__lte=today).order_by(
-        "date", "id"
-    ):
-        last_in_commune[activity.commune_id] = activity
-        if activity.village_id:
-            last_in_village[activity.village_id] = activity
-
+    communes, villages, plannable = _places_to_rank(branch, commune_counts, village_counts)
+    last_in_commune, last_in_village = _last_visits(branch, today)
     commune_rows = [
         _place_row(c, commune_counts.get(c.pk, (0, 0)), target, last_in_commune.get(c.pk), today)
         for c in communes
@@ -153,6 +126,41 @@ def where_next(branch, today=None):
             row["rank"] = rank
             row["plannable"] = row["id"] in plannable
     return commune_rows, village_rows, period
+
+
+def _places_to_rank(branch, commune_counts, village_counts):
+    """(communes, villages, the ids of those the branch may plan a visit to)."""
+    # The places the branch may record outreach at, and those where its households are (their
+    # commune may have been renamed or merged since): both are worth a visit.
+    plannable_communes, plannable_villages = branch_places(branch)
+    communes = list(
+        AdminArea.objects.filter(
+            Q(pk__in=plannable_communes.values("pk")) | Q(pk__in=list(commune_counts))
+        ).order_by("name")
+    )
+    villages = list(
+        AdminArea.objects.filter(
+            Q(pk__in=plannable_villages.values("pk")) | Q(pk__in=list(village_counts))
+        )
+        .select_related("parent")
+        .order_by("name")
+    )
+    plannable = set(plannable_communes.values_list("pk", flat=True)) | set(
+        plannable_villages.values_list("pk", flat=True)
+    )
+    return communes, villages, plannable
+
+
+def _last_visits(branch, today):
+    """The branch's last activity at each commune (any of its villages) and at each village."""
+    last_in_commune, last_in_village = {}, {}
+    for activity in OutreachActivity.objects.filter(branch=branch, date__lte=today).order_by(
+        "date", "id"
+    ):
+        last_in_commune[activity.commune_id] = activity
+        if activity.village_id:
+            last_in_village[activity.village_id] = activity
+    return last_in_commune, last_in_village
 
 
 def plans_by_month(plans, activities):

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from . import territory
+from . import customer_places
 from .choices import AreaLevel
 from .importers.files import open_table
 from .importers.values import text
@@ -72,7 +72,7 @@ def _correct(number, customer, commune, village, on, report):
         report.unchanged += 1
         return
     try:
-        territory.move_customer(customer, commune, village, on)
+        customer_places.move_customer(customer, commune, village, on)
     except ValidationError as exc:
         report.errors.append(
             _("Row %(row)s: %(message)s") % {"row": number, "message": " ".join(exc.messages)}

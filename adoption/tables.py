@@ -161,11 +161,24 @@ class DateColumn(tables.DateColumn):
         return super().value(value=value, **kwargs)
 
 
+class PlaceColumn(tables.Column):
+    """Where an activity or a plan is: "village, commune", or the commune; sorted by commune,
+    exported as shown."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, accessor="commune__name", order_by=("commune__name",), **kwargs)
+
+    def render(self, record):
+        if record.village:
+            return f"{record.village.name}, {record.commune.name}"
+        return record.commune.name
+
+
 class OutreachTable(tables.Table):
     """A branch's activities in one month; the edit link only where the user may edit."""
 
     date = DateColumn()
-    place = tables.Column(_("Place"), accessor="commune__name", order_by=("commune__name",))
+    place = PlaceColumn(_("Place"))
     branch = tables.Column(_("Branch"), accessor="branch__name")
     households_reached = NumberColumn(_("Households"))
     registrations = NumberColumn(_("Registered"))
@@ -181,11 +194,6 @@ class OutreachTable(tables.Table):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-
-    def render_place(self, record):
-        if record.village:
-            return f"{record.village.name}, {record.commune.name}"
-        return record.commune.name
 
     def render_edit(self, record):
         if not can_edit_outreach(self.user, record):
@@ -361,7 +369,7 @@ class PlaceRankTable(tables.Table):
 class OutreachPlanTable(tables.Table):
     date = DateColumn(verbose_name=_("Planned date"))
     branch = tables.Column(_("Branch"), accessor="branch__name")
-    place = tables.Column(_("Place"), accessor="commune__name", order_by=("commune__name",))
+    place = PlaceColumn(_("Place"))
     partner = tables.Column(_("Partner"), accessor="partner__name")
     staff_names = tables.Column(_("Staff"))
 
@@ -369,14 +377,6 @@ class OutreachPlanTable(tables.Table):
         order_by = ("date",)
         empty_text = _("No visits planned in this period.")
         attrs = {"class": "table", "id": "plan-table"}
-
-    def render_place(self, record):
-        if record.village:
-            return f"{record.village.name}, {record.commune.name}"
-        return record.commune.name
-
-    def value_place(self, record):
-        return self.render_place(record)
 
 
 class PlanMonthTable(tables.Table):

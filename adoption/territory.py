@@ -1,14 +1,13 @@
 """The organisation and territory over time: the one place that changes a branch's company
-and name, which branch serves which commune, and where a customer lives.
+and name and which branch serves which commune (customers' moves: adoption.customer_places;
+the 2025 reform: adoption.area_reform).
 
 Every change applies from a date and leaves the months before it as they were. A new branch
 or customer gets its first dated fact here too (from the beginning, see models.validity),
 so Branch.company/name and Customer.commune/village always have a fact behind them.
 """
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,12 +17,16 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import planner_statistics
 from .choices import AreaLevel
-from .metrics import dirty, freshness
+from .dated_changes import (
+    change_from,
+    check_month_start,
+    commune_exists_on,
+    mark_from,
+    refuse_later,
+)
 from .models import (
     AdminArea,
-    AreaSuccession,
     Branch,
     BranchTerritory,
     BranchVersion,
@@ -31,47 +34,35 @@ from .models import (
     Customer,
     CustomerPlacement,
 )
-from .models.areas import place_errors
 from .models.validity import BEGINNING, in_force
-from .months import month_label, month_start, this_month
+from .months import month_label, month_start
+
+
+def _first_or_current_fact(model, subject, instance, created, fields):
+    """A new subject (branch, customer) gets its first fact, from the beginning; a plain edit
+    of these fields corrects the fact in force now. A change from a date goes through the
+    services instead, which write the subject with update(), so no signal comes here."""
+    values = {name: getattr(instance, name) for name in fields}
+    if created:
+        model.objects.create(**{subject: instance}, **values, valid_from=BEGINNING)
+        return
+    current = model.objects.filter(**{subject: instance}, valid_to__isnull=True)
+    current.exclude(**values).update(**values)
 
 
 @receiver(post_save, sender=Branch)
 def branch_saved(sender, instance, created, raw=False, **kwargs):
-    if raw:
-        return
-    if created:
-        BranchVersion.objects.create(
-            branch=instance,
-            company_id=instance.company_id,
-            name=instance.name,
-            valid_from=BEGINNING,
-        )
-        return
-    # A plain edit of the current company or name corrects the current version (a change
-    # from a date goes through transfer_branch / rename_branch).
-    BranchVersion.objects.filter(branch=instance, valid_to__isnull=True).exclude(
-        company_id=instance.company_id, name=instance.name
-    ).update(company_id=instance.company_id, name=instance.name)
+    # From a date: transfer_branch / rename_branch.
+    if not raw:
+        _first_or_current_fact(BranchVersion, "branch", instance, created, ("company_id", "name"))
 
 
 @receiver(post_save, sender=Customer)
 def customer_saved(sender, instance, created, raw=False, **kwargs):
-    if raw:
-        return
-    if created:
-        CustomerPlacement.objects.create(
-            customer=instance,
-            commune_id=instance.commune_id,
-            village_id=instance.village_id,
-            valid_from=BEGINNING,
-        )
-        return
-    # As for branches: a plain edit corrects the current placement; a move from a date goes
-    # through move_customer.
-    CustomerPlacement.objects.filter(customer=instance, valid_to__isnull=True).exclude(
-        commune_id=instance.commune_id, village_id=instance.village_id
-    ).update(commune_id=instance.commune_id, village_id=instance.village_id)
+    # From a date: customer_places.move_customer.
+    if not raw:
+        fields = ("commune_id", "village_id")
+        _first_or_current_fact(CustomerPlacement, "customer", instance, created, fields)
 
 
 def place_new_customers(customer_ids):
@@ -89,61 +80,7 @@ def place_new_customers(customer_ids):
 
 
 # The changes. Each runs in one transaction and either applies whole or raises
-# ValidationError with nothing changed.
-
-
-def _check_month_start(on):
-    if on.day != 1:
-        raise ValidationError(
-            _("Changes apply from the first day of a month (%(start)s), not %(day)s.")
-            % {"start": f"{month_start(on):%d/%m/%Y}", "day": f"{on:%d/%m/%Y}"}
-        )
-    if on > this_month():
-        raise ValidationError(
-            _("A change can apply from this month at the latest, not from %(month)s.")
-            % {"month": month_label(on)}
-        )
-
-
-def _change_from(facts, on, create, **values):
-    """From `on` on, the fact of this subject (facts: its queryset) holds `values`.
-
-    The fact in force on `on` ends the day before (or, starting on `on`, is changed in place);
-    a fact that starts later is refused rather than silently overwritten. Returns the fact
-    now in force on `on`.
-    """
-    _refuse_later(facts, on)
-    current = facts.filter(in_force(on)).first()
-    if current is not None and current.valid_from == on:
-        for name, value in values.items():
-            setattr(current, name, value)
-        current.save()
-        return current
-    valid_to = None
-    if current is not None:
-        valid_to = current.valid_to
-        current.valid_to = on - timedelta(days=1)
-        current.save(update_fields=["valid_to"])
-    return create(valid_from=on, valid_to=valid_to, **values)
-
-
-def _refuse_later(facts, on):
-    later = facts.filter(valid_from__gt=on).order_by("valid_from").first()
-    if later is not None:
-        raise ValidationError(
-            _("%(subject)s already changes from %(month)s; change that record first.")
-            % {
-                "subject": getattr(later, later.exclusive_on),
-                "month": month_label(later.valid_from),
-            }
-        )
-
-
-def _mark_from(on, branch_ids):
-    """Every covered month from `on` on, in these branches, is stale."""
-    periods = [p for p in freshness.covered_periods() if p >= month_start(on)]
-    if periods:
-        dirty.mark_dirty(periods, set(branch_ids))
+# ValidationError with nothing changed (adoption.dated_changes).
 
 
 def _resolve_company(company):
@@ -167,7 +104,7 @@ def _version(branch, on, **changes):
         "name": current.name if current else branch.name,
         **changes,
     }
-    _change_from(
+    change_from(
         facts,
         on,
         lambda **kw: BranchVersion.objects.create(branch=branch, **kw),
@@ -184,7 +121,7 @@ def _version(branch, on, **changes):
 def transfer_branch(branch, company, on):
     """From `on` (a month start), the branch belongs to `company`; earlier months keep the
     company they had."""
-    _check_month_start(on)
+    check_month_start(on)
     company = _resolve_company(company)
     if company.valid_to is not None and company.valid_to < on:
         raise ValidationError(
@@ -192,13 +129,13 @@ def transfer_branch(branch, company, on):
             % {"company": company, "day": f"{on:%d/%m/%Y}"}
         )
     _version(branch, on, company_id=company.pk)
-    _mark_from(on, [branch.pk])
+    mark_from(on, [branch.pk])
 
 
 @transaction.atomic
 def rename_branch(branch, name, on):
     """From `on` (a month start), the branch is called `name`; earlier months keep theirs."""
-    _check_month_start(on)
+    check_month_start(on)
     name = (name or "").strip()
     if not name:
         raise ValidationError(_("A branch needs a name."))
@@ -209,12 +146,6 @@ def _served_on(branch, on):
     return BranchTerritory.objects.filter(in_force(on), branch=branch)
 
 
-def _commune_exists_on(commune, on):
-    return (commune.valid_from is None or commune.valid_from <= on) and (
-        commune.valid_to is None or commune.valid_to >= on
-    )
-
-
 @transaction.atomic
 def reassign_communes(assignments, on):
     """From `on` (a month start), each commune of `assignments` ((commune, branch) pairs) is
@@ -223,7 +154,7 @@ def reassign_communes(assignments, on):
     Refused: a commune listed twice (two branches at once), no branch for a commune that
     exists on that date, a commune that does not exist on it, a later assignment in the way.
     """
-    _check_month_start(on)
+    check_month_start(on)
     seen = {}
     for commune, branch in assignments:
         if commune.pk in seen:
@@ -236,7 +167,7 @@ def reassign_communes(assignments, on):
                 _("%(commune)s would have no branch from %(day)s although it still exists.")
                 % {"commune": commune, "day": f"{on:%d/%m/%Y}"}
             )
-        if not _commune_exists_on(commune, on):
+        if not commune_exists_on(commune, on):
             raise ValidationError(
                 _("%(commune)s does not exist on %(day)s.")
                 % {"commune": commune, "day": f"{on:%d/%m/%Y}"}
@@ -244,13 +175,13 @@ def reassign_communes(assignments, on):
     touched = set()
     for commune, branch in assignments:
         facts = BranchTerritory.objects.filter(commune=commune)
-        _refuse_later(facts, on)
+        refuse_later(facts, on)
         before = facts.filter(in_force(on)).first()
         if before is not None:
             touched.add(before.branch_id)
             if before.branch_id == branch.pk:
                 continue
-        fact = _change_from(
+        fact = change_from(
             facts,
             on,
             lambda commune=commune, **kw: BranchTerritory.objects.create(commune=commune, **kw),
@@ -261,7 +192,7 @@ def reassign_communes(assignments, on):
             fact.save(update_fields=["valid_to"])
         touched.add(branch.pk)
     _sync_customer_branches([c.pk for c, _b in assignments], touched)
-    _mark_from(on, touched)
+    mark_from(on, touched)
 
 
 def _sync_customer_branches(commune_ids, also_branch_ids=()):
@@ -282,7 +213,7 @@ def _sync_customer_branches(commune_ids, also_branch_ids=()):
 def merge_branches(branches, into, on):
     """From `on`, `into` serves every commune the `branches` served and takes their
     customers; the merged branches end the day before."""
-    _check_month_start(on)
+    check_month_start(on)
     others = [b for b in branches if b.pk != into.pk]
     if not others:
         raise ValidationError(
@@ -292,7 +223,7 @@ def merge_branches(branches, into, on):
     reassign_communes([(c, into) for c in communes], on)
     for branch in others:
         _end_versions(branch, on)
-    _mark_from(on, [into.pk, *(b.pk for b in others)])
+    mark_from(on, [into.pk, *(b.pk for b in others)])
 
 
 def _end_versions(branch, on):
@@ -311,7 +242,7 @@ def _end_versions(branch, on):
 def split_branch(branch, successors, on):
     """From `on`, the communes `branch` serves go to the branches `successors` names
     ({commune: branch}; the branch itself may keep some). Every commune needs a successor."""
-    _check_month_start(on)
+    check_month_start(on)
     served = list(_served_on(branch, on).select_related("commune"))
     chosen = {getattr(c, "pk", c): b for c, b in successors.items()}
     missing = [t.commune for t in served if chosen.get(t.commune_id) is None]
@@ -340,7 +271,7 @@ def split_branch(branch, successors, on):
 def merge_company(old, into, on):
     """From `on`, the branches of `old` belong to `into`; `old` ends the day before and keeps
     its months up to then."""
-    _check_month_start(on)
+    check_month_start(on)
     old = _resolve_company(old)
     into = _resolve_company(into)
     if old.pk == into.pk:
@@ -364,231 +295,6 @@ def merge_company(old, into, on):
     old.valid_to = on - timedelta(days=1)
     old.merged_into = into
     old.save(update_fields=["valid_to", "merged_into"])
-
-
-@transaction.atomic
-def move_customer(customer, commune, village, on):
-    """From `on`, the customer lives in this commune (and village); earlier months keep the
-    commune they had."""
-    _check_month_start(on)
-    errors = place_errors(None, commune, village)
-    if not _commune_exists_on(commune, on):
-        errors["commune"] = _("%(commune)s does not exist on %(day)s.") % {
-            "commune": commune,
-            "day": f"{on:%d/%m/%Y}",
-        }
-    if errors:
-        raise ValidationError(errors)
-    _place(customer, commune.pk, village.pk if village else None, on)
-
-
-def _place(customer, commune_id, village_id, on):
-    facts = CustomerPlacement.objects.filter(customer=customer)
-    _change_from(
-        facts,
-        on,
-        lambda **kw: CustomerPlacement.objects.create(customer=customer, **kw),
-        commune_id=commune_id,
-        village_id=village_id,
-    )
-    _sync_customer(customer)
-
-
-def _sync_customer(customer):
-    """Customer.commune/village/branch = their placement in force today and its branch."""
-    today = timezone.localdate()
-    placement = CustomerPlacement.objects.filter(in_force(today), customer=customer).first()
-    if placement is None:
-        return
-    serving = (
-        BranchTerritory.objects.filter(in_force(today), commune_id=placement.commune_id)
-        .values_list("branch_id", flat=True)
-        .first()
-    )
-    old_branch = customer.branch_id
-    customer.commune_id, customer.village_id = placement.commune_id, placement.village_id
-    customer.branch_id = serving or customer.branch_id
-    # update(): a save() would send the signals that correct the placement just written.
-    Customer.objects.filter(pk=customer.pk).update(
-        commune_id=customer.commune_id, village_id=customer.village_id, branch_id=customer.branch_id
-    )
-    dirty.mark_customer_dirty(customer)
-    if old_branch != customer.branch_id:
-        _mark_from(BEGINNING, [old_branch])
-
-
-@dataclass
-class ReformReport:
-    moved: int = 0
-    # (customer, old commune, default successor, every successor) for communes split between
-    # several new ones: placed in the default successor, to be checked.
-    to_review: list = field(default_factory=list)
-    villages_dropped: int = 0
-    # (new commune, branch) assignments made for new communes nobody served yet.
-    assigned: list = field(default_factory=list)
-
-
-@transaction.atomic
-def apply_area_reform(on=date(2025, 7, 1), customer_ids=None):
-    """Move every customer (or only these) whose commune ceased before `on` to its successor
-    (AreaSuccession effective on `on`), from `on` on; earlier months keep the old commune.
-
-    Villages are carried over where the village itself has a successor in the new commune;
-    otherwise the customer keeps no village. A commune split between several successors goes
-    to its default successor, and its customers are listed for review (correct them with the
-    correct_placements command). New communes nobody serves yet get the branch that served
-    most of their predecessors' customers.
-    """
-    _check_month_start(on)
-    report = ReformReport()
-    successions = defaultdict(list)
-    communes = AreaSuccession.objects.filter(effective_on=on, old_area__level=AreaLevel.COMMUNE)
-    for s in communes.select_related("new_area"):
-        successions[s.old_area_id].append(s)
-    default = {
-        old: next((s.new_area for s in rows if s.is_default), rows[0].new_area)
-        for old, rows in successions.items()
-    }
-    placements = (
-        CustomerPlacement.objects.filter(in_force(on - timedelta(days=1)))
-        .filter(commune_id__in=list(default))
-        .select_related("customer", "commune", "village")
-    )
-    if customer_ids is not None:
-        placements = placements.filter(customer_id__in=list(customer_ids))
-    # Only those not yet moved (running the reform twice changes nothing).
-    placements = [p for p in placements if p.valid_to is None or p.valid_to >= on]
-    _assign_new_communes(placements, default, on, report)
-    village_successors = defaultdict(list)
-    for old_id, new_id, parent_id in (
-        AreaSuccession.objects.filter(old_area__level=AreaLevel.VILLAGE)
-        .order_by("-is_default")
-        .values_list("old_area_id", "new_area_id", "new_area__parent_id")
-    ):
-        village_successors[old_id].append((new_id, parent_id))
-    moved = []
-    for placement in placements:
-        new_commune = default[placement.commune_id]
-        village_id = _carried_village(placement.village, new_commune, village_successors)
-        if placement.village_id and village_id is None:
-            report.villages_dropped += 1
-        moved.append(
-            CustomerPlacement(
-                customer_id=placement.customer_id,
-                commune_id=new_commune.pk,
-                village_id=village_id,
-                valid_from=on,
-                valid_to=placement.valid_to,
-            )
-        )
-        if len(successions[placement.commune_id]) > 1:
-            report.to_review.append(
-                (
-                    placement.customer,
-                    placement.commune,
-                    new_commune,
-                    [s.new_area for s in successions[placement.commune_id]],
-                )
-            )
-    # Set-based: a province has hundreds of thousands of customers.
-    ids = [p.pk for p in placements]
-    for chunk in range(0, len(ids), 1000):
-        CustomerPlacement.objects.filter(pk__in=ids[chunk : chunk + 1000]).update(
-            valid_to=on - timedelta(days=1)
-        )
-    CustomerPlacement.objects.bulk_create(moved, batch_size=1000)
-    report.moved = len(moved)
-    touched = {p.customer.branch_id for p in placements}
-    touched |= _sync_customers([p.customer_id for p in moved])
-    # Every customer's placement rewritten: the fill that follows plans on the new tables.
-    planner_statistics.analyze(CustomerPlacement, Customer)
-    _mark_from(on, touched)
-    return report
-
-
-def follow_reforms(customer_ids):
-    """Customers created after a reform ran (an import) but placed in a commune it ended: moved
-    on to its successor as apply_area_reform moved everyone else, from the reform's date.
-    Returns the branches these customers belong to afterwards."""
-    ended = CustomerPlacement.objects.filter(
-        customer_id__in=list(customer_ids), valid_to__isnull=True, commune__valid_to__isnull=False
-    ).values_list("commune__valid_to", flat=True)
-    for last_day in sorted(set(ended)):
-        on = last_day + timedelta(days=1)
-        if on.day == 1 and AreaSuccession.objects.filter(effective_on=on).exists():
-            apply_area_reform(on, customer_ids=customer_ids)
-    return set(
-        Customer.objects.filter(pk__in=list(customer_ids)).values_list("branch_id", flat=True)
-    )
-
-
-def _sync_customers(customer_ids):
-    """Customer.commune/village/branch = their placement in force today and the branch that
-    serves it (set-based); returns the branches customers moved to."""
-    today = timezone.localdate()
-    serving = dict(
-        BranchTerritory.objects.filter(in_force(today)).values_list("commune_id", "branch_id")
-    )
-    groups = defaultdict(list)
-    rows = CustomerPlacement.objects.filter(in_force(today), customer_id__in=customer_ids)
-    for customer_id, commune_id, village_id in rows.values_list(
-        "customer_id", "commune_id", "village_id"
-    ):
-        groups[(commune_id, village_id)].append(customer_id)
-    branches = set()
-    for (commune_id, village_id), ids in groups.items():
-        values = {"commune_id": commune_id, "village_id": village_id}
-        if commune_id in serving:
-            values["branch_id"] = serving[commune_id]
-            branches.add(serving[commune_id])
-        for chunk in range(0, len(ids), 1000):
-            Customer.objects.filter(pk__in=ids[chunk : chunk + 1000]).update(**values)
-    return branches
-
-
-def _carried_village(village, commune, village_successors):
-    """The village the customer keeps in the new commune, if the data says it continues."""
-    if village is None:
-        return None
-    for new_id, parent_id in village_successors.get(village.pk, []):
-        if parent_id == commune.pk:
-            return new_id
-    # A village row that simply continues (re-parented under the new commune).
-    if village.parent_id == commune.pk:
-        return village.pk
-    return None
-
-
-def _assign_new_communes(placements, default, on, report):
-    before = on - timedelta(days=1)
-    serving = dict(
-        BranchTerritory.objects.filter(in_force(before)).values_list("commune_id", "branch_id")
-    )
-    votes = defaultdict(lambda: defaultdict(int))
-    for placement in placements:
-        branch_id = serving.get(placement.commune_id)
-        if branch_id is not None:
-            votes[default[placement.commune_id].pk][branch_id] += 1
-    # Predecessors with no customers still say which branch served them.
-    for old_id, new in default.items():
-        if old_id in serving:
-            votes[new.pk].setdefault(serving[old_id], 0)
-    served_now = set(
-        BranchTerritory.objects.filter(in_force(on), commune_id__in=list(votes)).values_list(
-            "commune_id", flat=True
-        )
-    )
-    communes = {c.pk: c for c in AdminArea.objects.filter(pk__in=list(votes))}
-    branches = {b.pk: b for b in Branch.objects.all()}
-    assignments = []
-    for commune_id, counts in sorted(votes.items()):
-        if commune_id in served_now:
-            continue
-        branch_id = min(counts, key=lambda b: (-counts[b], b))
-        assignments.append((communes[commune_id], branches[branch_id]))
-    if assignments:
-        reassign_communes(assignments, on)
-        report.assigned = assignments
 
 
 @transaction.atomic
@@ -617,3 +323,12 @@ def carry_over():
     unplaced = Customer.objects.filter(placements__isnull=True).values_list("pk", flat=True)
     place_new_customers(list(unplaced))
     return len(rows)
+
+
+def follow_reforms(customer_ids):
+    """adoption.area_reform.follow_reforms, for adoption.importers.customers, which still
+    imports it from here; to go once it imports it from area_reform. Imported when called:
+    area_reform builds on this module."""
+    from .area_reform import follow_reforms
+
+    return follow_reforms(customer_ids)

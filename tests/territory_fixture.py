@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from adoption import territory
+from adoption import area_reform
 from adoption.metrics import freshness
 from adoption.models import (
     AdminArea,
@@ -114,6 +114,6 @@ def two_district_reform(areas, branches, paid):
         ("tan_quang", tan_quang),
     ]:
         AreaSuccession.objects.create(old_area=areas[old], new_area=successor, effective_on=REFORM)
-    territory.apply_area_reform(REFORM)
+    area_reform.apply_area_reform(REFORM)
     freshness.refresh()
     return {"lien_hiep": lien_hiep, "tan_quang": tan_quang}

@@ -18,10 +18,10 @@ def english():
 
 @pytest.fixture
 def reformed(areas, customers):
-    from adoption import territory
+    from adoption import area_reform
 
     new = make_reform(areas)
-    territory.apply_area_reform(REFORM)
+    area_reform.apply_area_reform(REFORM)
     return new
 
 

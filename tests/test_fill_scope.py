@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection, transaction
 
-from adoption import territory
+from adoption import customer_places
 from adoption.metrics import fill, freshness
 from adoption.models import (
     AdminArea,
@@ -65,7 +65,7 @@ def paid(customers, areas, pay):
         pay(customers["bq1"], period, "agribank")
         pay(customers["bq2"], period, "counter")
         pay(customers["qb1"], period, "viettelpay" if period != FEB else "counter")
-    territory.move_customer(customers["qb1"], areas["viet_quang"], None, FEB)
+    customer_places.move_customer(customers["qb1"], areas["viet_quang"], None, FEB)
     freshness.refresh()
     RollupDirty.objects.all().delete()
     return customers

@@ -373,12 +373,12 @@ def test_a_customer_of_a_commune_the_reform_ended_follows_it_to_its_successor(
 ):
     """Imported after the reform ran, in the old commune valid at their connection: placed
     there until 30/06/2025 and in its successor from 01/07/2025, as every other customer."""
-    from adoption import territory
+    from adoption import area_reform
     from adoption.models import CustomerPlacement
     from tests.territory_fixture import REFORM, make_reform
 
     new = make_reform(areas)
-    territory.apply_area_reform(REFORM)
+    area_reform.apply_area_reform(REFORM)
     import_file(write(HEADER, "PA20BQ0000501,Old,BQ,00925,household,2020-01-01,"))
 
     customer = Customer.objects.get(code="PA20BQ0000501")

@@ -17,7 +17,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adoption import channel_history, metrics, reversals, territory
+from adoption import channel_history, customer_places, metrics, reversals, territory
 from adoption.choices import ChannelKind, ReversalKind
 from adoption.metrics import dirty, freshness
 from adoption.models import (
@@ -212,7 +212,11 @@ class World:
             customer = self.customers[args[0] % len(self.customers)]
             if Customer.objects.filter(pk=customer.pk).exists():
                 refused_or_done(
-                    territory.move_customer, customer, self.areas[args[1]], None, month(args[2])
+                    customer_places.move_customer,
+                    customer,
+                    self.areas[args[1]],
+                    None,
+                    month(args[2]),
                 )
         elif kind == "reassign":
             pairs = [(self.areas[args[0]], self.branches[args[1]])]

@@ -3,7 +3,7 @@ company; "as it is now" regroups the same counts onto today's, preserving every 
 
 from datetime import date
 
-from adoption import metrics, territory
+from adoption import customer_places, metrics, territory
 from adoption.metrics import freshness
 from adoption.models import (
     BranchMonth,
@@ -73,7 +73,7 @@ def test_a_transfer_keeps_the_old_companys_past_figures(paid, branches, company)
 
 
 def test_a_customer_moved_from_a_month_counts_in_the_old_commune_before(paid, areas, branches):
-    territory.move_customer(paid["bq1"], areas["yen_binh"], None, date(2024, 1, 1))
+    customer_places.move_customer(paid["bq1"], areas["yen_binh"], None, date(2024, 1, 1))
     freshness.ensure_fresh()
     bq, qb = branches["bq"].pk, branches["qb"].pk
     assert rows("commune", "was")[(bq, areas["viet_quang"].pk)] == (1, 1)

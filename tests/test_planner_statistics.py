@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from adoption import territory
+from adoption import area_reform
 from adoption.models import CustomerPlacement
 from tests.territory_fixture import REFORM, make_reform
 
@@ -17,7 +17,7 @@ def test_the_area_reform_analyses_the_placements_and_customers_it_rewrote(custom
     before = CustomerPlacement.objects.count()
 
     with CaptureQueriesContext(connection) as queries:
-        report = territory.apply_area_reform(REFORM)
+        report = area_reform.apply_area_reform(REFORM)
 
     sql = [q["sql"] for q in queries.captured_queries]
     assert report.moved == len(customers) and CustomerPlacement.objects.count() > before

@@ -215,10 +215,10 @@ def test_a_payment_through_a_reclassified_channel_counts_as_its_months_classific
 def test_a_payment_of_a_customer_who_moved_counts_where_they_lived_that_month(
     filled, areas, branches
 ):
-    from adoption import territory
+    from adoption import customer_places
 
     # bq2 moved to Quang Bình's commune from 06/2024: earlier months stay in Bắc Quang.
-    territory.move_customer(filled["bq2"], areas["yen_binh"], None, PERIODS[5])
+    customer_places.move_customer(filled["bq2"], areas["yen_binh"], None, PERIODS[5])
     freshness.refresh()
     for period, reference in ((PERIODS[2], "BEFORE"), (PERIODS[6], "AFTER")):
         Payment.objects.create(

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from adoption import territory
+from adoption import area_reform, customer_places, territory
 from adoption.models import (
     AdminArea,
     Branch,
@@ -199,7 +199,7 @@ def test_merging_a_company_into_itself_is_refused(company):
 
 
 def test_moving_a_customer_keeps_the_old_commune_for_earlier_months(customers, areas):
-    territory.move_customer(
+    customer_places.move_customer(
         customers["bq1"], areas["tan_quang"], areas["village"], date(2024, 3, 1)
     )
     placements = CustomerPlacement.objects.filter(customer=customers["bq1"]).order_by("valid_from")
@@ -214,7 +214,7 @@ def test_moving_a_customer_keeps_the_old_commune_for_earlier_months(customers, a
 def test_moving_a_customer_refuses_a_village_of_another_commune(customers, areas):
     refused(
         "not in Thị trấn Việt Quang",
-        territory.move_customer,
+        customer_places.move_customer,
         customers["bq1"],
         areas["viet_quang"],
         areas["village"],
@@ -230,7 +230,7 @@ def reform(areas, customers):
 def test_the_area_reform_moves_customers_to_their_successor_communes(
     reform, customers, areas, branches
 ):
-    report = territory.apply_area_reform(REFORM)
+    report = area_reform.apply_area_reform(REFORM)
     assert report.moved == 4
     bq2 = CustomerPlacement.objects.filter(customer=customers["bq2"]).order_by("valid_from")
     assert [(p.commune, p.village, p.valid_from, p.valid_to) for p in bq2] == [
@@ -251,9 +251,9 @@ def test_the_area_reform_moves_customers_to_their_successor_communes(
 
 
 def test_the_area_reform_twice_changes_nothing_more(reform, customers):
-    territory.apply_area_reform(REFORM)
+    area_reform.apply_area_reform(REFORM)
     before = snapshot()
-    assert territory.apply_area_reform(REFORM).moved == 0
+    assert area_reform.apply_area_reform(REFORM).moved == 0
     assert snapshot() == before
 
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from adoption import territory
+from adoption import area_reform
 from adoption.metrics import freshness
 from adoption.models import OutreachActivity, Payment
 from adoption.months import add_months
@@ -30,7 +30,7 @@ def frozen(day):
 @pytest.fixture
 def reformed(areas, customers, branches):
     new = make_reform(areas)
-    territory.apply_area_reform(REFORM)
+    area_reform.apply_area_reform(REFORM)
     return new
 
 

@@ -10,7 +10,7 @@ from ..models import OutreachActivity, OutreachRegistration
 from ..models.areas import place_errors
 from ..models.outreach import registration_branch_error
 from .history import HistoryAdmin
-from .scoping import BranchScopedAdmin, ScopedChoicesMixin, accent_insensitive
+from .scoping import BranchScopedAdmin, ScopedChoicesMixin, StaffEntryMixin, accent_insensitive
 
 
 class RegistrationFormSet(BaseInlineFormSet):
@@ -90,7 +90,7 @@ class RegistrationInline(ScopedChoicesMixin, admin.TabularInline):
 
 
 @admin.register(OutreachActivity)
-class OutreachActivityAdmin(BranchScopedAdmin, HistoryAdmin):
+class OutreachActivityAdmin(StaffEntryMixin, BranchScopedAdmin, HistoryAdmin):
     list_display = [
         "date",
         "branch",
@@ -119,24 +119,12 @@ class OutreachActivityAdmin(BranchScopedAdmin, HistoryAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         return _with_user(super().get_form(request, obj, change, **kwargs), request.user)
 
-    def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
-        branch = permissions.staff_branch(request.user)
-        if branch is not None:
-            initial.setdefault("branch", branch.pk)
-        return initial
-
     def has_change_permission(self, request, obj=None):
         # Branch staff get the same 7-day window on their own entries as on the outreach pages.
         allowed = super().has_change_permission(request, obj)
         if allowed and obj is not None and permissions.is_branch_staff(request.user):
             return permissions.can_edit_outreach(request.user, obj)
         return allowed
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(OutreachRegistration)

@@ -46,6 +46,23 @@ class ObjectScopeMixin:
         return super().has_delete_permission(request, obj) and self._may_see(request, obj)
 
 
+class StaffEntryMixin:
+    """Records branch staff enter (outreach activities, visit plans): a new one starts on the
+    user's own branch, and records who entered it."""
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        branch = permissions.staff_branch(request.user)
+        if branch is not None:
+            initial.setdefault("branch", branch.pk)
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
 class BranchScopedAdmin(ObjectScopeMixin, ScopedChoicesMixin, admin.ModelAdmin):
     # Lookup path from the model to its Branch.
     branch_path = "branch"

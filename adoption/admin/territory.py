@@ -1,17 +1,18 @@
 """Admin for the dated organisation and territory facts.
 
 The facts are shown, never edited in place: a plain edit would rewrite history. Changes go
-through the actions on branches and customers, which call adoption.territory (dated, checked,
-one transaction)."""
+through the actions on branches and customers, which call adoption.territory and
+adoption.customer_places (dated, checked, one transaction)."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.template.response import TemplateResponse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from .. import territory
+from .. import customer_places, territory
 from ..choices import AreaLevel
 from ..models import AdminArea, BranchTerritory, BranchVersion, Company, CustomerPlacement
 from ..month_forms import MonthField
@@ -93,15 +94,18 @@ class CustomerMoveForm(forms.Form):
     )
 
 
-def dated_action(request, queryset, form_class, title, apply):
+def dated_action(request, queryset, form_class, title, change):
     """An admin action with an intermediate form: shown first, applied on its confirmation.
 
-    apply(form.cleaned_data) changes every selected object; a ValidationError rolls it all
-    back and is shown on the form."""
+    change(obj, form.cleaned_data) changes one selected object; all of them change in one
+    transaction, and a ValidationError rolls it all back and is shown on the form."""
     form = form_class(request.POST if "apply" in request.POST else None)
     if "apply" in request.POST and form.is_valid():
         try:
-            count = apply(form.cleaned_data)
+            with transaction.atomic():
+                for obj in queryset:
+                    change(obj, form.cleaned_data)
+            count = queryset.count()
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -125,61 +129,39 @@ def dated_action(request, queryset, form_class, title, apply):
     )
 
 
+@admin.action(
+    description=_("Move to another company or rename, from a month"), permissions=["change"]
+)
 def change_branches(modeladmin, request, queryset):
-    def apply(data):
-        from django.db import transaction
-
-        with transaction.atomic():
-            for branch in queryset:
-                if data["company"]:
-                    territory.transfer_branch(branch, data["company"], data["on"])
-                if data["name"].strip():
-                    territory.rename_branch(branch, data["name"], data["on"])
-        return queryset.count()
+    def change(branch, data):
+        if data["company"]:
+            territory.transfer_branch(branch, data["company"], data["on"])
+        if data["name"].strip():
+            territory.rename_branch(branch, data["name"], data["on"])
 
     return dated_action(
-        request, queryset, BranchChangeForm, _("Move or rename branches from a month"), apply
+        request, queryset, BranchChangeForm, _("Move or rename branches from a month"), change
     )
 
 
-change_branches.short_description = _("Move to another company or rename, from a month")
-change_branches.allowed_permissions = ("change",)
-
-
+@admin.action(description=_("Merge into another company, from a month"), permissions=["change"])
 def merge_companies(modeladmin, request, queryset):
-    def apply(data):
-        from django.db import transaction
-
-        with transaction.atomic():
-            for company in queryset:
-                territory.merge_company(company, data["into"], data["on"])
-        return queryset.count()
+    def change(company, data):
+        territory.merge_company(company, data["into"], data["on"])
 
     return dated_action(
-        request, queryset, CompanyMergeForm, _("Merge companies into another from a month"), apply
+        request, queryset, CompanyMergeForm, _("Merge companies into another from a month"), change
     )
 
 
-merge_companies.short_description = _("Merge into another company, from a month")
-merge_companies.allowed_permissions = ("change",)
-
-
+@admin.action(description=_("Move to another commune, from a month"), permissions=["change"])
 def move_customers(modeladmin, request, queryset):
-    def apply(data):
-        from django.db import transaction
-
-        with transaction.atomic():
-            for customer in queryset:
-                territory.move_customer(customer, data["commune"], data["village"], data["on"])
-        return queryset.count()
+    def change(customer, data):
+        customer_places.move_customer(customer, data["commune"], data["village"], data["on"])
 
     return dated_action(
-        request, queryset, CustomerMoveForm, _("Move customers from a month"), apply
+        request, queryset, CustomerMoveForm, _("Move customers from a month"), change
     )
-
-
-move_customers.short_description = _("Move to another commune, from a month")
-move_customers.allowed_permissions = ("change",)
 
 
 def branch_history(obj):

@@ -5,17 +5,18 @@ On that day the districts are abolished and the communes merged (the official re
 by areas_loader); the customers move to the successor communes, which the branches serve from
 then on. The company change is the scenario's assumption: PC Hà Giang merges into PC Tuyên
 Quang, as the two provinces merged, and each district branch becomes an area branch
-("Điện lực khu vực …") with the same communes. Every change goes through adoption.territory,
-so the months before it keep the organisation they had.
+("Điện lực khu vực …") with the same communes. Every change goes through adoption.territory
+and adoption.area_reform, so the months before it keep the organisation they had.
 """
 
 from collections import defaultdict
 
+from ..area_reform import apply_area_reform
 from ..areas_loader import LEGACY_VALID_TO, REFORM_DATE
 from ..choices import AreaLevel
 from ..models import AdminArea, AreaSuccession, Branch, BranchTerritory, Company, Corporation
 from ..models.validity import BEGINNING
-from ..territory import apply_area_reform, merge_company, rename_branch
+from ..territory import merge_company, rename_branch
 from .scenario import BRANCHES, COMPANY, CORPORATION, SUCCESSOR_COMPANY
 
 

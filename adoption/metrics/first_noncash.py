@@ -47,13 +47,21 @@ def update(cells, last):
     cells span every branch): a change to a customer's payments for a period marks the
     branch they counted in then, so the others' F is still right.
     """
-    t = tables()
     periods = sorted({p for p, _ in cells})
     if not periods:
         return set()
+    moved = _moved(periods, {b for _, b in cells})
+    stale = _stale(moved, last)
+    _store(moved)
+    return stale
+
+
+def _moved(periods, cell_branches):
+    """(customer, branch, old first period, new one) of the customers whose first period
+    moved: (a) and (b) of update(), one query each."""
+    t = tables()
     period_in, period_args = sql_in("p.period", periods)
     first_in, first_args = sql_in("f.period", periods)
-    cell_branches = {b for _, b in cells}
     scope_p, scope_args = _customers_of("p.customer_id", cell_branches)
     scope_f, _ = _customers_of("f.customer_id", cell_branches)
     with hash_joins(), connection.cursor() as cur:
@@ -91,11 +99,16 @@ def update(cells, last):
             first_args + scope_args + period_args,
         )
         searched = cur.fetchall()
-    moved = [
+    return [
         (cid, branch, as_date(old), as_date(new))
         for cid, branch, old, new in [*earlier, *searched]
         if as_date(old) != as_date(new)
     ]
+
+
+def _stale(moved, last):
+    """The cells (up to `last`) whose new-customer or cohort counts these moves change, in
+    every branch the customers can have counted in."""
     stale = set()
     branches = customer_branches([cid for cid, *_ in moved])
     for cid, _branch, old, new in moved:
@@ -104,6 +117,10 @@ def update(cells, last):
                 for period in (first, add_months(first, RETENTION_MONTHS)):
                     if last and period <= last:
                         stale |= {(period, b) for b in branches[cid]}
+    return stale
+
+
+def _store(moved):
     gone = [cid for cid, _b, _o, new in moved if new is None]
     for start in range(0, len(gone), 500):
         FirstNoncash.objects.filter(customer_id__in=gone[start : start + 500]).delete()
@@ -114,7 +131,6 @@ def update(cells, last):
         update_fields=["period"],
         batch_size=500,
     )
-    return stale
 
 
 def paid(alias):

@@ -108,6 +108,17 @@ class AreaSuccession(models.Model):
         return f"{self.old_area} → {self.new_area}"
 
 
+def record_place_errors(record, on=None):
+    """place_errors of a record's branch, commune and village (a customer, an outreach
+    activity, a plan), those of them that are set."""
+    return place_errors(
+        record.branch if record.branch_id else None,
+        record.commune if record.commune_id else None,
+        record.village if record.village_id else None,
+        on=on,
+    )
+
+
 def place_errors(branch, commune, village, on=None):
     """Errors for a commune the branch does not serve on that day (default today) or a
     village outside its commune.

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..choices import CustomerType
-from .areas import AdminArea, place_errors
+from .areas import AdminArea, record_place_errors
 from .organisation import Branch
 
 CUSTOMER_CODE_PATTERN = r"^PA[0-9]{2}[A-Z0-9]{9}$"
@@ -98,11 +98,7 @@ class Customer(models.Model):
         }
         stored = Customer.objects.filter(pk=self.pk).values(*place).first() if self.pk else None
         if stored != place:
-            errors = place_errors(
-                branch,
-                self.commune if self.commune_id else None,
-                self.village if self.village_id else None,
-            )
+            errors = record_place_errors(self)
         # Codes keep the prefix of the company that connected the customer: a branch moved
         # to another company keeps its customers' codes, so any company it belonged to counts.
         if branch is not None and self.code:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .areas import AdminArea, place_errors
+from .areas import AdminArea, record_place_errors
 from .channels import Partner
 from .customers import Customer
 from .organisation import Branch
@@ -132,12 +132,7 @@ class OutreachActivity(models.Model):
     def clean(self):
         """The rules every form follows, the admin's included (adoption.forms adds the place
         rules that depend on who records the activity)."""
-        errors = place_errors(
-            self.branch if self.branch_id else None,
-            self.commune if self.commune_id else None,
-            self.village if self.village_id else None,
-            on=self.date,
-        )
+        errors = record_place_errors(self, on=self.date)
         for name in COUNT_FIELDS:
             if (getattr(self, name) or 0) > MAX_COUNT:
                 errors[name] = _("At most %(max)s.") % {"max": f"{MAX_COUNT:,}".replace(",", ".")}

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .areas import AdminArea, place_errors
+from .areas import AdminArea, record_place_errors
 from .channels import Partner
 from .organisation import Branch
 
@@ -60,10 +60,6 @@ class OutreachPlan(models.Model):
         return f"{self.date:%d/%m/%Y} {self.village or self.commune}"
 
     def clean(self):
-        errors = place_errors(
-            self.branch if self.branch_id else None,
-            self.commune if self.commune_id else None,
-            self.village if self.village_id else None,
-        )
+        errors = record_place_errors(self)
         if errors:
             raise ValidationError(errors)

@@ -2,7 +2,8 @@
 when.
 
 Both are monthly facts (see validity.py). Customer.commune, .village and .branch are the
-current placement, kept in step by adoption.territory, the one place that changes them.
+current placement, kept in step by the territory services (adoption.territory,
+customer_places, area_reform), the only code that changes them.
 """
 
 from django.db import models

@@ -13,10 +13,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tables2 import RequestConfig
 
 from .. import regrouping
-from ..exports import EXPORT_FORMATS, export_response
+from ..exports import tables_response
 from ..forms import OutreachForm, OutreachPeriodForm
 from ..models import BARRIER_FIELDS, OutreachActivity
 from ..month_forms import MonthField
@@ -193,21 +192,17 @@ def _report_scope(request):
     return form, activities, view
 
 
-def _export_or_render(request, name, tables, context, paginate=False):
-    """Configure sorting (and paging) for each table; answer ?_export=csv|xlsx&table=<prefix>
-    with a file of every row (named for the view, as the dashboard's: "-now")."""
-    for table in tables:
-        RequestConfig(request, paginate=paginate).configure(table)
-    wanted = request.GET.get("table", "")
-    table = next((t for t in tables if t.prefix == wanted), tables[0])
-    suffix = f"-{table.prefix.strip('-')}" if table.prefix else ""
-    if context.get("view") == "now":
-        suffix += "-now"
-    export = export_response(request, table, f"outreach-{name}{suffix}")
-    if export:
-        return export
-    context = {**context, "report": name, "tables": tables, "formats": EXPORT_FORMATS}
-    return render(request, "adoption/outreach_report.html", context)
+def _report_response(request, name, tables, context, paginate=False):
+    """An outreach report's page, or one of its tables as a file."""
+    return tables_response(
+        request,
+        f"outreach-{name}",
+        tables,
+        "adoption/outreach_report.html",
+        {**context, "report": name},
+        paginate=paginate,
+        view=context.get("view"),
+    )
 
 
 @login_required
@@ -217,7 +212,7 @@ def effect(request):
     table = OutreachComparisonTable(rows)
     title = _("Before/after outreach comparison")
     context = {"form": form, "title": title, "summary": summary(rows), "view": view}
-    return _export_or_render(request, "effect", [table], context, paginate=True)
+    return _report_response(request, "effect", [table], context, paginate=True)
 
 
 @login_required
@@ -226,7 +221,7 @@ def totals(request):
     table = OutreachTotalsTable(monthly_totals(activities, view))
     title = _("Outreach totals per branch and month")
     context = {"form": form, "title": title, "view": view}
-    return _export_or_render(request, "totals", [table], context)
+    return _report_response(request, "totals", [table], context)
 
 
 @login_required
@@ -239,4 +234,4 @@ def funnel_view(request):
     ]
     title = _("Customers registered at outreach")
     context = {"form": form, "title": title, "view": view}
-    return _export_or_render(request, "funnel", tables, context)
+    return _report_response(request, "funnel", tables, context)

@@ -8,9 +8,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tables2 import RequestConfig
 
-from ..exports import EXPORT_FORMATS, export_response
+from ..exports import tables_response
 from ..forms import OutreachPeriodForm, OutreachPlanForm
 from ..household_lookup import lookup
 from ..months import add_months, this_month
@@ -25,19 +24,6 @@ from ..permissions import (
     visible_branches,
 )
 from ..tables import OutreachPlanTable, PlaceRankTable, PlanMonthTable
-
-
-def _tables_response(request, name, tables, template, context):
-    """Sort each table; answer ?_export=csv|xlsx&table=<prefix> with a file of its rows."""
-    for table in tables:
-        RequestConfig(request, paginate=False).configure(table)
-    wanted = request.GET.get("table", "")
-    table = next((t for t in tables if t.prefix == wanted), tables[0])
-    suffix = f"-{table.prefix.strip('-')}" if table.prefix else ""
-    export = export_response(request, table, f"outreach-{name}{suffix}")
-    if export:
-        return export
-    return render(request, template, {**context, "tables": tables, "formats": EXPORT_FORMATS})
 
 
 @login_required
@@ -57,7 +43,7 @@ def where_next_view(request):
         if outreach_branch_for_entry(request.user)
         else visible_branches(request.user).order_by("name"),
     }
-    return _tables_response(request, "next", tables, "adoption/outreach_next.html", context)
+    return tables_response(request, "outreach-next", tables, "adoption/outreach_next.html", context)
 
 
 @login_required
@@ -85,7 +71,9 @@ def plan_list(request):
         ),
     ]
     context = {"form": form, "can_plan": outreach_branch_for_planning(request.user) is not None}
-    return _tables_response(request, "plans", tables, "adoption/outreach_plans.html", context)
+    return tables_response(
+        request, "outreach-plans", tables, "adoption/outreach_plans.html", context
+    )
 
 
 @login_required
