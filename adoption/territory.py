@@ -323,12 +323,3 @@ def carry_over():
     unplaced = Customer.objects.filter(placements__isnull=True).values_list("pk", flat=True)
     place_new_customers(list(unplaced))
     return len(rows)
-
-
-def follow_reforms(customer_ids):
-    """adoption.area_reform.follow_reforms, for adoption.importers.customers, which still
-    imports it from here; to go once it imports it from area_reform. Imported when called:
-    area_reform builds on this module."""
-    from .area_reform import follow_reforms
-
-    return follow_reforms(customer_ids)

@@ -2,7 +2,6 @@
 statistics after a big load, then the refresh of the dashboard's figures and the validation
 rules handed to the worker (the import does not wait for them)."""
 
-
 from django.db import connection
 from django.utils.translation import gettext as _
 

@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
+from ..area_reform import follow_reforms
 from ..choices import AreaLevel, CustomerType, ImportKind
 from ..models import AdminArea, Branch, BranchTerritory, BranchVersion, Customer
 from ..models.customers import CUSTOMER_CODE_PATTERN
-from ..territory import follow_reforms, place_new_customers
+from ..territory import place_new_customers
 from . import checks
 from .base import Importer
 from .values import BadValue, month_start, parse_date, text
