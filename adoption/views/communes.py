@@ -22,8 +22,8 @@ from ..exports import export_response
 from ..map_summary import map_summary
 from ..models import AdminArea, BranchTerritory
 from ..outlook import BASES, base_of
-from ..permissions import dashboard_branches, get_branch_for_user, sees_whole_company
-from .dashboard import filter_form
+from ..permissions import dashboard_branches, get_branch_for_user
+from .dashboard import filter_form, page_context
 
 
 def _commune_of(branch, pk):
@@ -34,17 +34,6 @@ def _commune_of(branch, pk):
     if not served or commune is None:
         raise Http404
     return commune
-
-
-def _common(request, fresh, scope, form):
-    return {
-        "form": form,
-        "scope": scope,
-        "query": scope.query(),
-        "data_as_of": fresh.data_as_of,
-        "updating": fresh.updating,
-        "sees_whole_company": sees_whole_company(request.user),
-    }
 
 
 def _commune_data(request, code, pk):
@@ -68,7 +57,7 @@ def commune(request, code, pk):
         return export
     query = scope.query()
     context = {
-        **_common(request, fresh, scope, form),
+        **page_context(request, fresh, scope, form),
         "branch": branch,
         "commune": commune,
         "commune_name": area_labels([commune])[commune.pk],
@@ -109,7 +98,7 @@ def area_map(request):
     if export:
         return export
     context = {
-        **_common(request, fresh, scope, form),
+        **page_context(request, fresh, scope, form),
         "data": data,
         "circles": [{**c, "url": f"{c['url']}?{query}"} for c in data["circles"]],
         "table": table,

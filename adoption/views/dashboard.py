@@ -128,6 +128,19 @@ def open_months(version, branches):
     return remember(version, closing.open_periods, [b.pk for b in branches])
 
 
+def page_context(request, fresh, scope, form):
+    """What every dashboard page shows beside its own figures: the filters and the freshness
+    of the figures (the last completed fill's; the worker brings newer changes in)."""
+    return {
+        "form": form,
+        "scope": scope,
+        "query": scope.query(),
+        "data_as_of": fresh.data_as_of,
+        "updating": fresh.updating,
+        "sees_whole_company": sees_whole_company(request.user),
+    }
+
+
 def _page(request, name, fresh, branches, scope, form, build, keep=()):
     """The page adoption/<name>.html around its drawn part adoption/_<name>_body.html (kept by
     dashboard_cache.page_html): build() gives the part's own context, this adds what every
@@ -139,13 +152,7 @@ def _page(request, name, fresh, branches, scope, form, build, keep=()):
             # Months still open are provisional: named, never the default (adoption.closing).
             **closing.marks(scope.end, open_months(fresh.version, branches)),
             "keep": keep,
-            "form": form,
-            "scope": scope,
-            "query": scope.query(),
-            # The last completed fill's figures; the worker brings newer changes in.
-            "data_as_of": fresh.data_as_of,
-            "updating": fresh.updating,
-            "sees_whole_company": sees_whole_company(request.user),
+            **page_context(request, fresh, scope, form),
         }
 
     drawn = page_html(fresh, request, branches, f"adoption/_{name}_body.html", context)
