@@ -143,7 +143,7 @@ def run(
 
     if outcome.ok and mode.writes and outcome.rows_imported:
         scope = importer.refresh_scope()
-        importer = None  # its lookup tables are big: free them before the refresh runs
+        importer = None  # its lookup tables are big: free them
         after_commit.catch_up(kind, scope, outcome, bulk=outcome.rows_imported >= CHUNK_ROWS)
     if outcome.rejects_path and not (outcome.rows_rejected and outcome.ok):
         Path(outcome.rejects_path).unlink(missing_ok=True)
