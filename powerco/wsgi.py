@@ -7,3 +7,23 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "powerco.settings")
 # database answers an error page instead of holding every worker.
 os.environ.setdefault("DB_STATEMENT_TIMEOUT", "30")
 application = get_wsgi_application()
+
+
+def _warm_up():
+    """Load now what the first request of a worker would: the URLconf, which imports every
+    view (reports, PDF, spreadsheets: about a second of CPU), and the translation catalogues.
+    gunicorn loads this module once in its master (preload_app) and forks the workers from
+    it, so a new or recycled worker answers its first request at once; loaded lazily, the
+    first request of each of them took a second, and several starting together on two cores
+    made requests queue past two seconds. Opens no database connection."""
+    from django.conf import settings
+    from django.urls import get_resolver
+    from django.utils import translation
+
+    get_resolver().url_patterns  # noqa: B018 (the import is the point)
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            translation.gettext("Non-cash payment adoption")
+
+
+_warm_up()
