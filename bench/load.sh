@@ -145,7 +145,7 @@ fill_running() {
 import django
 django.setup()
 from django.db import connection
-from adoption.metrics import FILL_LOCK
+from adoption.metrics.fill import FILL_LOCK
 
 with connection.cursor() as cursor:
     cursor.execute(
