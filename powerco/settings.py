@@ -119,10 +119,14 @@ DB_CONNECT_TIMEOUT = envint("DB_CONNECT_TIMEOUT", "5")
 DB_STATEMENT_TIMEOUT = envint("DB_STATEMENT_TIMEOUT", "0")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_TIMEOUT
+    # No JIT compilation: over the payments' monthly partitions the planner's cost estimates
+    # pass jit_above_cost, and compiling took 1.1 s of the admin's 1.2 s list of one
+    # customer's payments (EXPLAIN ANALYZE on the benchmark database); no query of ours reads
+    # enough rows at once to win it back (the rollup fill turns it off too).
+    settings_options = ["-c jit=off"]
     if DB_STATEMENT_TIMEOUT:
-        DATABASES["default"]["OPTIONS"]["options"] = (
-            f"-c statement_timeout={DB_STATEMENT_TIMEOUT * 1000}"
-        )
+        settings_options.append(f"-c statement_timeout={DB_STATEMENT_TIMEOUT * 1000}")
+    DATABASES["default"]["OPTIONS"]["options"] = " ".join(settings_options)
 # A streaming replica for the dashboard's reads (adoption.replica): pages read it only while
 # it holds the primary's data version; writes, imports and the worker use the primary.
 if os.environ.get("DATABASE_REPLICA_URL"):
