@@ -11,7 +11,7 @@ from .area_labels import area_labels
 from .choices import AreaLevel
 from .models import BARRIER_FIELDS, Customer, OutreachActivity, OutreachPlan
 from .models.customers import CUSTOMER_CODE_PATTERN
-from .models.outreach import COUNT_FIELDS, MAX_COUNT, date_error, year_before
+from .models.outreach import COUNT_FIELDS, MAX_COUNT, date_error, year_after, year_before
 from .month_forms import MonthField, MonthRangeForm
 from .permissions import branch_places
 
@@ -61,7 +61,11 @@ class CountField(forms.IntegerField):
 class BranchPlaceForm(forms.ModelForm):
     """A record of a branch at one of its places on a day (an outreach activity, a planned
     visit): the place picked among the branch's communes and villages, the day from a date
-    picker bounded by date_bounds(), a partner or none."""
+    picker from first_day(today) to last_day(today), a partner or none."""
+
+    # Each subclass widens the picker one way: outreach is recorded late, visits planned ahead.
+    first_day = staticmethod(lambda today: today)
+    last_day = staticmethod(lambda today: today)
 
     place = PlaceChoiceField(
         label=_("Commune or village"),
@@ -77,7 +81,7 @@ class BranchPlaceForm(forms.ModelForm):
         self.branch = branch
         self.today = timezone.localdate()
         self.fields["place"].offer(branch)
-        low, high = self.date_bounds()
+        low, high = self.first_day(self.today), self.last_day(self.today)
         self.fields["date"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
         self.fields["date"].widget = forms.DateInput(
             format="%Y-%m-%d",
@@ -86,10 +90,6 @@ class BranchPlaceForm(forms.ModelForm):
         self.fields["partner"].empty_label = _("No partner")
         if self.instance.pk:
             self.initial["place"] = self.instance.village_id or self.instance.commune_id
-
-    def date_bounds(self):
-        """The first and last day the picker offers."""
-        raise NotImplementedError
 
     def _post_clean(self):
         place = self.cleaned_data.get("place")
@@ -113,6 +113,7 @@ class OutreachForm(BranchPlaceForm):
         ),
     )
     submission_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    first_day = staticmethod(year_before)
 
     class Meta:
         model = OutreachActivity
@@ -145,9 +146,6 @@ class OutreachForm(BranchPlaceForm):
             )
         else:
             self.initial.setdefault("date", self.today)
-
-    def date_bounds(self):
-        return year_before(self.today), self.today
 
     def place_options(self):
         """Communes with their villages under them, as the searchable list shows them."""
@@ -269,20 +267,12 @@ class OutreachPlanForm(BranchPlaceForm):
         model = OutreachPlan
         fields = ["date", "place", "partner", "staff_names"]
 
-    def date_bounds(self):
-        return self.today, year_after(self.today)
+    last_day = staticmethod(year_after)
 
     def clean_date(self):
         day = self.cleaned_data["date"]
         if day < self.today:
             raise forms.ValidationError(_("A visit is planned for today or later."))
-        if day > year_after(self.today):
+        if day > self.last_day(self.today):
             raise forms.ValidationError(_("A visit is planned at most a year ahead."))
         return day
-
-
-def year_after(day):
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + 1, day=28)

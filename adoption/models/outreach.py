@@ -38,6 +38,13 @@ def year_before(day):
         return day.replace(year=day.year - 1, day=28)
 
 
+def year_after(day):
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
 def date_error(day, today):
     """Why an activity cannot be dated `day` (recorded today), or None.
 
