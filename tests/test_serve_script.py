@@ -1,6 +1,7 @@
 """scripts/serve.sh (what `make demo` and `make run` start): the web server and the worker in
 one command, both stopped by one Ctrl-C."""
 
+import contextlib
 import os
 import re
 import signal
@@ -53,6 +54,7 @@ def test_one_command_starts_the_web_server_and_the_worker_and_ctrl_c_stops_both(
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    pids = None
     try:
         deadline = time.monotonic() + 60
         answered = False
@@ -86,4 +88,8 @@ def test_one_command_starts_the_web_server_and_the_worker_and_ctrl_c_stops_both(
     finally:
         if script.poll() is None:
             script.kill()
+        if pids:  # never leave a server on the port for the next run
+            for group in (web, worker):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(group, signal.SIGKILL)
         log.close()
