@@ -18,12 +18,10 @@ from datetime import date
 
 from django.db import connection
 
+from .months import add_months
+
 TABLE = "adoption_payment"
 DEFAULT_PARTITION = f"{TABLE}_default"
-
-
-def next_month(month):
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def name(month):
@@ -66,7 +64,7 @@ def _bare_table(cursor, month):
     cursor.execute(
         f"ALTER TABLE {table} ADD CONSTRAINT {table}_period_range "
         f"CHECK (period >= %s AND period < %s)",
-        [month, next_month(month)],
+        [month, add_months(month, 1)],
     )
     return table
 
@@ -75,7 +73,7 @@ def attach(cursor, month):
     """Make the bare table of `month` a partition: indexes built, foreign keys checked."""
     cursor.execute(
         f"ALTER TABLE {TABLE} ATTACH PARTITION {name(month)} FOR VALUES FROM (%s) TO (%s)",
-        [month, next_month(month)],
+        [month, add_months(month, 1)],
     )
 
 
@@ -98,7 +96,7 @@ def create(cursor, month):
     cursor.execute(
         f"WITH moved AS (DELETE FROM {DEFAULT_PARTITION} WHERE period >= %s AND period < %s "
         f"RETURNING *) INSERT INTO {table} SELECT * FROM moved",
-        [month, next_month(month)],
+        [month, add_months(month, 1)],
     )
     attach(cursor, month)
     return True
@@ -110,5 +108,5 @@ def create_ahead(cursor, first, months):
     for _ in range(months):
         if create(cursor, month):
             created.append(month)
-        month = next_month(month)
+        month = add_months(month, 1)
     return created

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from .. import partitions
 from ..areas_loader import REFORM_DATE, load_areas
 from ..choices import AreaLevel, ImportKind, ImportStatus
 from ..models import (
@@ -45,6 +46,7 @@ from .scenario import (
     SUCCESSOR_TARGETS,
     last_complete_month,
     month_index,
+    period,
 )
 
 MIN_CUSTOMERS_PER_BRANCH = 20
@@ -258,6 +260,7 @@ def seed(scale=1.0, seed=1, until=None, log=lambda line: None, fast=True):
         report.to_review = len(reform.to_review)
         clock.lap("reform", reform.moved)
 
+    _partitions(months)
     label = f"seed_demo --scale {scale:g} --seed {seed} --until {until:%Y-%m}"
     everyone = [p for plan, _ in branches for p in profiles[plan.code]]
     written = _payments(label, everyone, ChannelChooser(channel_ids, months), seed, fast)
@@ -303,6 +306,15 @@ def _payments(label, everyone, chooser, seed, fast):
         rows_imported=written,
     )
     return written
+
+
+def _partitions(months):
+    """On PostgreSQL, one partition per month of the scenario before its payments go in:
+    left in the default partition, every month's rollup fill would scan all of them (35 s
+    instead of 4 s at scale 0.05)."""
+    with connection.cursor() as cursor:
+        if partitions.partitioned(cursor):
+            partitions.create_ahead(cursor, period(0), months)
 
 
 def _analyze():
