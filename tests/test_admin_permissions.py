@@ -599,3 +599,17 @@ def test_the_admin_index_lists_exactly_the_models_a_role_may_open(client_for, us
         for model in app["models"]
     }
     assert listed - {"group"} == set(ALLOWED[role])
+
+
+
+def test_no_one_deletes_payments_in_bulk(client_for, users, world):
+    """Payments are the history: one entered by hand is corrected or deleted on its own page,
+    an imported one is reversed. The list offers no action, even to a superuser."""
+    client = client_for(users["admin"])
+    assert client.get(admin_url("payment", LIST)).context["action_form"] is None
+    selected = [world["payment"].pk, world["payment_by_hand"].pk]
+    client.post(
+        admin_url("payment", LIST),
+        {"action": "delete_selected", "_selected_action": selected, "post": "yes"},
+    )
+    assert Payment.objects.filter(pk__in=selected).count() == 2

@@ -47,6 +47,10 @@ class PaymentAdmin(BranchScopedAdmin):
     readonly_fields = ["import_batch", "entered_by"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+    # No bulk delete: a payment keyed in by hand is corrected or deleted on its own page, where
+    # its history is; an imported one is reversed. (Drawing the checkboxes was also a fifth of
+    # the list's time.)
+    actions = None
 
     def get_search_results(self, request, queryset, search_term):
         # Exact matches on indexed columns instead of the admin's OR of icontains.
