@@ -18,12 +18,7 @@ web=$!
 stop() {
     trap - INT TERM EXIT
     kill -TERM -- "-$web" "-$worker" 2>/dev/null || true
-    # Whatever has not stopped ten seconds later (a worker busy in a long job) is killed: one
-    # Ctrl-C always gives the terminal back. A killed job is redone from its markers.
-    (sleep 10; kill -KILL -- "-$web" "-$worker" 2>/dev/null) &
-    local killer=$!
     wait "$web" "$worker" 2>/dev/null || true
-    kill "$killer" 2>/dev/null || true
 }
 trap stop INT TERM EXIT
 

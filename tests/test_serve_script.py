@@ -53,6 +53,9 @@ def test_one_command_starts_the_web_server_and_the_worker_and_ctrl_c_stops_both(
         env=environment,
         stdout=log,
         stderr=subprocess.STDOUT,
+        # As from a terminal: a runner started in the background ignores SIGINT, and bash cannot
+        # trap a signal ignored when it started.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     pids = None
     try:
