@@ -15,8 +15,13 @@ def _warm_up():
     gunicorn loads this module once in its master (preload_app) and forks the workers from
     it, so a new or recycled worker answers its first request at once; loaded lazily, the
     first request of each of them took a second, and several starting together on two cores
-    made requests queue past two seconds. Opens no database connection."""
+    made requests queue past two seconds. Opens no database connection.
+
+    The templates too: our pages' and the admin's lists and forms, compiled once here and kept
+    by the cached loader. Compiled lazily, a new worker's first admin list took 0.6 s (0.2 s
+    with them) and its first dashboard page 0.1 s more."""
     from django.conf import settings
+    from django.template.loader import get_template
     from django.urls import get_resolver
     from django.utils import translation
 
@@ -24,6 +29,33 @@ def _warm_up():
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             translation.gettext("Non-cash payment adoption")
+    ours = settings.BASE_DIR / "templates"
+    for path in ours.rglob("*.html"):
+        get_template(path.relative_to(ours).as_posix())
+    for name in ADMIN_TEMPLATES:
+        get_template(name)
+
+
+ADMIN_TEMPLATES = [
+    f"admin/{name}.html"
+    for name in (
+        "change_list",
+        "change_list_results",
+        "change_list_object_tools",
+        "change_form",
+        "change_form_object_tools",
+        "submit_line",
+        "pagination",
+        "search_form",
+        "filter",
+        "actions",
+        "includes/fieldset",
+        "edit_inline/tabular",
+        "index",
+        "app_list",
+        "nav_sidebar",
+    )
+]
 
 
 _warm_up()
