@@ -601,7 +601,6 @@ def test_the_admin_index_lists_exactly_the_models_a_role_may_open(client_for, us
     assert listed - {"group"} == set(ALLOWED[role])
 
 
-
 def test_no_one_deletes_payments_in_bulk(client_for, users, world):
     """Payments are the history: one entered by hand is corrected or deleted on its own page,
     an imported one is reversed. The list offers no action, even to a superuser."""
