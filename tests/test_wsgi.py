@@ -9,7 +9,7 @@ import sys
 from django.conf import settings
 
 PROBE = """
-import json, sys
+import gc, json, sys
 import powerco.wsgi
 from django.db import connection
 from django.template import engines
@@ -19,6 +19,7 @@ print(json.dumps({
     "templates": sorted(loader.get_template_cache),
     "views": sorted(m for m in sys.modules if m.startswith("adoption.views.")),
     "connected": connection.connection is not None,
+    "frozen": gc.get_freeze_count(),
 }))
 """
 
@@ -41,6 +42,8 @@ def test_the_master_loads_views_and_templates_and_opens_no_connection():
     )
     loaded = json.loads(out.stdout.splitlines()[-1])
     assert not loaded["connected"]
+    # Left to the workers' collector, it would be copied into each of them (powerco/wsgi.py).
+    assert loaded["frozen"] > 100_000
     assert {"adoption.views.dashboard", "adoption.views.report"} <= set(loaded["views"])
     for name in ("base.html", "adoption/_overview_body.html", "admin/change_list.html"):
         assert name in loaded["templates"], name
