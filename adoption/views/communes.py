@@ -23,7 +23,7 @@ from ..map_summary import map_summary
 from ..models import AdminArea, BranchTerritory
 from ..outlook import BASES, base_of
 from ..permissions import dashboard_branches, get_branch_for_user
-from .dashboard import filter_form, page_context
+from .dashboard import exporting, filter_form, page_context
 
 
 def _commune_of(branch, pk):
@@ -50,29 +50,31 @@ def _commune_data(request, code, pk):
 @login_required
 def commune(request, code, pk):
     fresh, branch, commune, form, scope, base, data = _commune_data(request, code, pk)
-    table = CommuneMonthTable(data["months"])
-    name = f"commune-{branch.code}-{commune.code or commune.pk}"
-    export = export_response(request, table, name, scope=scope, sheet=_("Month by month"))
-    if export:
-        return export
-    query = scope.query()
-    context = {
-        **page_context(request, fresh, scope, form),
-        "branch": branch,
-        "commune": commune,
-        "commune_name": area_labels([commune])[commune.pk],
-        "district": branch_label(branch, scope.names_on),
-        "branch_url": f"{reverse('dashboard:branch', args=[branch.code])}?{query}",
-        "data": data,
-        "outlook": data["outlook"],
-        "table": table,
-        "base": base,
-        "bases": [(key, label) for key, (_rate, label) in BASES.items()],
-        "keep": [("base", base)] if base != "customers" else [],
-    }
-    drawn = page_html(fresh, request, [branch], "adoption/_commune_body.html", lambda: context)
-    context["body"] = drawn["body"]
-    return render(request, "adoption/commune.html", context)
+    if exporting(request):
+        name = f"commune-{branch.code}-{commune.code or commune.pk}"
+        table = CommuneMonthTable(data["months"])
+        return export_response(request, table, name, scope=scope, sheet=_("Month by month"))
+
+    def build():
+        commune_name = area_labels([commune])[commune.pk]
+        return {
+            **page_context(request, fresh, scope, form),
+            "title": commune_name,
+            "branch": branch,
+            "commune": commune,
+            "commune_name": commune_name,
+            "district": branch_label(branch, scope.names_on),
+            "branch_url": f"{reverse('dashboard:branch', args=[branch.code])}?{scope.query()}",
+            "data": data,
+            "outlook": data["outlook"],
+            "table": CommuneMonthTable(data["months"]),
+            "base": base,
+            "bases": [(key, label) for key, (_rate, label) in BASES.items()],
+            "keep": [("base", base)] if base != "customers" else [],
+        }
+
+    drawn = page_html(fresh, request, [branch], "adoption/_commune_body.html", build)
+    return render(request, "adoption/commune.html", drawn)
 
 
 @login_required
@@ -92,18 +94,21 @@ def area_map(request):
     form, scope = filter_form(request, fresh.version, branches)
     data = remembered(fresh.version, map_summary, scope, branches)
     query = scope.query()
-    rows = [{**row, "url": f"{row['url']}?{query}"} for row in data["rows"]]
-    table = MapTable(rows)
-    export = export_response(request, table, "communes-map", scope=scope, sheet=_("Communes"))
-    if export:
-        return export
-    context = {
-        **page_context(request, fresh, scope, form),
-        "data": data,
-        "circles": [{**c, "url": f"{c['url']}?{query}"} for c in data["circles"]],
-        "table": table,
-        "keep": [],
-    }
-    drawn = page_html(fresh, request, branches, "adoption/_map_body.html", lambda: context)
-    context["body"] = drawn["body"]
-    return render(request, "adoption/map.html", context)
+
+    def table():
+        return MapTable([{**row, "url": f"{row['url']}?{query}"} for row in data["rows"]])
+
+    if exporting(request):
+        return export_response(request, table(), "communes-map", scope=scope, sheet=_("Communes"))
+
+    def build():
+        return {
+            **page_context(request, fresh, scope, form),
+            "data": data,
+            "circles": [{**c, "url": f"{c['url']}?{query}"} for c in data["circles"]],
+            "table": table(),
+            "keep": [],
+        }
+
+    drawn = page_html(fresh, request, branches, "adoption/_map_body.html", build)
+    return render(request, "adoption/map.html", drawn)
