@@ -19,7 +19,7 @@ def _warm_up():
     made requests queue past two seconds. Opens no database connection.
 
     The templates too: our pages' and the admin's lists and forms, compiled once here and kept
-    by the cached loader. Compiled lazily, a new worker's first admin list took 0.6 s (0.2 s
+    by the cached loader. Compiled lazily, a new worker's first admin list took 0.6 s (0.12 s
     with them) and its first dashboard page 0.1 s more."""
     from django.conf import settings
     from django.template.loader import get_template
