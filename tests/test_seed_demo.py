@@ -517,3 +517,11 @@ class TestTheScenario:
         assert "nothing seeded" in out
         assert "quanly" in out and "HaGiang-quanly-2021" in out
         assert Payment.objects.count() == payments
+
+    @pytest.mark.postgres
+    def test_on_postgresql_each_month_has_its_payments_partition(self):
+        # In the default partition, every month's rollup fill would scan all the payments.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM adoption_payment_default")
+            assert cursor.fetchone()[0] == 0
+        assert Payment.objects.exists()
